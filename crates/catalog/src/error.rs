@@ -8,6 +8,26 @@ pub enum ImportError {
     Json(#[from] serde_json::Error),
     #[error("not valid YAML: {0}")]
     Yaml(#[from] serde_yaml_ng::Error),
+    /// The document parsed but lacks something the importer needs, or holds a
+    /// value it cannot interpret; the message names the object and key.
     #[error("{0}")]
     Format(String),
+    /// A CISO Assistant requirement mapping uses a relationship outside
+    /// `equal`, `subset`, `superset`, `intersect`, `not_related`.
+    #[error(
+        "unknown relationship {value:?} in requirement mapping {source_urn} -> {target_urn} \
+         (expected equal, subset, superset, intersect or not_related)"
+    )]
+    UnknownRelationship {
+        value: String,
+        source_urn: String,
+        target_urn: String,
+    },
+}
+
+impl ImportError {
+    /// Shorthand for [`ImportError::Format`].
+    pub(crate) fn format(message: impl Into<String>) -> Self {
+        ImportError::Format(message.into())
+    }
 }

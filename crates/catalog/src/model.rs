@@ -60,6 +60,10 @@ pub struct Tactic {
     /// Plain text (citations stripped), may contain Markdown.
     pub description: String,
     pub url: String,
+    /// Deprecated tactics (Mobile's `network-effects`) are listed after the
+    /// active ones so that old techniques still find their column.
+    #[serde(default)]
+    pub deprecated: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -164,7 +168,10 @@ pub struct Requirement {
 pub struct Withdrawal {
     /// Labels of the controls this one moved to.
     pub moved_to: Vec<String>,
-    /// Labels of the controls it was incorporated into.
+    /// Labels of the controls it was incorporated into. When the source points
+    /// at a statement item (OSCAL `#ac-2_smt.k`, which NIST prints "AC-2k"),
+    /// the label is that of the control holding the item (`AC-2`), so every
+    /// label here resolves with [`FrameworkCatalog::find`].
     pub incorporated_into: Vec<String>,
 }
 
@@ -222,4 +229,101 @@ pub struct TechniqueMapping {
     pub score_category: Option<String>,
     pub score_value: Option<String>,
     pub comments: Option<String>,
+}
+
+impl AttackCatalog {
+    /// The technique or sub-technique with this id (`T1486`, `t1059.001`),
+    /// revoked and deprecated ones included. Binary search: `techniques` is
+    /// sorted by id.
+    pub fn technique(&self, id: &str) -> Option<&Technique> {
+        let wanted = id.trim().to_ascii_uppercase();
+        self.techniques
+            .binary_search_by(|t| t.id.as_str().cmp(&wanted))
+            .ok()
+            .map(|i| &self.techniques[i])
+    }
+
+    /// The mitigation with this id (`M1053`, case-insensitive).
+    pub fn mitigation(&self, id: &str) -> Option<&Mitigation> {
+        let wanted = id.trim().to_ascii_uppercase();
+        self.mitigations
+            .binary_search_by(|m| m.id.as_str().cmp(&wanted))
+            .ok()
+            .map(|i| &self.mitigations[i])
+    }
+
+    /// The tactic with this id (`TA0040`) or shortname (`impact`), ignoring case.
+    pub fn tactic(&self, id_or_shortname: &str) -> Option<&Tactic> {
+        let wanted = id_or_shortname.trim();
+        self.tactics
+            .iter()
+            .find(|t| t.id.eq_ignore_ascii_case(wanted) || t.shortname.eq_ignore_ascii_case(wanted))
+    }
+}
+
+impl FrameworkCatalog {
+    /// Index of the node an author means by `id`.
+    ///
+    /// Tries, in order: the label exactly; the label against
+    /// [`crate::ids::canonical`]`(id)` (so `ac-02`, `AC-2 (1)`, `BASIC_PR.AC-1.1`
+    /// work); the canonical form of each node's `source_id`; and finally a
+    /// case-insensitive label match (`21.2.D`). The first node in document order
+    /// wins when several share a label. Linear in the number of nodes: callers
+    /// doing many look-ups should build their own map from labels.
+    pub fn find(&self, id: &str) -> Option<usize> {
+        if let Some(i) = self.nodes.iter().position(|n| n.label == id) {
+            return Some(i);
+        }
+        let wanted = crate::ids::canonical(id);
+        if wanted.is_empty() {
+            return None;
+        }
+        self.nodes
+            .iter()
+            .position(|n| n.label == wanted)
+            .or_else(|| {
+                self.nodes.iter().position(|n| {
+                    n.source_id
+                        .as_deref()
+                        .is_some_and(|s| crate::ids::canonical(s) == wanted)
+                })
+            })
+            .or_else(|| {
+                self.nodes
+                    .iter()
+                    .position(|n| n.label.eq_ignore_ascii_case(&wanted))
+            })
+    }
+
+    /// Like [`find`](Self::find), but also resolves a reference to a statement
+    /// item written the NIST way (`AC-2k`, `AC-2d.1`) to the control that
+    /// holds the item.
+    pub fn find_reference(&self, label: &str) -> Option<usize> {
+        self.find(label).or_else(|| {
+            let item_start = label.find(|c: char| c.is_ascii_lowercase())?;
+            let control = &label[..item_start];
+            let is_item = label[item_start..]
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.');
+            (is_item && !control.is_empty())
+                .then(|| self.find(control))
+                .flatten()
+        })
+    }
+
+    /// Indices of the direct children of node `idx`, in document order.
+    /// A linear scan: cheap for catalogs of a few thousand nodes.
+    pub fn children(&self, idx: usize) -> impl Iterator<Item = usize> + '_ {
+        let parent = u32::try_from(idx).ok();
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter(move |(_, n)| parent.is_some() && n.parent == parent)
+            .map(|(i, _)| i)
+    }
+
+    /// Number of assessable nodes (controls, measures, requirements).
+    pub fn assessable_count(&self) -> usize {
+        self.nodes.iter().filter(|n| n.assessable).count()
+    }
 }
