@@ -1,0 +1,251 @@
+//! `book.toml`: the book's configuration, with defaults that make an empty
+//! file (or no file at all) a working book.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use crate::diagnostic::{Diagnostic, SourceFile};
+
+/// The whole `book.toml`. Every table rejects unknown keys, so a typo is a
+/// located error instead of a silently ignored setting.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BookConfig {
+    pub book: BookSection,
+    pub build: BuildSection,
+    pub vocabulary: VocabularySection,
+    pub attack: AttackSection,
+    /// Control frameworks by alias (the `FRAMEWORK` in `FRAMEWORK:ID`).
+    /// Empty means "the embedded defaults".
+    pub frameworks: BTreeMap<String, FrameworkSection>,
+    pub mappings: MappingsSection,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BookSection {
+    pub title: String,
+    pub description: String,
+    pub language: String,
+    /// Directory holding the documents, relative to the book root.
+    pub src: PathBuf,
+    /// Prefix of document ids: `HCB` gives `HCB-0007`.
+    pub id_prefix: String,
+    /// Link to the book's repository, shown in the footer ("edit this page").
+    pub repository: Option<String>,
+}
+
+impl Default for BookSection {
+    fn default() -> Self {
+        BookSection {
+            title: "Untitled book".into(),
+            description: String::new(),
+            language: "en".into(),
+            src: PathBuf::from("docs"),
+            id_prefix: "HCB".into(),
+            repository: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BuildSection {
+    /// Output directory, relative to the book root.
+    pub output: PathBuf,
+    /// Where the site is published: a path (`/hcb/`) or a full URL
+    /// (`https://example.org/hcb/`). Internal links are relative, so the site
+    /// also works from the file system; canonical URLs, the sitemap and the
+    /// feed use this.
+    pub base_url: String,
+    /// Build the search index (on by default; `build --no-search` overrides).
+    pub search: bool,
+}
+
+impl Default for BuildSection {
+    fn default() -> Self {
+        BuildSection {
+            output: PathBuf::from("site"),
+            base_url: "/".into(),
+            search: true,
+        }
+    }
+}
+
+/// Extra values accepted on top of the built-in vocabularies.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct VocabularySection {
+    pub kinds: Vec<String>,
+    pub statuses: Vec<String>,
+    pub areas: Vec<String>,
+    pub audiences: Vec<String>,
+    /// Display names for areas and other values (`supply-chain = "Supply chain"`).
+    pub titles: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AttackSection {
+    /// Pinned ATT&CK release. The embedded bundles are 18.1; pinning another
+    /// version requires pointing the domains at bundle files.
+    pub version: String,
+    /// Domains to load (`enterprise`, `ics`, `mobile`).
+    pub domains: Vec<String>,
+    /// Replace a domain's embedded bundle with a STIX 2.1 file, relative to
+    /// the book root.
+    pub files: BTreeMap<String, PathBuf>,
+}
+
+impl Default for AttackSection {
+    fn default() -> Self {
+        AttackSection {
+            version: crate::catalog::EMBEDDED_ATTACK_VERSION.into(),
+            domains: vec!["enterprise".into(), "ics".into(), "mobile".into()],
+            files: BTreeMap::new(),
+        }
+    }
+}
+
+/// One framework alias in `[frameworks.ALIAS]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FrameworkSection {
+    /// Name of an embedded catalog (`crosswalk catalogs` lists them).
+    pub catalog: Option<String>,
+    /// A catalog file of the book's own, relative to the book root.
+    pub file: Option<PathBuf>,
+    /// Format of `file`: `oscal` or `ciso` (guessed from the extension when absent).
+    pub format: Option<String>,
+    /// Pinned version: loading fails if the catalog's version differs.
+    pub version: Option<String>,
+    /// Display name override.
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct MappingsSection {
+    /// Use the embedded mapping sets.
+    pub embedded: bool,
+    /// Extra mapping files of the book's own (CISO Assistant mapping YAML or
+    /// Mappings Explorer JSON).
+    pub files: Vec<PathBuf>,
+    /// How many mapping hops an inferred link may take.
+    pub max_hops: u8,
+}
+
+impl Default for MappingsSection {
+    fn default() -> Self {
+        MappingsSection {
+            embedded: true,
+            files: Vec::new(),
+            max_hops: 2,
+        }
+    }
+}
+
+impl BookConfig {
+    /// Parse `book.toml` text. The error is located in the file.
+    pub fn parse(file: &Arc<SourceFile>) -> Result<BookConfig, Box<Diagnostic>> {
+        let config: BookConfig = toml::from_str(&file.text).map_err(|err| {
+            let span = err.span().unwrap_or(0..0);
+            Box::new(
+                Diagnostic::error("CW040", format!("invalid book.toml: {}", err.message()))
+                    .at(file, span)
+                    .help(
+                        "see the `book.toml` reference in the book's format document \
+                         for the tables and keys crosswalk accepts",
+                    ),
+            )
+        })?;
+        config.validate(file)?;
+        Ok(config)
+    }
+
+    fn validate(&self, file: &Arc<SourceFile>) -> Result<(), Box<Diagnostic>> {
+        let prefix = &self.book.id_prefix;
+        if prefix.is_empty() || !prefix.chars().all(|c| c.is_ascii_uppercase()) {
+            return Err(Box::new(
+                Diagnostic::error(
+                    "CW040",
+                    format!("invalid book.toml: id-prefix `{prefix}` must be upper-case letters"),
+                )
+                .at(file, find_key(&file.text, "id-prefix"))
+                .help("use a short upper-case prefix such as `HCB`"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The site's path prefix (`/hcb/`) from `base-url`, always with slashes
+    /// at both ends.
+    pub fn base_path(&self) -> String {
+        let url = self.build.base_url.trim();
+        let path = match url.find("://") {
+            Some(i) => url[i + 3..].find('/').map_or("/", |j| &url[i + 3 + j..]),
+            None => url,
+        };
+        let trimmed = path.trim_matches('/');
+        if trimmed.is_empty() {
+            "/".into()
+        } else {
+            format!("/{trimmed}/")
+        }
+    }
+
+    /// The absolute site URL, when `base-url` is a full URL.
+    pub fn site_url(&self) -> Option<String> {
+        let url = self.build.base_url.trim();
+        url.contains("://")
+            .then(|| format!("{}/", url.trim_end_matches('/')))
+    }
+}
+
+/// Byte span of a `key =` line in TOML text, or an empty span at the start.
+fn find_key(text: &str, key: &str) -> std::ops::Range<usize> {
+    text.find(key).map_or(0..0, |i| i..i + key.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<BookConfig, Box<Diagnostic>> {
+        BookConfig::parse(&SourceFile::new("book.toml", text.to_string()))
+    }
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        let config = parse("").unwrap();
+        assert_eq!(config.book.src, PathBuf::from("docs"));
+        assert_eq!(config.book.id_prefix, "HCB");
+        assert_eq!(config.build.output, PathBuf::from("site"));
+        assert_eq!(config.base_path(), "/");
+        assert_eq!(config.mappings.max_hops, 2);
+    }
+
+    #[test]
+    fn unknown_key_is_located() {
+        let err = parse("[book]\ntitle = \"x\"\ntitel = \"y\"\n").unwrap_err();
+        assert_eq!(err.code, "CW040");
+        assert!(err.message.contains("titel"), "{}", err.message);
+        assert_eq!(err.location.unwrap().line_col(), (3, 1));
+    }
+
+    #[test]
+    fn base_url_forms() {
+        let config = parse("[build]\nbase-url = \"https://example.org/hcb\"\n").unwrap();
+        assert_eq!(config.base_path(), "/hcb/");
+        assert_eq!(
+            config.site_url().as_deref(),
+            Some("https://example.org/hcb/")
+        );
+        let config = parse("[build]\nbase-url = \"/a/b\"\n").unwrap();
+        assert_eq!(config.base_path(), "/a/b/");
+        assert_eq!(config.site_url(), None);
+    }
+}

@@ -1,0 +1,194 @@
+//! Finding and reading the book's files.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use thiserror::Error;
+
+use super::config::BookConfig;
+use crate::diagnostic::{Diagnostic, SourceFile};
+
+/// A loaded book: configuration plus the text of every candidate document.
+#[derive(Debug)]
+pub struct Book {
+    /// The book root (the directory holding `book.toml`).
+    pub root: PathBuf,
+    pub config: BookConfig,
+    /// `book.toml` itself, when present, for located config diagnostics.
+    pub config_file: Option<Arc<SourceFile>>,
+    /// Document files in path order.
+    pub files: Vec<RawFile>,
+}
+
+impl Book {
+    pub fn src_dir(&self) -> PathBuf {
+        self.root.join(&self.config.book.src)
+    }
+    pub fn output_dir(&self) -> PathBuf {
+        self.root.join(&self.config.build.output)
+    }
+}
+
+/// One Markdown file under the source directory, decoded.
+#[derive(Debug, Clone)]
+pub struct RawFile {
+    /// Path relative to the source directory, `/`-separated (`governance/0001-process.md`).
+    pub rel_path: String,
+    pub source: Arc<SourceFile>,
+}
+
+/// Failures that make the book unusable as a whole (exit code 2).
+#[derive(Debug, Error)]
+pub enum LoadError {
+    #[error("no book at `{0}`: the directory does not exist")]
+    NoRoot(PathBuf),
+    #[error("cannot read `{path}`: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}", .0.message)]
+    Config(Box<Diagnostic>),
+    #[error("the source directory `{0}` does not exist (set `src` in [book] of book.toml)")]
+    NoSrc(PathBuf),
+}
+
+/// Load `book.toml` and every Markdown file under the source directory.
+/// Per-file problems (bad encoding) become diagnostics; only problems with the
+/// book as a whole are errors.
+pub fn load_book(root: &Path) -> Result<(Book, Vec<Diagnostic>), LoadError> {
+    if !root.is_dir() {
+        return Err(LoadError::NoRoot(root.to_path_buf()));
+    }
+    let (config, config_file) = load_config(root)?;
+    let src = root.join(&config.book.src);
+    if !src.is_dir() {
+        return Err(LoadError::NoSrc(src));
+    }
+    let prefix = src_prefix(root, &config);
+    let paths = markdown_files(&src)?;
+    let (files, diagnostics): (Vec<_>, Vec<_>) = paths
+        .par_iter()
+        .map(|rel| read_document(&src, rel, &prefix))
+        .partition_map(|r| match r {
+            Ok(file) => rayon::iter::Either::Left(file),
+            Err(diag) => rayon::iter::Either::Right(*diag),
+        });
+    let book = Book {
+        root: root.to_path_buf(),
+        config,
+        config_file,
+        files,
+    };
+    Ok((book, diagnostics))
+}
+
+fn load_config(root: &Path) -> Result<(BookConfig, Option<Arc<SourceFile>>), LoadError> {
+    let path = root.join("book.toml");
+    if !path.exists() {
+        return Ok((BookConfig::default(), None));
+    }
+    let bytes = fs::read(&path).map_err(|source| LoadError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    let file = decode("book.toml", &bytes).map_err(|d| LoadError::Config(d))?;
+    let config = BookConfig::parse(&file).map_err(LoadError::Config)?;
+    Ok((config, Some(file)))
+}
+
+/// How document paths are shown: relative to the book root (`docs/x.md`).
+fn src_prefix(_root: &Path, config: &BookConfig) -> String {
+    let src = config.book.src.to_string_lossy().replace('\\', "/");
+    let src = src.trim_start_matches("./").trim_end_matches('/');
+    if src.is_empty() || src == "." {
+        String::new()
+    } else {
+        format!("{src}/")
+    }
+}
+
+/// Every `.md` file under `src`, relative and sorted, skipping hidden
+/// directories (`.git`) and files.
+fn markdown_files(src: &Path) -> Result<Vec<String>, LoadError> {
+    let mut out = Vec::new();
+    let walker = walkdir::WalkDir::new(src)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        let entry = entry.map_err(|err| LoadError::Io {
+            path: err.path().unwrap_or(src).to_path_buf(),
+            source: err
+                .into_io_error()
+                .unwrap_or_else(|| std::io::Error::other("file system loop")),
+        })?;
+        if entry.file_type().is_file() && entry.path().extension().is_some_and(|e| e == "md") {
+            let rel = entry
+                .path()
+                .strip_prefix(src)
+                .unwrap_or(entry.path())
+                .to_string_lossy()
+                .replace('\\', "/");
+            out.push(rel);
+        }
+    }
+    Ok(out)
+}
+
+fn read_document(src: &Path, rel: &str, prefix: &str) -> Result<RawFile, Box<Diagnostic>> {
+    let display = format!("{prefix}{rel}");
+    let bytes = fs::read(src.join(rel)).map_err(|err| {
+        Box::new(
+            Diagnostic::error("CW001", format!("cannot read file: {err}"))
+                .in_file(Path::new(&display)),
+        )
+    })?;
+    let source = decode(&display, &bytes)?;
+    Ok(RawFile {
+        rel_path: rel.to_string(),
+        source,
+    })
+}
+
+/// Decode file bytes as UTF-8, dropping a byte-order mark. Invalid UTF-8 is a
+/// located error pointing at the first bad byte.
+pub fn decode(name: &str, bytes: &[u8]) -> Result<Arc<SourceFile>, Box<Diagnostic>> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(SourceFile::new(name, text.to_string())),
+        Err(err) => {
+            let good = err.valid_up_to();
+            // Show the valid prefix plus the rest decoded lossily so the caret
+            // lands on the offending character.
+            let lossy = String::from_utf8_lossy(bytes).into_owned();
+            let file = SourceFile::new(name, lossy);
+            Err(Box::new(
+                Diagnostic::error("CW001", "file is not valid UTF-8")
+                    .at(&file, good..good + 1)
+                    .label("invalid byte here")
+                    .help("save the file as UTF-8 (most editors have an \"encoding\" menu)"),
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bom_is_dropped() {
+        let file = decode("a.md", b"\xEF\xBB\xBF+++\n").unwrap();
+        assert_eq!(file.text, "+++\n");
+    }
+
+    #[test]
+    fn invalid_utf8_is_located() {
+        let err = decode("a.md", b"+++\nid = \"\xFF\"\n").unwrap_err();
+        assert_eq!(err.code, "CW001");
+        assert_eq!(err.location.unwrap().line_col(), (2, 7));
+    }
+}

@@ -1,0 +1,475 @@
+//! Which catalogs a book has, and reference lookups against them.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crosswalk_catalog::{
+    ciso, ids, mapex, oscal, stix, AttackCatalog, AttackDomain, FrameworkCatalog, MappingSet,
+    Technique, TechniqueMappingSet,
+};
+use rayon::prelude::*;
+
+use super::embedded::{self, EmbeddedKind, EMBEDDED_ATTACK_VERSION};
+use crate::book::config::{BookConfig, FrameworkSection};
+use crate::diagnostic::{Diagnostic, SourceFile};
+
+/// Where a catalog came from, as `crosswalk catalogs` shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CatalogSource {
+    Embedded(&'static str),
+    File(PathBuf),
+}
+
+impl std::fmt::Display for CatalogSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CatalogSource::Embedded(name) => write!(f, "embedded:{name}"),
+            CatalogSource::File(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// A framework under its alias, with a lookup index.
+#[derive(Debug)]
+pub struct LoadedFramework {
+    pub alias: String,
+    pub catalog: FrameworkCatalog,
+    pub source: CatalogSource,
+    /// Canonical id -> node index.
+    index: HashMap<String, u32>,
+    /// Child node indexes per node.
+    pub children: Vec<Vec<u32>>,
+}
+
+impl LoadedFramework {
+    fn new(alias: String, catalog: FrameworkCatalog, source: CatalogSource) -> Self {
+        let mut index = HashMap::with_capacity(catalog.nodes.len() * 2);
+        let mut children = vec![Vec::new(); catalog.nodes.len()];
+        for (i, node) in catalog.nodes.iter().enumerate() {
+            index.entry(ids::canonical(&node.label)).or_insert(i as u32);
+            if let Some(source_id) = &node.source_id {
+                index.entry(ids::canonical(source_id)).or_insert(i as u32);
+            }
+            if let Some(parent) = node.parent {
+                if let Some(list) = children.get_mut(parent as usize) {
+                    list.push(i as u32);
+                }
+            }
+        }
+        LoadedFramework {
+            alias,
+            catalog,
+            source,
+            index,
+            children,
+        }
+    }
+
+    /// Find a node by any accepted spelling of its id.
+    pub fn find(&self, id: &str) -> Option<usize> {
+        self.index.get(&ids::canonical(id)).map(|&i| i as usize)
+    }
+
+    /// Assessable nodes at and below `idx` (a requirement's measures).
+    pub fn assessable_under(&self, idx: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut stack = vec![idx];
+        while let Some(i) = stack.pop() {
+            if self.catalog.nodes[i].assessable {
+                out.push(i);
+            }
+            stack.extend(self.children[i].iter().rev().map(|&c| c as usize));
+        }
+        out.sort_unstable();
+        out
+    }
+
+    /// Labels of nodes near a misspelt id.
+    pub fn suggest(&self, id: &str) -> Vec<String> {
+        let labels = self.catalog.nodes.iter().map(|n| n.label.as_str());
+        ids::suggest(id, labels, 3)
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+/// Result of looking up a `FRAMEWORK:ID` reference.
+pub enum ControlLookup<'a> {
+    Found(&'a LoadedFramework, usize),
+    UnknownFramework,
+    NotFound(&'a LoadedFramework),
+}
+
+/// Result of looking up a technique id.
+pub enum TechniqueLookup<'a> {
+    Found(AttackDomain, &'a Technique),
+    NotFound(Vec<String>),
+}
+
+/// Every catalog loaded for a book.
+#[derive(Debug, Default)]
+pub struct Registry {
+    pub attack: Vec<AttackCatalog>,
+    /// By alias, sorted.
+    pub frameworks: BTreeMap<String, LoadedFramework>,
+    pub mapping_sets: Vec<(CatalogSource, MappingSet)>,
+    pub technique_mappings: Vec<(CatalogSource, TechniqueMappingSet)>,
+    /// ATT&CK id (upper case) -> (index in `attack`, index in its techniques).
+    technique_index: HashMap<String, (usize, usize)>,
+}
+
+/// A catalog to load, before loading.
+enum Job {
+    Attack(AttackDomain, Source),
+    Framework(String, Source, Option<String>),
+    Mapping(Source),
+}
+
+enum Source {
+    Embedded(&'static embedded::Embedded),
+    File(PathBuf, Option<String>),
+}
+
+enum Loaded {
+    Attack(AttackCatalog),
+    Framework(String, FrameworkCatalog, CatalogSource),
+    Mapping(CatalogSource, MappingSet),
+    TechniqueMapping(CatalogSource, TechniqueMappingSet),
+}
+
+impl Registry {
+    /// Load the catalogs `book.toml` asks for (the embedded defaults when it
+    /// says nothing). Problems are configuration errors, located in
+    /// `book.toml` when possible.
+    pub fn load(
+        config: &BookConfig,
+        root: &Path,
+        config_file: Option<&Arc<SourceFile>>,
+    ) -> Result<Registry, Vec<Diagnostic>> {
+        let jobs = plan(config, root, config_file)?;
+        let results: Vec<Result<Loaded, Diagnostic>> =
+            jobs.into_par_iter().map(|job| run(job, root)).collect();
+        let mut registry = Registry::default();
+        let mut errors = Vec::new();
+        for result in results {
+            match result {
+                Ok(Loaded::Attack(c)) => registry.attack.push(c),
+                Ok(Loaded::Framework(alias, c, source)) => {
+                    registry
+                        .frameworks
+                        .insert(alias.clone(), LoadedFramework::new(alias, c, source));
+                }
+                Ok(Loaded::Mapping(source, set)) => registry.mapping_sets.push((source, set)),
+                Ok(Loaded::TechniqueMapping(source, set)) => {
+                    registry.technique_mappings.push((source, set))
+                }
+                Err(diag) => errors.push(diag),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        registry.attack.sort_by_key(|c| c.domain);
+        registry.index_techniques();
+        Ok(registry)
+    }
+
+    fn index_techniques(&mut self) {
+        for (d, catalog) in self.attack.iter().enumerate() {
+            for (t, technique) in catalog.techniques.iter().enumerate() {
+                self.technique_index
+                    .entry(technique.id.to_ascii_uppercase())
+                    .or_insert((d, t));
+            }
+        }
+    }
+
+    pub fn technique(&self, id: &str) -> TechniqueLookup<'_> {
+        if let Some(&(d, t)) = self.technique_index.get(&id.trim().to_ascii_uppercase()) {
+            let catalog = &self.attack[d];
+            return TechniqueLookup::Found(catalog.domain, &catalog.techniques[t]);
+        }
+        let candidates = self
+            .attack
+            .iter()
+            .flat_map(|c| c.techniques.iter())
+            .filter(|t| t.revoked.is_none() && !t.deprecated)
+            .map(|t| t.id.as_str());
+        TechniqueLookup::NotFound(
+            ids::suggest(&id.to_ascii_uppercase(), candidates, 3)
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
+        )
+    }
+
+    pub fn attack_domain(&self, domain: AttackDomain) -> Option<&AttackCatalog> {
+        self.attack.iter().find(|c| c.domain == domain)
+    }
+
+    /// Look up `FRAMEWORK:ID`. Aliases match case-insensitively.
+    pub fn control(&self, alias: &str, id: &str) -> ControlLookup<'_> {
+        let Some(framework) = self.framework(alias) else {
+            return ControlLookup::UnknownFramework;
+        };
+        match framework.find(id) {
+            Some(idx) => ControlLookup::Found(framework, idx),
+            None => ControlLookup::NotFound(framework),
+        }
+    }
+
+    pub fn framework(&self, alias: &str) -> Option<&LoadedFramework> {
+        self.frameworks.get(alias).or_else(|| {
+            self.frameworks
+                .values()
+                .find(|f| f.alias.eq_ignore_ascii_case(alias))
+        })
+    }
+
+    /// The framework whose requirement URNs use this namespace.
+    pub fn framework_by_namespace(&self, namespace: &str) -> Option<&LoadedFramework> {
+        self.frameworks
+            .values()
+            .find(|f| f.catalog.urn_namespace == namespace)
+    }
+
+    pub fn aliases(&self) -> Vec<&str> {
+        self.frameworks.keys().map(String::as_str).collect()
+    }
+}
+
+fn config_error(
+    config_file: Option<&Arc<SourceFile>>,
+    key: &str,
+    message: String,
+    help: &str,
+) -> Diagnostic {
+    let diag = Diagnostic::error("CW041", message).help(help.to_string());
+    match config_file {
+        Some(file) => {
+            let span = file.text.find(key).map_or(0..0, |i| i..i + key.len());
+            diag.at(file, span)
+        }
+        None => diag,
+    }
+}
+
+/// Decide what to load from the configuration.
+fn plan(
+    config: &BookConfig,
+    root: &Path,
+    config_file: Option<&Arc<SourceFile>>,
+) -> Result<Vec<Job>, Vec<Diagnostic>> {
+    let mut jobs = Vec::new();
+    let mut errors = Vec::new();
+    let all = embedded::all();
+    for domain_name in &config.attack.domains {
+        let domain = match domain_name.as_str() {
+            "enterprise" => AttackDomain::Enterprise,
+            "ics" => AttackDomain::Ics,
+            "mobile" => AttackDomain::Mobile,
+            other => {
+                errors.push(config_error(
+                    config_file,
+                    other,
+                    format!("unknown ATT&CK domain `{other}` in [attack] domains"),
+                    "domains are `enterprise`, `ics` and `mobile`",
+                ));
+                continue;
+            }
+        };
+        if let Some(path) = config.attack.files.get(domain_name) {
+            jobs.push(Job::Attack(domain, Source::File(root.join(path), None)));
+        } else if config.attack.version != EMBEDDED_ATTACK_VERSION {
+            errors.push(config_error(
+                config_file,
+                "version",
+                format!(
+                    "ATT&CK {} is pinned but the embedded bundles are {EMBEDDED_ATTACK_VERSION}",
+                    config.attack.version
+                ),
+                "point [attack.files] at the STIX bundle of that version for each domain, or pin the embedded version",
+            ));
+        } else {
+            let name = format!("attack-{}", domain.slug());
+            if let Some(entry) = all.iter().find(|e| e.name == name) {
+                jobs.push(Job::Attack(domain, Source::Embedded(entry)));
+            }
+        }
+    }
+    let mut aliases: BTreeMap<String, Job> = BTreeMap::new();
+    for entry in all.iter().filter(|e| e.kind == EmbeddedKind::Framework) {
+        if let Some(alias) = entry.default_alias {
+            aliases.insert(
+                alias.to_string(),
+                Job::Framework(alias.to_string(), Source::Embedded(entry), None),
+            );
+        }
+    }
+    for (alias, section) in &config.frameworks {
+        match framework_job(alias, section, root, config_file) {
+            Ok(job) => {
+                aliases.insert(alias.clone(), job);
+            }
+            Err(diag) => errors.push(diag),
+        }
+    }
+    jobs.extend(aliases.into_values());
+    if config.mappings.embedded {
+        for entry in all.iter().filter(|e| {
+            matches!(
+                e.kind,
+                EmbeddedKind::Mapping | EmbeddedKind::TechniqueMapping
+            )
+        }) {
+            jobs.push(Job::Mapping(Source::Embedded(entry)));
+        }
+    }
+    for path in &config.mappings.files {
+        jobs.push(Job::Mapping(Source::File(root.join(path), None)));
+    }
+    if errors.is_empty() {
+        Ok(jobs)
+    } else {
+        Err(errors)
+    }
+}
+
+fn framework_job(
+    alias: &str,
+    section: &FrameworkSection,
+    root: &Path,
+    config_file: Option<&Arc<SourceFile>>,
+) -> Result<Job, Diagnostic> {
+    let pinned = section.version.clone();
+    match (&section.catalog, &section.file) {
+        (Some(name), None) => {
+            let entry = embedded::all()
+                .iter()
+                .find(|e| e.kind == EmbeddedKind::Framework && e.name == name.as_str())
+                .ok_or_else(|| {
+                    let names: Vec<&str> = embedded::all()
+                        .iter()
+                        .filter(|e| e.kind == EmbeddedKind::Framework)
+                        .map(|e| e.name)
+                        .collect();
+                    config_error(
+                        config_file,
+                        name,
+                        format!("[frameworks.{alias}] names an unknown embedded catalog `{name}`"),
+                        &format!("embedded catalogs: {}", names.join(", ")),
+                    )
+                })?;
+            Ok(Job::Framework(alias.to_string(), Source::Embedded(entry), pinned))
+        }
+        (None, Some(path)) => Ok(Job::Framework(
+            alias.to_string(),
+            Source::File(root.join(path), section.format.clone()),
+            pinned,
+        )),
+        _ => Err(config_error(
+            config_file,
+            alias,
+            format!("[frameworks.{alias}] needs exactly one of `catalog` or `file`"),
+            "write `catalog = \"cyfun2023\"` for an embedded catalog or `file = \"catalogs/x.yaml\"` for your own",
+        )),
+    }
+}
+
+fn read(path: &Path) -> Result<String, Diagnostic> {
+    std::fs::read_to_string(path).map_err(|err| {
+        Diagnostic::error(
+            "CW041",
+            format!("cannot read catalog file `{}`: {err}", path.display()),
+        )
+        .in_file(path)
+        .help("check the path in book.toml; it is relative to the book root")
+    })
+}
+
+fn import_error(path: &Path, err: impl std::fmt::Display) -> Diagnostic {
+    Diagnostic::error("CW042", format!("cannot import catalog `{}`: {err}", path.display()))
+        .in_file(path)
+        .help("crosswalk reads ATT&CK STIX 2.1 JSON, OSCAL catalog JSON, CISO Assistant library YAML and Mappings Explorer JSON")
+}
+
+fn run(job: Job, root: &Path) -> Result<Loaded, Diagnostic> {
+    let relative = |p: &Path| p.strip_prefix(root).unwrap_or(p).to_path_buf();
+    match job {
+        Job::Attack(_, Source::Embedded(entry)) => Ok(Loaded::Attack(embedded::attack(entry))),
+        Job::Attack(domain, Source::File(path, _)) => {
+            let text = read(&path)?;
+            stix::import(&text, domain, EMBEDDED_ATTACK_VERSION)
+                .map(Loaded::Attack)
+                .map_err(|e| import_error(&relative(&path), e))
+        }
+        Job::Framework(alias, Source::Embedded(entry), pinned) => {
+            let catalog = embedded::framework(entry);
+            check_pin(&alias, &catalog, pinned.as_deref())?;
+            Ok(Loaded::Framework(
+                alias,
+                catalog,
+                CatalogSource::Embedded(entry.name),
+            ))
+        }
+        Job::Framework(alias, Source::File(path, format), pinned) => {
+            let text = read(&path)?;
+            let rel = relative(&path);
+            let is_json = format.as_deref() == Some("oscal")
+                || (format.is_none() && path.extension().is_some_and(|e| e == "json"));
+            let catalog = if is_json {
+                oscal::import(&text, &alias.to_ascii_lowercase())
+            } else {
+                ciso::import_framework(&text)
+            }
+            .map_err(|e| import_error(&rel, e))?;
+            check_pin(&alias, &catalog, pinned.as_deref())?;
+            Ok(Loaded::Framework(alias, catalog, CatalogSource::File(rel)))
+        }
+        Job::Mapping(Source::Embedded(entry)) => Ok(match entry.kind {
+            EmbeddedKind::TechniqueMapping => Loaded::TechniqueMapping(
+                CatalogSource::Embedded(entry.name),
+                embedded::technique_mapping(entry),
+            ),
+            _ => Loaded::Mapping(
+                CatalogSource::Embedded(entry.name),
+                embedded::mapping(entry),
+            ),
+        }),
+        Job::Mapping(Source::File(path, _)) => {
+            let text = read(&path)?;
+            let rel = relative(&path);
+            if path.extension().is_some_and(|e| e == "json") {
+                mapex::import(&text)
+                    .map(|set| Loaded::TechniqueMapping(CatalogSource::File(rel.clone()), set))
+                    .map_err(|e| import_error(&rel, e))
+            } else {
+                ciso::import_mapping_set(&text)
+                    .map(|set| Loaded::Mapping(CatalogSource::File(rel.clone()), set))
+                    .map_err(|e| import_error(&rel, e))
+            }
+        }
+    }
+}
+
+fn check_pin(
+    alias: &str,
+    catalog: &FrameworkCatalog,
+    pinned: Option<&str>,
+) -> Result<(), Diagnostic> {
+    match pinned {
+        Some(want) if want != catalog.version => Err(Diagnostic::error(
+            "CW041",
+            format!(
+                "[frameworks.{alias}] pins version {want}, but the catalog is version {}",
+                catalog.version
+            ),
+        )
+        .help(
+            "update the pin after reviewing what changed, or point `file` at the pinned release",
+        )),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,74 @@
+//! The reviewer's rules: everything `crosswalk check` reports beyond what
+//! parsing a single file can see (references, lifecycle, catalogs).
+//! `codes` lists every diagnostic code; `report` prints them.
+
+pub mod codes;
+mod lifecycle;
+pub mod references;
+pub mod report;
+
+use std::collections::HashMap;
+
+use crate::catalog::Registry;
+use crate::diagnostic::{Diagnostic, Location};
+use crate::document::{Date, Document, Vocabulary};
+
+/// What the rules need to know about the book.
+pub struct Context<'a> {
+    pub documents: &'a [Document],
+    pub registry: &'a Registry,
+    pub vocabulary: &'a Vocabulary,
+    /// Document id -> index (first definition wins).
+    pub by_id: HashMap<&'a str, usize>,
+    /// Path relative to the source dir -> index.
+    pub by_path: HashMap<&'a str, usize>,
+    pub today: Date,
+}
+
+/// Run every cross-document rule.
+pub fn run(
+    documents: &[Document],
+    registry: &Registry,
+    vocabulary: &Vocabulary,
+    today: Date,
+) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let mut by_id: HashMap<&str, usize> = HashMap::new();
+    for (i, doc) in documents.iter().enumerate() {
+        if let Some(&first) = by_id.get(doc.id.value.as_str()) {
+            let original = &documents[first];
+            diags.push(
+                Diagnostic::error("CW011", format!("duplicate document id `{}`", doc.id.value))
+                    .at(&doc.source, doc.id.span.clone())
+                    .label("second definition")
+                    .related(
+                        Location::new(&original.source, original.id.span.clone()),
+                        "first defined here",
+                    )
+                    .help(
+                        "give one of the documents the next free number (`crosswalk new` picks it)",
+                    ),
+            );
+        } else {
+            by_id.insert(doc.id.value.as_str(), i);
+        }
+    }
+    let by_path = documents
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.rel_path.as_str(), i))
+        .collect();
+    let ctx = Context {
+        documents,
+        registry,
+        vocabulary,
+        by_id,
+        by_path,
+        today,
+    };
+    references::check(&ctx, &mut diags);
+    lifecycle::check(&ctx, &mut diags);
+    diags
+}
+
+pub use references::{is_technique_id, resolve_relative};

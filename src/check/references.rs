@@ -1,0 +1,415 @@
+//! References: document ids, techniques, controls and body links.
+
+use crosswalk_catalog::Requirement;
+
+use super::Context;
+use crate::catalog::{ControlLookup, LoadedFramework, TechniqueLookup};
+use crate::diagnostic::Diagnostic;
+use crate::document::markdown::LinkTarget;
+use crate::document::{Document, RelationKind};
+
+pub fn check(ctx: &Context, diags: &mut Vec<Diagnostic>) {
+    for doc in ctx.documents {
+        relations(ctx, doc, diags);
+        for reference in &doc.techniques {
+            technique(ctx, doc, &reference.id, reference.span.clone(), diags);
+        }
+        for reference in &doc.controls {
+            control(
+                ctx,
+                doc,
+                &reference.framework,
+                &reference.id,
+                reference.span.clone(),
+                diags,
+            );
+        }
+        body_links(ctx, doc, diags);
+    }
+}
+
+fn relations(ctx: &Context, doc: &Document, diags: &mut Vec<Diagnostic>) {
+    for relation in &doc.relations {
+        let target = &relation.target;
+        if target.value == doc.id.value {
+            diags.push(
+                Diagnostic::error(
+                    "CW013",
+                    format!("`{}` refers to the document itself", relation.kind.key()),
+                )
+                .at(&doc.source, target.span.clone())
+                .help("remove the self-reference"),
+            );
+            continue;
+        }
+        let Some(&t) = ctx.by_id.get(target.value.as_str()) else {
+            diags.push(unknown_document(
+                ctx,
+                doc,
+                &target.value,
+                target.span.clone(),
+            ));
+            continue;
+        };
+        let target_doc = &ctx.documents[t];
+        if relation.kind == RelationKind::Implements
+            && target_doc.kind.value != "reference-architecture"
+        {
+            diags.push(
+                Diagnostic::error(
+                    "CW023",
+                    format!(
+                        "`implements` must point at a reference architecture, but {} is a `{}`",
+                        target.value, target_doc.kind.value
+                    ),
+                )
+                .at(&doc.source, target.span.clone())
+                .help("use `related` or `requires` for documents that are not reference architectures"),
+            );
+        }
+    }
+}
+
+fn unknown_document(
+    ctx: &Context,
+    doc: &Document,
+    id: &str,
+    span: std::ops::Range<usize>,
+) -> Diagnostic {
+    let ids = ctx.by_id.keys().copied();
+    let help = match crate::diagnostic::did_you_mean(id, ids) {
+        Some(near) => format!("did you mean `{near}`?"),
+        None => "check the id; `crosswalk refs` lists what exists".to_string(),
+    };
+    Diagnostic::error("CW012", format!("unknown document `{id}`"))
+        .at(&doc.source, span)
+        .label("no document has this id")
+        .help(help)
+}
+
+fn technique(
+    ctx: &Context,
+    doc: &Document,
+    id: &str,
+    span: std::ops::Range<usize>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    match ctx.registry.technique(id) {
+        TechniqueLookup::Found(_, technique) => {
+            if let Some(revoked) = &technique.revoked {
+                let help = match &revoked.replaced_by {
+                    Some(new) => format!(
+                        "cite `{new}` instead: MITRE revoked {} in favour of it",
+                        technique.id
+                    ),
+                    None => {
+                        "remove it: MITRE revoked it without a replacement technique".to_string()
+                    }
+                };
+                let replaced = revoked
+                    .replaced_by
+                    .as_deref()
+                    .map_or(String::new(), |n| format!(" by {n}"));
+                diags.push(
+                    Diagnostic::error(
+                        "CW017",
+                        format!(
+                            "technique {} ({}) is revoked{replaced}",
+                            technique.id, technique.name
+                        ),
+                    )
+                    .at(&doc.source, span)
+                    .help(help),
+                );
+            } else if technique.deprecated {
+                diags.push(
+                    Diagnostic::warning(
+                        "CW018",
+                        format!(
+                            "technique {} ({}) is deprecated",
+                            technique.id, technique.name
+                        ),
+                    )
+                    .at(&doc.source, span)
+                    .help("MITRE no longer maintains it; cite a current technique"),
+                );
+            }
+        }
+        TechniqueLookup::NotFound(near) => {
+            let help = if near.is_empty() {
+                "technique ids look like T1486, T1059.001 or (ICS) T0816".to_string()
+            } else {
+                format!("did you mean {}?", quoted(&near))
+            };
+            diags.push(
+                Diagnostic::error("CW016", format!("unknown ATT&CK technique `{id}`"))
+                    .at(&doc.source, span)
+                    .label("not in the loaded ATT&CK catalogs")
+                    .help(help),
+            );
+        }
+    }
+}
+
+fn control(
+    ctx: &Context,
+    doc: &Document,
+    framework: &str,
+    id: &str,
+    span: std::ops::Range<usize>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    match ctx.registry.control(framework, id) {
+        ControlLookup::UnknownFramework => {
+            let known = ctx.registry.aliases();
+            let help = match crate::diagnostic::did_you_mean(framework, known.iter().copied()) {
+                Some(near) => format!(
+                    "did you mean `{near}`? known frameworks: {}",
+                    known.join(", ")
+                ),
+                None => format!(
+                    "known frameworks: {} (add others in book.toml [frameworks])",
+                    known.join(", ")
+                ),
+            };
+            diags.push(
+                Diagnostic::error("CW019", format!("unknown framework `{framework}`"))
+                    .at(&doc.source, span)
+                    .help(help),
+            );
+        }
+        ControlLookup::NotFound(fw) => {
+            let near = fw.suggest(id);
+            let help = if near.is_empty() {
+                format!("see `crosswalk catalogs` for what {} contains", fw.alias)
+            } else {
+                format!(
+                    "did you mean {}?",
+                    quoted(
+                        &near
+                            .iter()
+                            .map(|n| format!("{}:{n}", fw.alias))
+                            .collect::<Vec<_>>()
+                    )
+                )
+            };
+            diags.push(
+                Diagnostic::error("CW025", format!("unknown control `{id}` in {}", fw.alias))
+                    .at(&doc.source, span)
+                    .label(format!("not in {} {}", fw.catalog.name, fw.catalog.version))
+                    .help(help),
+            );
+        }
+        ControlLookup::Found(fw, idx) => {
+            let node = &fw.catalog.nodes[idx];
+            if let Some(withdrawn) = &node.withdrawn {
+                diags.push(withdrawn_control(doc, fw, node, withdrawn, span));
+            } else if is_grouping(fw, idx) {
+                diags.push(
+                    Diagnostic::warning(
+                        "CW027",
+                        format!("{}:{} is a grouping of requirements, not a requirement", fw.alias, node.label),
+                    )
+                    .at(&doc.source, span)
+                    .help("cite the requirements (or measures) under it that the document really covers"),
+                );
+            }
+        }
+    }
+}
+
+fn withdrawn_control(
+    doc: &Document,
+    fw: &LoadedFramework,
+    node: &Requirement,
+    withdrawn: &crosswalk_catalog::Withdrawal,
+    span: std::ops::Range<usize>,
+) -> Diagnostic {
+    let targets: Vec<String> = withdrawn
+        .moved_to
+        .iter()
+        .chain(&withdrawn.incorporated_into)
+        .map(|t| format!("{}:{t}", fw.alias))
+        .collect();
+    let (message, help) = if !withdrawn.moved_to.is_empty() {
+        (
+            format!(
+                "{}:{} is withdrawn: moved to {}",
+                fw.alias,
+                node.label,
+                withdrawn.moved_to.join(", ")
+            ),
+            format!("cite {} instead", quoted(&targets)),
+        )
+    } else if !withdrawn.incorporated_into.is_empty() {
+        (
+            format!(
+                "{}:{} is withdrawn: incorporated into {}",
+                fw.alias,
+                node.label,
+                withdrawn.incorporated_into.join(", ")
+            ),
+            format!("cite {} instead", quoted(&targets)),
+        )
+    } else {
+        (
+            format!("{}:{} is withdrawn", fw.alias, node.label),
+            "remove the citation".to_string(),
+        )
+    };
+    Diagnostic::error("CW026", message)
+        .at(&doc.source, span)
+        .help(help)
+}
+
+/// A node that groups requirements rather than being one: it is not
+/// assessable and some child is not assessable either (a CSF function),
+/// or nothing under it is assessable.
+fn is_grouping(fw: &LoadedFramework, idx: usize) -> bool {
+    let node = &fw.catalog.nodes[idx];
+    if node.assessable {
+        return false;
+    }
+    let children = &fw.children[idx];
+    children.is_empty() && fw.catalog.has_text
+        || children
+            .iter()
+            .any(|&c| !fw.catalog.nodes[c as usize].assessable)
+}
+
+fn body_links(ctx: &Context, doc: &Document, diags: &mut Vec<Diagnostic>) {
+    for link in &doc.outline.links {
+        let span = link.span.clone();
+        match &link.target {
+            LinkTarget::Wiki(target) => wiki(ctx, doc, target, span, diags),
+            LinkTarget::Anchor(anchor) => {
+                if !doc.outline.has_anchor(anchor) {
+                    diags.push(missing_anchor(doc, anchor, &doc.id.value, span));
+                }
+            }
+            LinkTarget::File { path, anchor } => match resolve_relative(&doc.rel_path, path) {
+                Some(resolved) => match ctx.by_path.get(resolved.as_str()) {
+                    Some(&t) => {
+                        let target = &ctx.documents[t];
+                        if let Some(anchor) = anchor {
+                            if !target.outline.has_anchor(anchor) {
+                                diags.push(missing_anchor(doc, anchor, &target.id.value, span));
+                            }
+                        }
+                    }
+                    None => diags.push(broken_link(doc, path, span)),
+                },
+                None => diags.push(broken_link(doc, path, span)),
+            },
+            LinkTarget::ExternalImage(url) => diags.push(
+                Diagnostic::warning("CW036", format!("image from another host is not loaded: {url}"))
+                    .at(&doc.source, span)
+                    .help("the site loads nothing from third-party hosts; put the image in the book and link it relatively"),
+            ),
+        }
+    }
+}
+
+/// `[[HCB-0007]]`, `[[T1486]]`, `[[FRAMEWORK:ID]]`.
+fn wiki(
+    ctx: &Context,
+    doc: &Document,
+    target: &str,
+    span: std::ops::Range<usize>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    if let Some((framework, id)) = target.split_once(':') {
+        control(ctx, doc, framework.trim(), id.trim(), span, diags);
+    } else if is_technique_id(target) {
+        technique(ctx, doc, target, span, diags);
+    } else if !ctx.by_id.contains_key(target) {
+        diags.push(unknown_document(ctx, doc, target, span));
+    }
+}
+
+pub fn is_technique_id(s: &str) -> bool {
+    let s = s.trim();
+    let Some(rest) = s.strip_prefix(['T', 't']) else {
+        return false;
+    };
+    let (main, sub) = rest.split_once('.').unwrap_or((rest, ""));
+    main.len() == 4
+        && main.chars().all(|c| c.is_ascii_digit())
+        && (sub.is_empty() || sub.len() == 3 && sub.chars().all(|c| c.is_ascii_digit()))
+}
+
+fn broken_link(doc: &Document, path: &str, span: std::ops::Range<usize>) -> Diagnostic {
+    Diagnostic::error(
+        "CW014",
+        format!("broken link: `{path}` is not a document of this book"),
+    )
+    .at(&doc.source, span)
+    .help("links are relative to this file; or write [[HCB-NNNN]] to link by id")
+}
+
+fn missing_anchor(
+    doc: &Document,
+    anchor: &str,
+    target: &str,
+    span: std::ops::Range<usize>,
+) -> Diagnostic {
+    Diagnostic::error(
+        "CW015",
+        format!("broken anchor: {target} has no heading `#{anchor}`"),
+    )
+    .at(&doc.source, span)
+    .help("anchors are heading texts in lower case with spaces as dashes, like GitHub's")
+}
+
+/// Resolve `../x/0007-a.md` against `governance/0001-b.md`.
+pub fn resolve_relative(from: &str, path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = from.split('/').collect();
+    parts.pop();
+    if path.starts_with('/') {
+        return None;
+    }
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+fn quoted(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(
+            resolve_relative("a/0001-x.md", "../b/0002-y.md").as_deref(),
+            Some("b/0002-y.md")
+        );
+        assert_eq!(
+            resolve_relative("a/0001-x.md", "0002-y.md").as_deref(),
+            Some("a/0002-y.md")
+        );
+        assert_eq!(resolve_relative("0001-x.md", "../../y.md"), None);
+    }
+
+    #[test]
+    fn technique_ids() {
+        assert!(is_technique_id("T1486"));
+        assert!(is_technique_id("T1059.001"));
+        assert!(!is_technique_id("HCB-0001"));
+        assert!(!is_technique_id("T14"));
+    }
+}

@@ -1,0 +1,267 @@
+//! Printing diagnostics: rustc-style for people, JSON for tools, GitHub
+//! workflow commands for pull-request annotations, SARIF for code scanning.
+
+use std::io::{self, Write};
+
+use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label, Severity as CsSeverity};
+use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::term::{self, Chars, Config};
+use serde::Serialize;
+
+use super::codes;
+use crate::diagnostic::{Diagnostic, Severity};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Github,
+    Sarif,
+}
+
+/// Print diagnostics in `format`, followed (for humans) by a summary line.
+pub fn print(
+    out: &mut dyn Write,
+    diagnostics: &[Diagnostic],
+    format: Format,
+    color: bool,
+) -> io::Result<()> {
+    match format {
+        Format::Human => human(out, diagnostics, color),
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, &json_report(diagnostics))?;
+            writeln!(out)
+        }
+        Format::Github => github(out, diagnostics),
+        Format::Sarif => {
+            serde_json::to_writer_pretty(&mut *out, &sarif(diagnostics))?;
+            writeln!(out)
+        }
+    }
+}
+
+fn human(out: &mut dyn Write, diagnostics: &[Diagnostic], color: bool) -> io::Result<()> {
+    let mut files = SimpleFiles::new();
+    let mut ids = std::collections::HashMap::new();
+    let config = Config {
+        chars: Chars::ascii(),
+        ..Config::default()
+    };
+    let mut buffer = if color {
+        term::termcolor::Buffer::ansi()
+    } else {
+        term::termcolor::Buffer::no_color()
+    };
+    for diag in diagnostics {
+        let mut cs = CsDiagnostic::new(match diag.severity {
+            Severity::Error => CsSeverity::Error,
+            Severity::Warning => CsSeverity::Warning,
+        })
+        .with_code(diag.code)
+        .with_message(&diag.message);
+        let mut labels = Vec::new();
+        let mut file_id = |loc: &crate::diagnostic::Location| {
+            let key = std::sync::Arc::as_ptr(&loc.file) as usize;
+            *ids.entry(key)
+                .or_insert_with(|| files.add(loc.file.name.clone(), loc.file.text.clone()))
+        };
+        if let Some(loc) = &diag.location {
+            let id = file_id(loc);
+            labels.push(
+                Label::primary(id, loc.span.clone())
+                    .with_message(diag.label.clone().unwrap_or_default()),
+            );
+        }
+        for (loc, note) in &diag.related {
+            let id = file_id(loc);
+            labels.push(Label::secondary(id, loc.span.clone()).with_message(note));
+        }
+        cs = cs.with_labels(labels);
+        let mut notes = Vec::new();
+        if diag.location.is_none() {
+            if let Some(name) = diag.file_name() {
+                notes.push(format!("in {name}"));
+            }
+        }
+        if let Some(help) = &diag.help {
+            notes.push(format!("help: {help}"));
+        }
+        cs = cs.with_notes(notes);
+        term::emit_to_write_style(&mut buffer, &config, &files, &cs)
+            .map_err(|e| io::Error::other(e.to_string()))?;
+    }
+    out.write_all(buffer.as_slice())?;
+    writeln!(out, "{}", summary(diagnostics))
+}
+
+/// `check: 2 errors, 1 warning` or `check: no problems`.
+pub fn summary(diagnostics: &[Diagnostic]) -> String {
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let warnings = diagnostics.len() - errors;
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    if diagnostics.is_empty() {
+        "check: no problems found".to_string()
+    } else {
+        format!(
+            "check: {}, {}",
+            plural(errors, "error"),
+            plural(warnings, "warning")
+        )
+    }
+}
+
+/// The stable JSON schema (version 1), documented in the format reference.
+#[derive(Serialize)]
+pub struct JsonReport {
+    pub version: u32,
+    pub errors: usize,
+    pub warnings: usize,
+    pub diagnostics: Vec<JsonDiagnostic>,
+}
+
+#[derive(Serialize)]
+pub struct JsonDiagnostic {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub file: Option<String>,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub end_line: Option<usize>,
+    pub end_column: Option<usize>,
+    pub label: Option<String>,
+    pub help: Option<String>,
+}
+
+pub fn json_report(diagnostics: &[Diagnostic]) -> JsonReport {
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    JsonReport {
+        version: 1,
+        errors,
+        warnings: diagnostics.len() - errors,
+        diagnostics: diagnostics.iter().map(json_diagnostic).collect(),
+    }
+}
+
+fn json_diagnostic(d: &Diagnostic) -> JsonDiagnostic {
+    let start = d.location.as_ref().map(|l| l.file.line_col(l.span.start));
+    let end = d.location.as_ref().map(|l| l.file.line_col(l.span.end));
+    JsonDiagnostic {
+        code: d.code,
+        severity: d.severity,
+        message: d.message.clone(),
+        file: d.file_name(),
+        line: start.map(|s| s.0),
+        column: start.map(|s| s.1),
+        end_line: end.map(|e| e.0),
+        end_column: end.map(|e| e.1),
+        label: d.label.clone(),
+        help: d.help.clone(),
+    }
+}
+
+/// GitHub Actions workflow commands; values escaped as GitHub requires.
+fn github(out: &mut dyn Write, diagnostics: &[Diagnostic]) -> io::Result<()> {
+    for d in diagnostics {
+        let level = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let mut props = Vec::new();
+        if let Some(file) = d.file_name() {
+            props.push(format!("file={}", escape_property(&file)));
+        }
+        if let Some(loc) = &d.location {
+            let (line, col) = loc.line_col();
+            let (end_line, end_col) = loc.file.line_col(loc.span.end);
+            props.push(format!(
+                "line={line},col={col},endLine={end_line},endColumn={end_col}"
+            ));
+        }
+        props.push(format!("title={}", escape_property(d.code)));
+        let mut message = d.message.clone();
+        if let Some(help) = &d.help {
+            message.push_str("\nhelp: ");
+            message.push_str(help);
+        }
+        writeln!(
+            out,
+            "::{level} {}::{}",
+            props.join(","),
+            escape_data(&message)
+        )?;
+    }
+    writeln!(out, "{}", summary(diagnostics))
+}
+
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// SARIF 2.1.0 log with one run.
+pub fn sarif(diagnostics: &[Diagnostic]) -> serde_json::Value {
+    let rules: Vec<_> = codes::CODES
+        .iter()
+        .map(|(code, title)| {
+            serde_json::json!({
+                "id": code,
+                "shortDescription": { "text": title },
+            })
+        })
+        .collect();
+    let results: Vec<_> = diagnostics
+        .iter()
+        .map(|d| {
+            let mut message = d.message.clone();
+            if let Some(help) = &d.help {
+                message.push_str(" (help: ");
+                message.push_str(help);
+                message.push(')');
+            }
+            let mut result = serde_json::json!({
+                "ruleId": d.code,
+                "ruleIndex": codes::CODES.iter().position(|(c, _)| *c == d.code).unwrap_or(0),
+                "level": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },
+                "message": { "text": message },
+            });
+            if let Some(file) = d.file_name() {
+                let mut physical = serde_json::json!({ "artifactLocation": { "uri": file } });
+                if let Some(loc) = &d.location {
+                    let (line, col) = loc.line_col();
+                    let (end_line, end_col) = loc.file.line_col(loc.span.end);
+                    physical["region"] = serde_json::json!({
+                        "startLine": line, "startColumn": col,
+                        "endLine": end_line, "endColumn": end_col.max(if end_line == line { col } else { 1 }),
+                    });
+                }
+                result["locations"] = serde_json::json!([{ "physicalLocation": physical }]);
+            }
+            result
+        })
+        .collect();
+    serde_json::json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "crosswalk",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }]
+    })
+}

@@ -1,0 +1,60 @@
+//! `crosswalk build`: render the site.
+
+use std::path::PathBuf;
+
+use super::{book_root, color, report_fatal, FAILURE, OK, PROBLEMS};
+use crate::check::report::{self, Format};
+use crate::pipeline::{CheckOptions, Project};
+use crate::site::{self, BuildError, BuildOptions};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Book directory (holding book.toml); defaults to the current directory.
+    book: Option<PathBuf>,
+    /// Output directory (default: `[build] output` in book.toml, `site/`).
+    #[arg(long)]
+    dest: Option<PathBuf>,
+    /// Skip the search index, for fast previews.
+    #[arg(long)]
+    no_search: bool,
+}
+
+pub fn run(args: Args) -> u8 {
+    let root = book_root(args.book);
+    let project = match Project::load(&root, &CheckOptions::default()) {
+        Ok(p) => p,
+        Err(err) => return report_fatal(&err, Format::Human),
+    };
+    if !project.diagnostics.is_empty() {
+        let _ = report::print(
+            &mut std::io::stderr(),
+            &project.diagnostics,
+            Format::Human,
+            color(),
+        );
+    }
+    let options = BuildOptions {
+        dest: args.dest,
+        no_search: args.no_search,
+    };
+    match site::build(&project, &options) {
+        Ok(report) => {
+            let index = report.dest.join("index.html");
+            eprintln!(
+                "built {} pages in {} ms: open {}",
+                report.pages,
+                report.millis,
+                index.canonicalize().unwrap_or(index).display()
+            );
+            OK
+        }
+        Err(err @ BuildError::CheckFailed(_)) => {
+            eprintln!("error: {err}; the previous site was left untouched");
+            PROBLEMS
+        }
+        Err(err) => {
+            eprintln!("error: {err}; the previous site was left untouched");
+            FAILURE
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! The command line: one file per command. Each returns an exit code:
+//! 0 success, 1 the book has problems, 2 usage or configuration failure.
+
+mod build;
+mod check;
+mod new;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::check::report::{self, Format};
+use crate::pipeline::PipelineError;
+
+#[derive(Parser)]
+#[command(
+    name = "crosswalk",
+    version,
+    about = "Compile a book of security governance documents into a site indexed by controls and ATT&CK techniques"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check every document and reference; report all problems at once.
+    Check(check::Args),
+    /// Build the static site (refuses on check errors).
+    Build(build::Args),
+    /// Create the next free document from a template.
+    New(new::Args),
+}
+
+/// Entry point used by `main.rs`.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let code = match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Build(args) => build::run(args),
+        Command::New(args) => new::run(args),
+    };
+    ExitCode::from(code)
+}
+
+/// Exit codes.
+pub const OK: u8 = 0;
+pub const PROBLEMS: u8 = 1;
+pub const FAILURE: u8 = 2;
+
+/// The book root given on the command line (default: current directory).
+fn book_root(book: Option<PathBuf>) -> PathBuf {
+    book.unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn color() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+/// Report a pipeline failure (bad book.toml, missing directory) and return 2.
+fn report_fatal(err: &PipelineError, format: Format) -> u8 {
+    let diags = err.diagnostics();
+    if diags.is_empty() {
+        eprintln!("error: {err}");
+    } else if format == Format::Human {
+        let _ = report::print(&mut std::io::stderr(), &diags, Format::Human, color());
+    } else {
+        let _ = report::print(&mut std::io::stdout(), &diags, format, false);
+    }
+    FAILURE
+}

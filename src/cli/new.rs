@@ -1,0 +1,139 @@
+//! `crosswalk new`: start a document with the next free number.
+
+use std::path::PathBuf;
+
+use super::{book_root, FAILURE, OK};
+use crate::book::load_book;
+use crate::document::Vocabulary;
+use crate::site::urls::slug;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Title of the new document.
+    title: String,
+    /// Kind of document (process, reference-architecture, implementation-example,
+    /// guidance, procurement, informational, or one added in book.toml).
+    #[arg(long)]
+    kind: String,
+    /// Area folder to put it in (default: the source directory itself).
+    #[arg(long)]
+    area: Option<String>,
+    /// Book directory (holding book.toml); defaults to the current directory.
+    #[arg(long)]
+    book: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> u8 {
+    match create(args) {
+        Ok(path) => {
+            println!("{}", path.display());
+            OK
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            FAILURE
+        }
+    }
+}
+
+fn create(args: Args) -> Result<PathBuf, String> {
+    let root = book_root(args.book);
+    let (book, _) = load_book(&root).map_err(|e| e.to_string())?;
+    let vocabulary = Vocabulary::new(&book.config.vocabulary);
+    if !vocabulary.kinds.contains(&args.kind) {
+        return Err(format!(
+            "unknown kind `{}`; kinds are: {}",
+            args.kind,
+            vocabulary.kinds.join(", ")
+        ));
+    }
+    if let Some(area) = &args.area {
+        if !vocabulary.areas.contains(area) {
+            return Err(format!(
+                "unknown area `{area}`; areas are: {}",
+                vocabulary.areas.join(", ")
+            ));
+        }
+    }
+    let number = next_number(
+        &book
+            .files
+            .iter()
+            .map(|f| f.rel_path.as_str())
+            .collect::<Vec<_>>(),
+    );
+    let slug = slug(&args.title);
+    if slug.is_empty() {
+        return Err("the title must contain letters or digits".into());
+    }
+    let dir = match &args.area {
+        Some(area) => book.src_dir().join(area),
+        None => book.src_dir(),
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let path = dir.join(format!("{number:04}-{slug}.md"));
+    let id = format!("{}-{number:04}", book.config.book.id_prefix);
+    let today = jiff::Zoned::now().date();
+    let text = template(&id, &args.title, &args.kind, args.area.as_deref(), today);
+    // create_new: never overwrite an existing file.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
+}
+
+/// One more than the highest number used by any file in the book.
+pub fn next_number(rel_paths: &[&str]) -> u32 {
+    rel_paths
+        .iter()
+        .filter_map(|p| {
+            let name = p.rsplit('/').next()?;
+            let digits: String = name.chars().take_while(|c| c.is_ascii_digit()).collect();
+            digits.parse::<u32>().ok()
+        })
+        .max()
+        .map_or(1, |n| n + 1)
+}
+
+fn template(
+    id: &str,
+    title: &str,
+    kind: &str,
+    area: Option<&str>,
+    today: jiff::civil::Date,
+) -> String {
+    let title_toml = toml_string(title);
+    let area_line = area.map_or(String::new(), |a| format!("area = \"{a}\"\n"));
+    let sections = match kind {
+        "reference-architecture" => "## Context\n\nWhat problem this architecture solves, and for which hospitals.\n\n## Architecture\n\nThe building blocks and how they connect.\n\n## Implementation options\n\n## Budget and staffing\n\n## Caveats\n",
+        "implementation-example" => "## Situation\n\nThe hospital, its constraints and starting point.\n\n## What was built\n\n## Costs and effort\n\n## Lessons learned\n",
+        "procurement" => "## Scope\n\n## Requirements\n\n| Id | Requirement | Level | Phase |\n|----|-------------|-------|-------|\n| XX-01 | ... | must | source |\n\n## How to evaluate answers\n",
+        "process" => "## Purpose\n\n## Steps\n\n## Roles\n",
+        _ => "## Summary\n\nWhat the reader should do, in a few sentences.\n\n## Guidance\n\n## Budget and staffing\n\n## References\n",
+    };
+    format!(
+        "+++\nid = \"{id}\"\ntitle = {title_toml}\nkind = \"{kind}\"\nstatus = \"draft\"\nversion = \"0.1\"\ncreated = {today}\n{area_line}summary = \"One sentence that says what this document helps a hospital do.\"\n# controls = [\"CYFUN2023:PR.AC-1\"]\n# techniques = [\"T1486\"]\n+++\n\n{sections}"
+    )
+}
+
+fn toml_string(text: &str) -> String {
+    let escaped = text.replace('\\', "\\\\").replace('"', "\\\"");
+    format!("\"{escaped}\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_free_number() {
+        assert_eq!(next_number(&[]), 1);
+        assert_eq!(
+            next_number(&["a/0001-x.md", "b/0012-y.md", "README.md"]),
+            13
+        );
+    }
+}

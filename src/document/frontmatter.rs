@@ -1,0 +1,891 @@
+//! Front-matter: splitting the `+++` block from the body and turning its TOML
+//! into a [`Document`], collecting every problem instead of stopping at the
+//! first (which is what serde's derive would do).
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use toml::de::{DeTable, DeValue};
+use toml::Spanned as TomlSpanned;
+
+use super::markdown;
+use super::vocab::Vocabulary;
+use super::{
+    ControlRef, Coverage, Date, Document, Relation, RelationKind, Spanned, TechniqueRef,
+    TechniqueRelation,
+};
+use crate::book::RawFile;
+use crate::diagnostic::{did_you_mean, Diagnostic, SourceFile};
+
+/// Every key a document's front-matter may have.
+pub const KEYS: &[&str] = &[
+    "id",
+    "title",
+    "kind",
+    "status",
+    "version",
+    "created",
+    "updated",
+    "review-by",
+    "authors",
+    "area",
+    "priority",
+    "summary",
+    "tags",
+    "audience",
+    "budget",
+    "effort",
+    "org-size",
+    "supersedes",
+    "updates",
+    "requires",
+    "implements",
+    "related",
+    "controls",
+    "techniques",
+];
+
+const REQUIRED: &[&str] = &["id", "title", "kind", "status", "version", "created"];
+
+/// What parsing a file gave: a document (possibly with placeholder values
+/// where the front-matter was wrong) and the problems found.
+pub struct Parsed {
+    pub document: Option<Document>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Settings parsing needs from the book.
+pub struct ParseContext<'a> {
+    pub id_prefix: &'a str,
+    pub vocabulary: &'a Vocabulary,
+}
+
+/// Parse one document file.
+pub fn parse_document(file: &RawFile, ctx: &ParseContext) -> Parsed {
+    let mut diags = Vec::new();
+    let source = &file.source;
+    let Some((number, slug_ok)) = file_number(&file.rel_path) else {
+        diags.push(
+            Diagnostic::warning(
+                "CW030",
+                "file name is not `NNNN-slug.md`; it is not a document and is ignored",
+            )
+            .at(source, 0..0)
+            .help("rename it like `0012-network-segmentation.md`, or move it out of the source directory"),
+        );
+        return Parsed {
+            document: None,
+            diagnostics: diags,
+        };
+    };
+    if !slug_ok {
+        diags.push(
+            Diagnostic::error(
+                "CW030",
+                "file name must be `NNNN-slug.md`: four or more digits, a dash, then a lower-case slug",
+            )
+            .at(source, 0..0)
+            .help("rename the file, e.g. `0012-network-segmentation.md`"),
+        );
+    }
+    let Some(split) = split_front_matter(source, &mut diags) else {
+        return Parsed {
+            document: None,
+            diagnostics: diags,
+        };
+    };
+    let toml_text = &source.text[split.toml.clone()];
+    let table = match DeTable::parse(toml_text) {
+        Ok(table) => table.into_inner(),
+        Err(err) => {
+            let span = err.span().map_or(split.toml.start..split.toml.start, |s| {
+                shift(&s, split.toml.start)
+            });
+            diags.push(
+                Diagnostic::error("CW004", format!("invalid TOML in front-matter: {}", err.message().trim()))
+                    .at(source, span)
+                    .help("front-matter is TOML: strings are quoted, lists use [ ], dates are written 2026-01-31 without quotes"),
+            );
+            return Parsed {
+                document: None,
+                diagnostics: diags,
+            };
+        }
+    };
+    let mut reader = Reader {
+        source,
+        offset: split.toml.start,
+        diags: &mut diags,
+        vocabulary: ctx.vocabulary,
+    };
+    let document = reader.document(&table, file, number, ctx, split.open.clone(), split.body);
+    Parsed {
+        document: Some(document),
+        diagnostics: diags,
+    }
+}
+
+/// `0012-network-segmentation.md` -> (12, slug is valid). `None` when the
+/// name does not start with a digit (not meant as a document).
+fn file_number(rel_path: &str) -> Option<(u32, bool)> {
+    let name = rel_path.rsplit('/').next().unwrap_or(rel_path);
+    let stem = name.strip_suffix(".md").unwrap_or(name);
+    if !stem.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let digits: String = stem.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let rest = &stem[digits.len()..];
+    let number = digits.parse::<u32>().ok();
+    let slug_ok = digits.len() >= 4
+        && rest.strip_prefix('-').is_some_and(|slug| {
+            !slug.is_empty()
+                && slug
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        });
+    Some((number.unwrap_or(0), slug_ok && number.is_some()))
+}
+
+struct Split {
+    /// The opening `+++` line.
+    open: Range<usize>,
+    /// The TOML between the fences.
+    toml: Range<usize>,
+    /// Everything after the closing fence.
+    body: Range<usize>,
+}
+
+/// Find the `+++` fences. Handles CRLF line endings and trailing spaces.
+fn split_front_matter(source: &Arc<SourceFile>, diags: &mut Vec<Diagnostic>) -> Option<Split> {
+    let text = &source.text;
+    let first_line_end = text.find('\n').unwrap_or(text.len());
+    if text[..first_line_end].trim_end() != "+++" {
+        diags.push(
+            Diagnostic::error("CW002", "missing front-matter: the file must start with a `+++` line")
+                .at(source, 0..first_line_end.min(text.len()))
+                .label("expected `+++` here")
+                .help("start the file with `+++`, the TOML front-matter (id, title, kind, status, version, created), then `+++`"),
+        );
+        return None;
+    }
+    let toml_start = (first_line_end + 1).min(text.len());
+    let mut pos = toml_start;
+    while pos < text.len() {
+        let end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+        if text[pos..end].trim_end() == "+++" {
+            let body_start = (end + 1).min(text.len());
+            return Some(Split {
+                open: 0..first_line_end.min(3),
+                toml: toml_start..pos,
+                body: body_start..text.len(),
+            });
+        }
+        pos = end + 1;
+    }
+    diags.push(
+        Diagnostic::error(
+            "CW003",
+            "front-matter is never closed: no second `+++` line",
+        )
+        .at(source, 0..3)
+        .label("front-matter opened here")
+        .help("add a line with only `+++` after the last front-matter key"),
+    );
+    None
+}
+
+fn shift(span: &Range<usize>, by: usize) -> Range<usize> {
+    span.start + by..span.end + by
+}
+
+/// Reads a parsed TOML table into a document, pushing diagnostics as it goes.
+struct Reader<'a> {
+    source: &'a Arc<SourceFile>,
+    offset: usize,
+    diags: &'a mut Vec<Diagnostic>,
+    vocabulary: &'a Vocabulary,
+}
+
+type Value<'i> = TomlSpanned<DeValue<'i>>;
+
+impl Reader<'_> {
+    fn span(&self, value: &Value) -> Range<usize> {
+        shift(&value.span(), self.offset)
+    }
+
+    fn error(&mut self, code: &'static str, span: Range<usize>, message: String, help: String) {
+        self.diags.push(
+            Diagnostic::error(code, message)
+                .at(self.source, span)
+                .help(help),
+        );
+    }
+
+    fn document(
+        &mut self,
+        table: &DeTable,
+        file: &RawFile,
+        number: u32,
+        ctx: &ParseContext,
+        open: Range<usize>,
+        body: Range<usize>,
+    ) -> Document {
+        self.unknown_keys(table);
+        for key in REQUIRED {
+            if !table.contains_key(*key) {
+                self.error(
+                    "CW005",
+                    open.clone(),
+                    format!("missing required front-matter key `{key}`"),
+                    format!("add `{key} = {}` to the front-matter", example_value(key)),
+                );
+            }
+        }
+        let expected_id = format!("{}-{:04}", ctx.id_prefix, number);
+        let id = self.id(table, &expected_id, number, ctx.id_prefix);
+        let title = self
+            .string(table, "title")
+            .unwrap_or_else(|| Spanned::new(file.rel_path.clone(), open.clone()));
+        let kinds = self.vocabulary.kinds.clone();
+        let statuses = self.vocabulary.statuses.clone();
+        let areas = self.vocabulary.areas.clone();
+        let audiences = self.vocabulary.audiences.clone();
+        let bands = self.vocabulary.bands.clone();
+        let org_sizes = self.vocabulary.org_sizes.clone();
+        let kind = self
+            .vocab(table, "kind", &kinds)
+            .unwrap_or_else(|| Spanned::new(String::new(), open.clone()));
+        let status = self
+            .vocab(table, "status", &statuses)
+            .unwrap_or_else(|| Spanned::new(String::new(), open.clone()));
+        let area = self
+            .vocab(table, "area", &areas)
+            .or_else(|| area_from_path(&file.rel_path, &areas, &open));
+        let outline = markdown::scan(&self.source.text[body.clone()], body.start);
+        Document {
+            source: Arc::clone(self.source),
+            rel_path: file.rel_path.clone(),
+            id,
+            number,
+            title,
+            kind,
+            status,
+            version: self.version(table).unwrap_or_default(),
+            created: self
+                .date(table, "created")
+                .map_or(Date::constant(1970, 1, 1), |d| d.value),
+            updated: self.date(table, "updated").map(|d| d.value),
+            review_by: self.date(table, "review-by"),
+            authors: self.string_list(table, "authors", None),
+            area,
+            priority: self.priority(table),
+            summary: self.string(table, "summary").map(|s| s.value),
+            tags: self.string_list(table, "tags", None),
+            audience: self.string_list(table, "audience", Some(&audiences)),
+            budget: self.vocab(table, "budget", &bands).map(|s| s.value),
+            effort: self.vocab(table, "effort", &bands).map(|s| s.value),
+            org_size: self.string_list(table, "org-size", Some(&org_sizes)),
+            relations: self.relations(table),
+            controls: self.controls(table),
+            techniques: self.techniques(table),
+            body,
+            outline,
+        }
+    }
+
+    fn unknown_keys(&mut self, table: &DeTable) {
+        for key in table.keys() {
+            let name: &str = key.get_ref();
+            if KEYS.contains(&name) {
+                continue;
+            }
+            let span = shift(&key.span(), self.offset);
+            let help = match did_you_mean(name, KEYS.iter().copied()) {
+                Some(near) => format!("did you mean `{near}`?"),
+                None => format!("known keys are: {}", KEYS.join(", ")),
+            };
+            self.diags.push(
+                Diagnostic::error("CW006", format!("unknown front-matter key `{name}`"))
+                    .at(self.source, span)
+                    .label("unknown key")
+                    .help(help),
+            );
+        }
+    }
+
+    fn get<'t, 'i>(&self, table: &'t DeTable<'i>, key: &str) -> Option<&'t Value<'i>> {
+        table.get(key)
+    }
+
+    fn wrong_type(&mut self, key: &str, value: &Value, expected: &str) {
+        let span = self.span(value);
+        self.error(
+            "CW007",
+            span,
+            format!(
+                "`{key}` must be {expected}, found {}",
+                type_name(value.get_ref())
+            ),
+            format!("write it as `{key} = {}`", example_value(key)),
+        );
+    }
+
+    fn string(&mut self, table: &DeTable, key: &str) -> Option<Spanned<String>> {
+        let value = self.get(table, key)?;
+        match value.get_ref() {
+            DeValue::String(s) if s.trim().is_empty() => {
+                let span = self.span(value);
+                self.error(
+                    "CW007",
+                    span,
+                    format!("`{key}` must not be empty"),
+                    format!("write it as `{key} = {}`", example_value(key)),
+                );
+                None
+            }
+            DeValue::String(s) => Some(Spanned::new(s.to_string(), self.span(value))),
+            _ => {
+                self.wrong_type(key, value, "a string");
+                None
+            }
+        }
+    }
+
+    fn vocab(&mut self, table: &DeTable, key: &str, allowed: &[String]) -> Option<Spanned<String>> {
+        let value = self.string(table, key)?;
+        if !allowed.iter().any(|a| a == &value.value) {
+            self.not_in_vocabulary(key, &value, allowed);
+        }
+        Some(value)
+    }
+
+    fn not_in_vocabulary(&mut self, key: &str, value: &Spanned<String>, allowed: &[String]) {
+        let near = did_you_mean(&value.value, allowed.iter().map(String::as_str));
+        let help = match near {
+            Some(near) => format!(
+                "did you mean `{near}`? allowed values: {}",
+                allowed.join(", ")
+            ),
+            None => format!(
+                "allowed values: {} (extend them in book.toml [vocabulary])",
+                allowed.join(", ")
+            ),
+        };
+        self.diags.push(
+            Diagnostic::error("CW008", format!("`{}` is not a valid `{key}`", value.value))
+                .at(self.source, value.span.clone())
+                .label("not in the vocabulary")
+                .help(help),
+        );
+    }
+
+    fn id(
+        &mut self,
+        table: &DeTable,
+        expected: &str,
+        number: u32,
+        prefix: &str,
+    ) -> Spanned<String> {
+        let Some(id) = self.string(table, "id") else {
+            return Spanned::new(expected.to_string(), 0..0);
+        };
+        let parsed = id
+            .value
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_prefix('-'))
+            .filter(|digits| !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()))
+            .and_then(|digits| digits.parse::<u32>().ok());
+        match parsed {
+            None => {
+                self.error(
+                    "CW028",
+                    id.span.clone(),
+                    format!("`{}` is not a document id of this book", id.value),
+                    format!("ids are the book prefix, a dash and the file's number: `{expected}`"),
+                );
+                Spanned::new(expected.to_string(), id.span)
+            }
+            Some(n) if n != number => {
+                self.error(
+                    "CW010",
+                    id.span.clone(),
+                    format!(
+                        "id `{}` does not agree with the file's number {number:04}",
+                        id.value
+                    ),
+                    format!("write `id = \"{expected}\"`, or rename the file to match the id"),
+                );
+                Spanned::new(expected.to_string(), id.span)
+            }
+            Some(_) => id,
+        }
+    }
+
+    fn version(&mut self, table: &DeTable) -> Option<String> {
+        let value = self.get(table, "version")?;
+        match value.get_ref() {
+            DeValue::String(s) => {
+                let ok = s.split('.').count() <= 3
+                    && s.split('.')
+                        .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+                if !ok {
+                    let span = self.span(value);
+                    self.error(
+                        "CW029",
+                        span,
+                        format!("version `{s}` is not of the form MAJOR.MINOR"),
+                        "write the version as a quoted string such as `version = \"1.2\"`".into(),
+                    );
+                }
+                Some(s.to_string())
+            }
+            DeValue::Float(f) => {
+                let span = self.span(value);
+                self.error(
+                    "CW007",
+                    span,
+                    "`version` must be a string".into(),
+                    format!("quote it: `version = \"{f}\"` (as a number, 1.10 would read as 1.1)"),
+                );
+                Some(f.to_string())
+            }
+            _ => {
+                self.wrong_type("version", value, "a string");
+                None
+            }
+        }
+    }
+
+    fn date(&mut self, table: &DeTable, key: &str) -> Option<Spanned<Date>> {
+        let value = self.get(table, key)?;
+        let span = self.span(value);
+        match value.get_ref() {
+            DeValue::Datetime(dt) => match (dt.date, dt.time, dt.offset) {
+                (Some(d), None, None) => match Date::new(d.year as i16, d.month as i8, d.day as i8)
+                {
+                    Ok(date) => Some(Spanned::new(date, span)),
+                    Err(_) => {
+                        self.error(
+                            "CW009",
+                            span,
+                            format!("`{key}` is not a real calendar date: {dt}"),
+                            "check the day and month".into(),
+                        );
+                        None
+                    }
+                },
+                _ => {
+                    self.error(
+                        "CW009",
+                        span,
+                        format!("`{key}` must be a date without a time: found {dt}"),
+                        format!("write `{key} = {}`", example_value(key)),
+                    );
+                    None
+                }
+            },
+            DeValue::String(s) => {
+                let help = if Date::strptime("%Y-%m-%d", s.as_ref()).is_ok() {
+                    format!("remove the quotes: `{key} = {s}` (TOML dates are not strings)")
+                } else {
+                    format!("write a TOML date such as `{key} = {}`", example_value(key))
+                };
+                self.error(
+                    "CW009",
+                    span,
+                    format!("`{key}` must be a TOML date, found the string \"{s}\""),
+                    help,
+                );
+                None
+            }
+            _ => {
+                self.wrong_type(key, value, "a date");
+                None
+            }
+        }
+    }
+
+    fn priority(&mut self, table: &DeTable) -> Option<u8> {
+        let value = self.get(table, "priority")?;
+        match value.get_ref() {
+            DeValue::Integer(i) => {
+                let n = i64::from_str_radix(i.as_str(), i.radix()).unwrap_or(0);
+                if (1..=3).contains(&n) {
+                    Some(n as u8)
+                } else {
+                    let span = self.span(value);
+                    self.error(
+                        "CW008",
+                        span,
+                        format!("priority {n} is out of range"),
+                        "priority is 1 (do first), 2 or 3".into(),
+                    );
+                    None
+                }
+            }
+            _ => {
+                self.wrong_type("priority", value, "an integer from 1 to 3");
+                None
+            }
+        }
+    }
+
+    /// A list of strings; with `allowed`, each must be in that vocabulary.
+    fn string_list(
+        &mut self,
+        table: &DeTable,
+        key: &str,
+        allowed: Option<&[String]>,
+    ) -> Vec<String> {
+        self.spanned_list(table, key)
+            .into_iter()
+            .filter(|item| match allowed {
+                Some(allowed) if !allowed.iter().any(|a| a == &item.value) => {
+                    self.not_in_vocabulary(key, item, allowed);
+                    false
+                }
+                _ => true,
+            })
+            .map(|item| item.value)
+            .collect()
+    }
+
+    fn spanned_list(&mut self, table: &DeTable, key: &str) -> Vec<Spanned<String>> {
+        let Some(value) = self.get(table, key) else {
+            return Vec::new();
+        };
+        let DeValue::Array(items) = value.get_ref() else {
+            self.wrong_type(key, value, "a list of strings");
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for item in items.iter() {
+            match item.get_ref() {
+                DeValue::String(s) => out.push(Spanned::new(s.to_string(), self.span(item))),
+                _ => self.wrong_type(key, item, "a list of strings"),
+            }
+        }
+        out
+    }
+
+    fn relations(&mut self, table: &DeTable) -> Vec<Relation> {
+        let mut out = Vec::new();
+        for kind in RelationKind::ALL {
+            for target in self.spanned_list(table, kind.key()) {
+                out.push(Relation { kind, target });
+            }
+        }
+        out
+    }
+
+    /// Items of a list that are strings or inline tables, with their spans.
+    fn ref_items<'t, 'i>(&mut self, table: &'t DeTable<'i>, key: &str) -> Vec<&'t Value<'i>> {
+        let Some(value) = self.get(table, key) else {
+            return Vec::new();
+        };
+        let DeValue::Array(items) = value.get_ref() else {
+            self.wrong_type(key, value, "a list");
+            return Vec::new();
+        };
+        items
+            .iter()
+            .filter(|item| match item.get_ref() {
+                DeValue::String(_) | DeValue::Table(_) => true,
+                _ => {
+                    self.wrong_type(key, item, "a list of strings or inline tables");
+                    false
+                }
+            })
+            .collect()
+    }
+
+    /// Fields of an inline table in `controls`/`techniques`; unknown fields
+    /// are reported.
+    fn inline_fields<'t, 'i>(
+        &mut self,
+        key: &str,
+        item: &'t DeTable<'i>,
+        allowed: &[&str],
+    ) -> Vec<(&'t str, &'t Value<'i>)> {
+        let mut out = Vec::new();
+        for (k, v) in item.iter() {
+            let name: &str = k.get_ref();
+            if allowed.contains(&name) {
+                out.push((name, v));
+            } else {
+                let span = shift(&k.span(), self.offset);
+                let help = match did_you_mean(name, allowed.iter().copied()) {
+                    Some(near) => format!("did you mean `{near}`?"),
+                    None => format!("fields of a `{key}` entry are: {}", allowed.join(", ")),
+                };
+                self.diags.push(
+                    Diagnostic::error(
+                        "CW006",
+                        format!("unknown field `{name}` in a `{key}` entry"),
+                    )
+                    .at(self.source, span)
+                    .help(help),
+                );
+            }
+        }
+        out
+    }
+
+    fn coverage(&mut self, value: &Value) -> Option<Coverage> {
+        match value.get_ref() {
+            DeValue::String(s) if s.as_ref() == "full" => Some(Coverage::Full),
+            DeValue::String(s) if s.as_ref() == "partial" => Some(Coverage::Partial),
+            _ => {
+                let span = self.span(value);
+                self.error(
+                    "CW008",
+                    span,
+                    "`coverage` must be \"full\" or \"partial\"".into(),
+                    "write `coverage = \"partial\"`".into(),
+                );
+                None
+            }
+        }
+    }
+
+    fn plain_string(&mut self, key: &str, value: &Value) -> Option<String> {
+        match value.get_ref() {
+            DeValue::String(s) => Some(s.to_string()),
+            _ => {
+                self.wrong_type(key, value, "a string");
+                None
+            }
+        }
+    }
+
+    fn controls(&mut self, table: &DeTable) -> Vec<ControlRef> {
+        let mut out = Vec::new();
+        for item in self.ref_items(table, "controls") {
+            let (mut id, mut coverage, mut note) = (None, None, None);
+            match item.get_ref() {
+                DeValue::String(s) => id = Some((s.to_string(), self.span(item))),
+                DeValue::Table(t) => {
+                    for (name, v) in self.inline_fields("controls", t, &["id", "coverage", "note"])
+                    {
+                        match name {
+                            "id" => id = self.plain_string("id", v).map(|s| (s, self.span(v))),
+                            "coverage" => coverage = self.coverage(v),
+                            _ => note = self.plain_string("note", v),
+                        }
+                    }
+                    if id.is_none() {
+                        let span = self.span(item);
+                        self.error(
+                            "CW005",
+                            span,
+                            "a `controls` entry needs an `id`".into(),
+                            "write `{ id = \"CYFUN2023:PR.AC-1\", coverage = \"partial\" }`".into(),
+                        );
+                    }
+                }
+                _ => {}
+            }
+            let Some((text, span)) = id else { continue };
+            match text.split_once(':') {
+                Some((fw, cid)) if !fw.trim().is_empty() && !cid.trim().is_empty() => out.push(ControlRef {
+                    framework: fw.trim().to_string(),
+                    id: cid.trim().to_string(),
+                    span,
+                    coverage,
+                    note,
+                }),
+                _ => self.error(
+                    "CW019",
+                    span,
+                    format!("control reference `{text}` has no framework prefix"),
+                    "write controls as \"FRAMEWORK:ID\", e.g. \"CYFUN2023:PR.AC-1\" or \"800-53:AC-2(1)\"".into(),
+                ),
+            }
+        }
+        out
+    }
+
+    fn techniques(&mut self, table: &DeTable) -> Vec<TechniqueRef> {
+        let mut out = Vec::new();
+        for item in self.ref_items(table, "techniques") {
+            let (mut id, mut relation, mut coverage) = (None, TechniqueRelation::Mitigates, None);
+            match item.get_ref() {
+                DeValue::String(s) => id = Some((s.to_string(), self.span(item))),
+                DeValue::Table(t) => {
+                    for (name, v) in
+                        self.inline_fields("techniques", t, &["id", "relation", "coverage"])
+                    {
+                        match name {
+                            "id" => id = self.plain_string("id", v).map(|s| (s, self.span(v))),
+                            "coverage" => coverage = self.coverage(v),
+                            _ => {
+                                if let Some(r) = self.technique_relation(v) {
+                                    relation = r;
+                                }
+                            }
+                        }
+                    }
+                    if id.is_none() {
+                        let span = self.span(item);
+                        self.error(
+                            "CW005",
+                            span,
+                            "a `techniques` entry needs an `id`".into(),
+                            "write `{ id = \"T1486\", relation = \"mitigates\" }`".into(),
+                        );
+                    }
+                }
+                _ => {}
+            }
+            if let Some((id, span)) = id {
+                out.push(TechniqueRef {
+                    id: id.trim().to_string(),
+                    span,
+                    relation,
+                    coverage,
+                });
+            }
+        }
+        out
+    }
+
+    fn technique_relation(&mut self, value: &Value) -> Option<TechniqueRelation> {
+        let text = self.plain_string("relation", value)?;
+        let found = TechniqueRelation::ALL
+            .into_iter()
+            .find(|r| r.as_str() == text);
+        if found.is_none() {
+            let span = self.span(value);
+            let names: Vec<&str> = TechniqueRelation::ALL.iter().map(|r| r.as_str()).collect();
+            let help = match did_you_mean(&text, names.iter().copied()) {
+                Some(near) => format!(
+                    "did you mean `{near}`? allowed values: {}",
+                    names.join(", ")
+                ),
+                None => format!("allowed values: {}", names.join(", ")),
+            };
+            self.diags.push(
+                Diagnostic::error(
+                    "CW008",
+                    format!("`{text}` is not a valid technique `relation`"),
+                )
+                .at(self.source, span)
+                .help(help),
+            );
+        }
+        found
+    }
+}
+
+/// The area given by the document's first folder, when that folder is an area.
+fn area_from_path(
+    rel_path: &str,
+    areas: &[String],
+    open: &Range<usize>,
+) -> Option<Spanned<String>> {
+    let (folder, _) = rel_path.split_once('/')?;
+    areas
+        .iter()
+        .any(|a| a == folder)
+        .then(|| Spanned::new(folder.to_string(), open.clone()))
+}
+
+fn type_name(value: &DeValue) -> &'static str {
+    match value {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a number",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a date",
+        DeValue::Array(_) => "a list",
+        DeValue::Table(_) => "a table",
+    }
+}
+
+/// An example value for a key, used in help lines.
+fn example_value(key: &str) -> &'static str {
+    match key {
+        "id" => "\"HCB-0007\"",
+        "title" => "\"Network segmentation for medical devices\"",
+        "kind" => "\"guidance\"",
+        "status" => "\"draft\"",
+        "version" => "\"1.0\"",
+        "created" | "updated" | "review-by" => "2026-01-31",
+        "priority" => "1",
+        "summary" => "\"One sentence that says what the document is for.\"",
+        "area" => "\"governance\"",
+        "budget" | "effort" => "\"low\"",
+        "authors" | "tags" | "audience" | "org-size" => "[\"...\"]",
+        _ => "[\"HCB-0001\"]",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(name: &str, text: &str) -> Parsed {
+        let file = RawFile {
+            rel_path: name.to_string(),
+            source: SourceFile::new(format!("docs/{name}"), text.to_string()),
+        };
+        let vocabulary = Vocabulary::default();
+        parse_document(
+            &file,
+            &ParseContext {
+                id_prefix: "HCB",
+                vocabulary: &vocabulary,
+            },
+        )
+    }
+
+    const GOOD: &str = "+++\nid = \"HCB-0007\"\ntitle = \"T\"\nkind = \"guidance\"\nstatus = \"draft\"\nversion = \"1.0\"\ncreated = 2026-01-02\ntechniques = [\"T1486\", { id = \"T1490\", relation = \"detects\" }]\ncontrols = [\"CSF2:PR.AA-01\"]\n+++\n# Hello\n";
+
+    #[test]
+    fn parses_a_good_document() {
+        let parsed = parse("governance/0007-x.md", GOOD);
+        assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+        let doc = parsed.document.unwrap();
+        assert_eq!(doc.id.value, "HCB-0007");
+        assert_eq!(doc.area.unwrap().value, "governance");
+        assert_eq!(doc.techniques[1].relation, TechniqueRelation::Detects);
+        assert_eq!(doc.controls[0].framework, "CSF2");
+        assert_eq!(doc.body_text(), "# Hello\n");
+    }
+
+    #[test]
+    fn crlf_is_handled() {
+        let parsed = parse("0007-x.md", &GOOD.replace('\n', "\r\n"));
+        assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+        assert!(parsed.document.is_some());
+    }
+
+    #[test]
+    fn toml_error_is_located_in_the_file() {
+        let parsed = parse("0007-x.md", "+++\nid = \"HCB-0007\"\ntitle = \n+++\n");
+        let d = &parsed.diagnostics[0];
+        assert_eq!(d.code, "CW004");
+        assert_eq!(d.location.as_ref().unwrap().line_col().0, 3);
+    }
+
+    #[test]
+    fn collects_many_problems() {
+        let parsed = parse(
+            "0007-x.md",
+            "+++\nid = \"HCB-0008\"\ntitel = \"T\"\nkind = \"guide\"\nstatus = \"draft\"\nversion = 1.2\ncreated = \"2026-01-02\"\n+++\n",
+        );
+        let codes: Vec<_> = parsed.diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(
+            codes,
+            ["CW006", "CW005", "CW010", "CW008", "CW007", "CW009"]
+        );
+    }
+
+    #[test]
+    fn file_numbers() {
+        assert_eq!(file_number("a/0012-seg.md"), Some((12, true)));
+        assert_eq!(file_number("12-seg.md"), Some((12, false)));
+        assert_eq!(file_number("0012_Seg.md"), Some((12, false)));
+        assert_eq!(file_number("README.md"), None);
+    }
+}

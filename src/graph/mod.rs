@@ -1,0 +1,158 @@
+//! The two-way index: documents, controls, frameworks, techniques, tactics
+//! and mitigations as typed nodes of one petgraph graph, with typed edges.
+//!
+//! Every relation is stored once, directed the way the author wrote it
+//! (document -> control, document -> technique, document -> document), and
+//! read both ways: `incoming` edges of a technique are the documents that
+//! address it. Inferred links (through mapping sets) are edges of their own
+//! kind and never mixed with declared ones.
+
+mod build;
+
+use std::collections::HashMap;
+
+use crosswalk_catalog::AttackDomain;
+use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
+use petgraph::visit::EdgeRef;
+use petgraph::Direction;
+
+pub use build::build_index;
+
+use crate::document::{Coverage, RelationKind, TechniqueRelation};
+
+/// A node of the index.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Node {
+    /// Index into the book's documents.
+    Document(usize),
+    Framework(String),
+    /// A requirement: framework alias and node index in its catalog.
+    Control(String, usize),
+    /// Technique: domain and index in that domain's techniques.
+    Technique(AttackDomain, usize),
+    Tactic(AttackDomain, usize),
+    Mitigation(AttackDomain, usize),
+}
+
+/// A typed edge.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Edge {
+    /// Document -> document, as declared in front-matter.
+    Relation(RelationKind),
+    /// Document -> control, declared by the author.
+    CitesControl {
+        coverage: Coverage,
+        note: Option<String>,
+    },
+    /// Document -> control, inferred through mapping sets; `chain` lists the
+    /// controls passed through, starting with the declared one.
+    InferredControl {
+        coverage: Coverage,
+        chain: Vec<NodeIndex>,
+    },
+    /// Document -> technique, declared.
+    AddressesTechnique {
+        relation: TechniqueRelation,
+        coverage: Coverage,
+    },
+    /// Document -> technique, inferred from a cited control's ATT&CK mapping.
+    InferredTechnique {
+        relation: TechniqueRelation,
+        via: NodeIndex,
+    },
+    /// Technique -> tactic.
+    InTactic,
+    /// Sub-technique -> technique.
+    SubtechniqueOf,
+    /// Technique -> mitigation.
+    MitigatedBy,
+    /// Control -> framework.
+    InFramework,
+}
+
+/// The built index plus lookups from domain objects to nodes.
+#[derive(Debug, Default)]
+pub struct Index {
+    pub graph: DiGraph<Node, Edge>,
+    nodes: HashMap<Node, NodeIndex>,
+}
+
+impl Index {
+    /// The node for `node`, adding it if new.
+    pub fn node(&mut self, node: Node) -> NodeIndex {
+        if let Some(&idx) = self.nodes.get(&node) {
+            return idx;
+        }
+        let idx = self.graph.add_node(node.clone());
+        self.nodes.insert(node, idx);
+        idx
+    }
+
+    pub fn find(&self, node: &Node) -> Option<NodeIndex> {
+        self.nodes.get(node).copied()
+    }
+
+    pub fn edge(&mut self, from: NodeIndex, to: NodeIndex, edge: Edge) -> EdgeIndex {
+        self.graph.add_edge(from, to, edge)
+    }
+
+    /// Edges leaving `node`, as (target, edge), in insertion order.
+    pub fn outgoing(&self, node: NodeIndex) -> Vec<(NodeIndex, &Edge)> {
+        self.edges(node, Direction::Outgoing)
+    }
+
+    /// Edges arriving at `node`, as (source, edge), in insertion order.
+    pub fn incoming(&self, node: NodeIndex) -> Vec<(NodeIndex, &Edge)> {
+        self.edges(node, Direction::Incoming)
+    }
+
+    fn edges(&self, node: NodeIndex, dir: Direction) -> Vec<(NodeIndex, &Edge)> {
+        let mut out: Vec<(EdgeIndex, NodeIndex, &Edge)> = self
+            .graph
+            .edges_directed(node, dir)
+            .map(|e| {
+                let other = if dir == Direction::Outgoing {
+                    e.target()
+                } else {
+                    e.source()
+                };
+                (e.id(), other, e.weight())
+            })
+            .collect();
+        // petgraph lists edges newest first; insertion order is deterministic
+        // and follows the sorted input, so restore it.
+        out.sort_by_key(|(id, _, _)| *id);
+        out.into_iter().map(|(_, n, e)| (n, e)).collect()
+    }
+
+    pub fn document_node(&self, doc: usize) -> Option<NodeIndex> {
+        self.find(&Node::Document(doc))
+    }
+
+    /// Documents that address a technique node, with how.
+    pub fn documents_addressing(&self, technique: NodeIndex) -> Vec<(usize, &Edge)> {
+        self.incoming(technique)
+            .into_iter()
+            .filter_map(|(n, e)| match (&self.graph[n], e) {
+                (
+                    Node::Document(d),
+                    Edge::AddressesTechnique { .. } | Edge::InferredTechnique { .. },
+                ) => Some((*d, e)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Documents citing a control node (declared or inferred).
+    pub fn documents_citing(&self, control: NodeIndex) -> Vec<(usize, &Edge)> {
+        self.incoming(control)
+            .into_iter()
+            .filter_map(|(n, e)| match (&self.graph[n], e) {
+                (Node::Document(d), Edge::CitesControl { .. } | Edge::InferredControl { .. }) => {
+                    Some((*d, e))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,139 @@
+//! Template contexts: the serialisable views of documents, techniques and
+//! controls that templates read. Built from borrowed project data; nothing
+//! here clones a document body.
+
+use serde::Serialize;
+
+use super::urls;
+use crate::document::{Document, Vocabulary};
+use crate::pipeline::Project;
+
+/// Values every page shares, computed once per build.
+#[derive(Serialize)]
+pub struct SiteContext<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub language: &'a str,
+    /// Absolute URL of the site root when `base-url` is a full URL.
+    pub url: Option<String>,
+    pub base_path: String,
+    pub repository: Option<&'a str>,
+    pub areas: Vec<Facet>,
+    pub domains: Vec<Facet>,
+    pub frameworks: Vec<Facet>,
+    pub generator: &'static str,
+}
+
+/// A value with its title and page, for navigation.
+#[derive(Serialize, Clone)]
+pub struct Facet {
+    pub value: String,
+    pub title: String,
+    pub url: String,
+    pub count: usize,
+}
+
+impl<'a> SiteContext<'a> {
+    pub fn new(project: &'a Project) -> Self {
+        let config = &project.book.config;
+        let areas = project
+            .vocabulary
+            .areas
+            .iter()
+            .map(|area| Facet {
+                value: area.clone(),
+                title: project.vocabulary.title(area),
+                url: urls::listing("areas", area),
+                count: project
+                    .documents
+                    .iter()
+                    .filter(|d| d.area.as_ref().is_some_and(|a| &a.value == area))
+                    .count(),
+            })
+            .collect();
+        let domains = project
+            .registry
+            .attack
+            .iter()
+            .map(|c| Facet {
+                value: c.domain.slug().into(),
+                title: format!("ATT&CK {}", c.domain.title()),
+                url: urls::matrix(c.domain),
+                count: c.techniques.len(),
+            })
+            .collect();
+        let frameworks = project
+            .registry
+            .frameworks
+            .values()
+            .map(|f| Facet {
+                value: f.alias.clone(),
+                title: f.catalog.name.clone(),
+                url: urls::framework(&f.alias),
+                count: f.catalog.nodes.len(),
+            })
+            .collect();
+        SiteContext {
+            title: &config.book.title,
+            description: &config.book.description,
+            language: &config.book.language,
+            url: config.site_url(),
+            base_path: config.base_path(),
+            repository: config.book.repository.as_deref(),
+            areas,
+            domains,
+            frameworks,
+            generator: concat!("crosswalk ", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+/// A document as listings show it.
+#[derive(Serialize)]
+pub struct DocCard<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub url: String,
+    pub kind: &'a str,
+    pub kind_title: String,
+    pub status: &'a str,
+    pub retired: bool,
+    pub summary: Option<&'a str>,
+    pub priority: Option<u8>,
+    pub area: Option<&'a str>,
+    pub area_title: Option<String>,
+    pub created: String,
+    pub updated: String,
+    pub version: &'a str,
+}
+
+impl<'a> DocCard<'a> {
+    pub fn new(doc: &'a Document, vocabulary: &Vocabulary) -> Self {
+        DocCard {
+            id: &doc.id.value,
+            title: &doc.title.value,
+            url: urls::document(&doc.id.value),
+            kind: &doc.kind.value,
+            kind_title: vocabulary.title(&doc.kind.value),
+            status: &doc.status.value,
+            retired: Vocabulary::is_retired(&doc.status.value),
+            summary: doc.summary.as_deref(),
+            priority: doc.priority,
+            area: doc.area.as_ref().map(|a| a.value.as_str()),
+            area_title: doc.area.as_ref().map(|a| vocabulary.title(&a.value)),
+            created: doc.created.to_string(),
+            updated: doc.last_changed().to_string(),
+            version: &doc.version,
+        }
+    }
+}
+
+/// Sort for "what to read first": current before retired, then priority,
+/// then number.
+pub fn reading_order(a: &Document, b: &Document) -> std::cmp::Ordering {
+    let retired = |d: &Document| Vocabulary::is_retired(&d.status.value);
+    retired(a)
+        .cmp(&retired(b))
+        .then(a.priority.unwrap_or(9).cmp(&b.priority.unwrap_or(9)))
+        .then(a.number.cmp(&b.number))
+}

@@ -1,0 +1,86 @@
+//! Machine-readable files: sitemap and Atom feed. Dates come from the
+//! documents, never from the clock, so output stays deterministic.
+
+use super::pages::Page;
+use super::urls;
+use crate::pipeline::Project;
+
+/// (path, content) of every generated non-page file.
+pub fn all(project: &Project, pages: &[Page]) -> Vec<(String, String)> {
+    let base = project
+        .book
+        .config
+        .site_url()
+        .unwrap_or_else(|| project.book.config.base_path());
+    vec![
+        ("sitemap.xml".into(), sitemap(project, pages, &base)),
+        ("feed.xml".into(), atom(project, &base)),
+    ]
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn sitemap(project: &Project, pages: &[Page], base: &str) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    for page in pages.iter().filter(|p| **p != Page::NotFound) {
+        let path = page.path(project);
+        out.push_str("  <url><loc>");
+        out.push_str(&escape(&format!("{base}{path}")));
+        out.push_str("</loc>");
+        if let Page::Document(i) = page {
+            out.push_str(&format!(
+                "<lastmod>{}</lastmod>",
+                project.documents[*i].last_changed()
+            ));
+        }
+        out.push_str("</url>\n");
+    }
+    out.push_str("</urlset>\n");
+    out
+}
+
+/// Atom feed of the 50 most recently changed documents.
+fn atom(project: &Project, base: &str) -> String {
+    let mut docs: Vec<_> = project.documents.iter().collect();
+    docs.sort_by(|a, b| {
+        b.last_changed()
+            .cmp(&a.last_changed())
+            .then(a.number.cmp(&b.number))
+    });
+    docs.truncate(50);
+    let updated = docs
+        .first()
+        .map_or("1970-01-01".to_string(), |d| d.last_changed().to_string());
+    let title = escape(&project.book.config.book.title);
+    let mut out = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n  <title>{title}</title>\n  <id>{base}</id>\n  <link href=\"{base}\"/>\n  <link rel=\"self\" href=\"{base}feed.xml\"/>\n  <updated>{updated}T00:00:00Z</updated>\n"
+    );
+    for doc in docs {
+        let url = format!("{base}{}", urls::document(&doc.id.value));
+        let what = if doc.updated.is_some() {
+            "Updated"
+        } else {
+            "New"
+        };
+        out.push_str(&format!(
+            "  <entry>\n    <title>{}: {}</title>\n    <id>{}</id>\n    <link href=\"{}\"/>\n    <published>{}T00:00:00Z</published>\n    <updated>{}T00:00:00Z</updated>\n    <author><name>{}</name></author>\n    <summary>{what} ({}, version {}): {}</summary>\n  </entry>\n",
+            escape(&doc.id.value),
+            escape(&doc.title.value),
+            escape(&url),
+            escape(&url),
+            doc.created,
+            doc.last_changed(),
+            escape(&if doc.authors.is_empty() { title.clone() } else { doc.authors.join(", ") }),
+            escape(&doc.status.value),
+            escape(&doc.version),
+            escape(doc.summary.as_deref().unwrap_or("")),
+        ));
+    }
+    out.push_str("</feed>\n");
+    out
+}

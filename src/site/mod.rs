@@ -1,0 +1,84 @@
+//! Rendering the site: pages from the checked project, through the theme's
+//! Tera templates, written atomically.
+
+mod context;
+mod feeds;
+mod pages;
+pub mod theme;
+pub mod urls;
+pub mod writer;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use rayon::prelude::*;
+use thiserror::Error;
+
+use crate::pipeline::Project;
+pub use pages::Page;
+use theme::Theme;
+use writer::{Staging, WriteError};
+
+/// How to build.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// Output directory; defaults to `[build] output`.
+    pub dest: Option<PathBuf>,
+    /// Skip the search index (fast previews).
+    pub no_search: bool,
+}
+
+/// What a build produced.
+#[derive(Debug)]
+pub struct BuildReport {
+    pub dest: PathBuf,
+    pub pages: usize,
+    pub millis: u128,
+}
+
+#[derive(Debug, Error)]
+pub enum BuildError {
+    #[error("the book has {0} error(s); fix them first (run `crosswalk check`)")]
+    CheckFailed(usize),
+    #[error(transparent)]
+    Theme(#[from] theme::ThemeError),
+    #[error("cannot render {page}: {message}")]
+    Render { page: String, message: String },
+    #[error(transparent)]
+    Write(#[from] WriteError),
+}
+
+/// Build the site of a checked project. Refuses if the check found errors.
+pub fn build(project: &Project, options: &BuildOptions) -> Result<BuildReport, BuildError> {
+    let started = Instant::now();
+    if project.error_count() > 0 {
+        return Err(BuildError::CheckFailed(project.error_count()));
+    }
+    let dest = options
+        .dest
+        .clone()
+        .unwrap_or_else(|| project.book.output_dir());
+    let theme = Theme::load(&project.book.root)?;
+    let site = context::SiteContext::new(project);
+    let pages = pages::all_pages(project);
+    let staging = Staging::new(&dest)?;
+    pages
+        .par_iter()
+        .try_for_each(|page| -> Result<(), BuildError> {
+            let html = pages::render(project, &site, &theme, page)?;
+            staging.write(&page.path(project), html.as_bytes())?;
+            Ok(())
+        })?;
+    for (path, bytes) in &theme.assets {
+        staging.write(path, bytes)?;
+    }
+    for (path, text) in feeds::all(project, &pages) {
+        staging.write(&path, text.as_bytes())?;
+    }
+    staging.commit()?;
+    Ok(BuildReport {
+        dest,
+        pages: pages.len(),
+        millis: started.elapsed().as_millis(),
+    })
+}

@@ -1,0 +1,150 @@
+//! The atomic output writer. A build renders into a fresh sibling directory
+//! and swaps it in only when everything has been written, so a failed build
+//! (or a crash) leaves the previous site untouched.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+/// Marker file that says "crosswalk owns this directory": a build refuses to
+/// replace a non-empty directory without it, so `--dest docs` cannot wipe a
+/// book.
+pub const MARKER: &str = ".crosswalk-site";
+
+#[derive(Debug, Error)]
+pub enum WriteError {
+    #[error("refusing to replace `{0}`: it is not empty and was not written by crosswalk (no {MARKER} file)")]
+    NotOurs(PathBuf),
+    #[error("cannot write `{path}`: {source}")]
+    Io { path: PathBuf, source: io::Error },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
+    move |source| WriteError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// A staging directory beside the destination.
+pub struct Staging {
+    dest: PathBuf,
+    dir: PathBuf,
+    committed: bool,
+}
+
+impl Staging {
+    /// Create an empty staging directory next to `dest`.
+    pub fn new(dest: &Path) -> Result<Staging, WriteError> {
+        if dest.exists() && !is_ours_or_empty(dest) {
+            return Err(WriteError::NotOurs(dest.to_path_buf()));
+        }
+        let parent = dest
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        fs::create_dir_all(parent).map_err(io_err(parent))?;
+        let name = dest
+            .file_name()
+            .map_or("site".into(), |n| n.to_string_lossy().into_owned());
+        let dir = tempfile::Builder::new()
+            .prefix(&format!(".{name}.building-"))
+            .tempdir_in(parent)
+            .map_err(io_err(parent))?
+            .keep();
+        fs::write(dir.join(MARKER), b"").map_err(io_err(&dir))?;
+        Ok(Staging {
+            dest: dest.to_path_buf(),
+            dir,
+            committed: false,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Write one file (relative path, `/`-separated), creating directories.
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), WriteError> {
+        let path = self.dir.join(rel);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(io_err(parent))?;
+        }
+        fs::write(&path, bytes).map_err(io_err(&path))
+    }
+
+    /// Swap the staging directory in for the destination.
+    pub fn commit(mut self) -> Result<(), WriteError> {
+        let old = if self.dest.exists() {
+            let old = self.dir.with_extension("old");
+            fs::rename(&self.dest, &old).map_err(io_err(&self.dest))?;
+            Some(old)
+        } else {
+            None
+        };
+        if let Err(source) = fs::rename(&self.dir, &self.dest) {
+            // Put the previous site back before reporting.
+            if let Some(old) = &old {
+                let _ = fs::rename(old, &self.dest);
+            }
+            return Err(WriteError::Io {
+                path: self.dest.clone(),
+                source,
+            });
+        }
+        self.committed = true;
+        if let Some(old) = old {
+            fs::remove_dir_all(&old).map_err(io_err(&old))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+fn is_ours_or_empty(dir: &Path) -> bool {
+    dir.join(MARKER).exists() || fs::read_dir(dir).is_ok_and(|mut d| d.next().is_none())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_replaces_and_drop_discards() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dest = tmp.path().join("site");
+        let staging = Staging::new(&dest).unwrap();
+        staging.write("a/index.html", b"one").unwrap();
+        staging.commit().unwrap();
+        assert_eq!(fs::read(dest.join("a/index.html")).unwrap(), b"one");
+
+        let staging = Staging::new(&dest).unwrap();
+        staging.write("a/index.html", b"two").unwrap();
+        drop(staging);
+        assert_eq!(fs::read(dest.join("a/index.html")).unwrap(), b"one");
+        assert_eq!(
+            fs::read_dir(tmp.path()).unwrap().count(),
+            1,
+            "staging dir cleaned up"
+        );
+    }
+
+    #[test]
+    fn refuses_foreign_directories() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::write(tmp.path().join("precious.md"), "x").unwrap();
+        assert!(matches!(
+            Staging::new(tmp.path()),
+            Err(WriteError::NotOurs(_))
+        ));
+    }
+}
