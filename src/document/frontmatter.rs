@@ -101,8 +101,10 @@ pub fn parse_document(file: &RawFile, ctx: &ParseContext) -> Parsed {
             let span = err.span().map_or(split.toml.start..split.toml.start, |s| {
                 shift(&s, split.toml.start)
             });
+            // toml validates dates itself; keep the date code for those.
+            let code = if err.message().contains("date") { "CW009" } else { "CW004" };
             diags.push(
-                Diagnostic::error("CW004", format!("invalid TOML in front-matter: {}", err.message().trim()))
+                Diagnostic::error(code, format!("invalid TOML in front-matter: {}", err.message().trim()))
                     .at(source, span)
                     .help("front-matter is TOML: strings are quoted, lists use [ ], dates are written 2026-01-31 without quotes"),
             );
