@@ -60,6 +60,7 @@ impl Theme {
         }
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".xml"]);
+        tera.set_escape_fn(escape_html);
         let mut templates = Vec::new();
         let mut assets = BTreeMap::new();
         for (path, bytes) in files {
@@ -75,6 +76,24 @@ impl Theme {
             .map_err(|e| ThemeError::Template(error_chain(&e)))?;
         Ok(Theme { tera, assets })
     }
+}
+
+/// HTML escaping for template output. Tera's default also escapes `/`,
+/// which bloats every URL (`..&#x2F;documents&#x2F;`) for no safety gain in
+/// text and attribute values that are always quoted.
+pub fn escape_html(input: &str) -> String {
+    let mut out = String::with_capacity(input.len() + input.len() / 8);
+    for c in input.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Tera nests the useful message in its error's sources.
