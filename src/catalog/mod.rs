@@ -9,4 +9,6 @@ mod registry;
 
 pub use crosswalk_catalog as formats;
 pub use embedded::{embedded_names, EMBEDDED_ATTACK_VERSION};
-pub use registry::{CatalogSource, ControlLookup, LoadedFramework, Registry, TechniqueLookup};
+pub use registry::{
+    CatalogSource, ControlLookup, LoadedFramework, Registry, TechniqueLookup, UrnLookup,
+};

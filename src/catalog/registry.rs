@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crosswalk_catalog::{
-    ciso, ids, mapex, oscal, stix, AttackCatalog, AttackDomain, FrameworkCatalog, MappingSet,
-    Technique, TechniqueMappingSet,
+    ciso, ids, mapex, oscal, stix, AttackCatalog, AttackDomain, FrameworkCatalog, Level,
+    MappingSet, Technique, TechniqueMappingSet,
 };
 use rayon::prelude::*;
 
@@ -19,6 +19,13 @@ use crate::diagnostic::{Diagnostic, SourceFile};
 pub enum CatalogSource {
     Embedded(&'static str),
     File(PathBuf),
+}
+
+impl CatalogSource {
+    /// True for files of the book's own (`[mappings] files`, `[frameworks.X] file`).
+    pub fn is_book_file(&self) -> bool {
+        matches!(self, CatalogSource::File(_))
+    }
 }
 
 impl std::fmt::Display for CatalogSource {
@@ -85,6 +92,25 @@ impl LoadedFramework {
         out
     }
 
+    /// Whether a node counts in coverage: assessable and not withdrawn
+    /// (a withdrawn SP 800-53 control can no longer be implemented).
+    pub fn counts(&self, idx: usize) -> bool {
+        self.catalog
+            .nodes
+            .get(idx)
+            .is_some_and(|n| n.assessable && n.withdrawn.is_none())
+    }
+
+    /// The implementation group a user means: its name (`basic`) or ref id
+    /// (`B`), case-insensitively.
+    pub fn level(&self, name_or_ref: &str) -> Option<&Level> {
+        let wanted = name_or_ref.trim();
+        self.catalog
+            .levels
+            .iter()
+            .find(|l| l.ref_id.eq_ignore_ascii_case(wanted) || l.name.eq_ignore_ascii_case(wanted))
+    }
+
     /// Labels of nodes near a misspelt id.
     pub fn suggest(&self, id: &str) -> Vec<String> {
         let labels = self.catalog.nodes.iter().map(|n| n.label.as_str());
@@ -118,6 +144,20 @@ pub struct Registry {
     pub technique_mappings: Vec<(CatalogSource, TechniqueMappingSet)>,
     /// ATT&CK id (upper case) -> (index in `attack`, index in its techniques).
     technique_index: HashMap<String, (usize, usize)>,
+    /// `[mappings] max-hops`: how many mapping hops an inferred link may take.
+    pub max_hops: u8,
+    /// Text of the book's own mapping files by path (relative to the book
+    /// root), kept so that mapping problems can be located (CW043).
+    pub mapping_texts: BTreeMap<PathBuf, Arc<SourceFile>>,
+}
+
+/// Result of resolving a requirement URN of a mapping set.
+pub enum UrnLookup<'a> {
+    Found(&'a LoadedFramework, usize),
+    /// No loaded framework uses the URN's namespace.
+    UnknownNamespace(String),
+    /// The framework is loaded but has no such requirement.
+    NotFound(&'a LoadedFramework, String),
 }
 
 /// A catalog to load, before loading.
@@ -135,8 +175,8 @@ enum Source {
 enum Loaded {
     Attack(AttackCatalog),
     Framework(String, FrameworkCatalog, CatalogSource),
-    Mapping(CatalogSource, MappingSet),
-    TechniqueMapping(CatalogSource, TechniqueMappingSet),
+    Mapping(CatalogSource, MappingSet, Option<Arc<SourceFile>>),
+    TechniqueMapping(CatalogSource, TechniqueMappingSet, Option<Arc<SourceFile>>),
 }
 
 impl Registry {
@@ -149,9 +189,12 @@ impl Registry {
         config_file: Option<&Arc<SourceFile>>,
     ) -> Result<Registry, Vec<Diagnostic>> {
         let jobs = plan(config, root, config_file)?;
-        let results: Vec<Result<Loaded, Diagnostic>> =
+        let results: Vec<Result<Loaded, Box<Diagnostic>>> =
             jobs.into_par_iter().map(|job| run(job, root)).collect();
-        let mut registry = Registry::default();
+        let mut registry = Registry {
+            max_hops: config.mappings.max_hops,
+            ..Registry::default()
+        };
         let mut errors = Vec::new();
         for result in results {
             match result {
@@ -161,11 +204,15 @@ impl Registry {
                         .frameworks
                         .insert(alias.clone(), LoadedFramework::new(alias, c, source));
                 }
-                Ok(Loaded::Mapping(source, set)) => registry.mapping_sets.push((source, set)),
-                Ok(Loaded::TechniqueMapping(source, set)) => {
-                    registry.technique_mappings.push((source, set))
+                Ok(Loaded::Mapping(source, set, text)) => {
+                    registry.keep_text(&source, text);
+                    registry.mapping_sets.push((source, set));
                 }
-                Err(diag) => errors.push(diag),
+                Ok(Loaded::TechniqueMapping(source, set, text)) => {
+                    registry.keep_text(&source, text);
+                    registry.technique_mappings.push((source, set));
+                }
+                Err(diag) => errors.push(*diag),
             }
         }
         if !errors.is_empty() {
@@ -174,6 +221,46 @@ impl Registry {
         registry.attack.sort_by_key(|c| c.domain);
         registry.index_techniques();
         Ok(registry)
+    }
+
+    fn keep_text(&mut self, source: &CatalogSource, text: Option<Arc<SourceFile>>) {
+        if let (CatalogSource::File(path), Some(text)) = (source, text) {
+            self.mapping_texts.insert(path.clone(), text);
+        }
+    }
+
+    /// Resolve a mapping set's requirement URN
+    /// (`urn:intuitem:risk:req_node:<namespace>:<local id>`). Always through
+    /// canonical ids: OSCAL-derived catalogs (SP 800-53) build their URNs
+    /// differently from CISO Assistant's, but their labels agree.
+    pub fn resolve_urn(&self, urn: &str) -> UrnLookup<'_> {
+        let Some(namespace) = ciso::urn_namespace(urn) else {
+            return UrnLookup::UnknownNamespace(urn.to_string());
+        };
+        let Some(framework) = self.framework_by_namespace(namespace) else {
+            return UrnLookup::UnknownNamespace(namespace.to_string());
+        };
+        let local = ids::canonical(ciso::urn_local_id(urn));
+        match framework.find(&local) {
+            Some(idx) => UrnLookup::Found(framework, idx),
+            None => UrnLookup::NotFound(framework, local),
+        }
+    }
+
+    /// The loaded framework a Mappings Explorer file maps (`nist_800_53` is
+    /// SP 800-53 rev5). Matched on the URN namespace, `_` read as `-`, then
+    /// on the known Mappings Explorer project names.
+    pub fn technique_mapping_framework(
+        &self,
+        set: &TechniqueMappingSet,
+    ) -> Option<&LoadedFramework> {
+        let name = set.framework.trim().to_ascii_lowercase();
+        let namespace = match name.as_str() {
+            "nist_800_53" => "nist-sp-800-53-rev5".to_string(),
+            other => other.replace('_', "-"),
+        };
+        self.framework_by_namespace(&namespace)
+            .or_else(|| self.framework(&set.framework))
     }
 
     fn index_techniques(&mut self) {
@@ -313,7 +400,7 @@ fn plan(
             Ok(job) => {
                 aliases.insert(alias.clone(), job);
             }
-            Err(diag) => errors.push(diag),
+            Err(diag) => errors.push(*diag),
         }
     }
     jobs.extend(aliases.into_values());
@@ -342,7 +429,7 @@ fn framework_job(
     section: &FrameworkSection,
     root: &Path,
     config_file: Option<&Arc<SourceFile>>,
-) -> Result<Job, Diagnostic> {
+) -> Result<Job, Box<Diagnostic>> {
     let pinned = section.version.clone();
     match (&section.catalog, &section.file) {
         (Some(name), None) => {
@@ -355,12 +442,12 @@ fn framework_job(
                         .filter(|e| e.kind == EmbeddedKind::Framework)
                         .map(|e| e.name)
                         .collect();
-                    config_error(
+                    Box::new(config_error(
                         config_file,
                         name,
                         format!("[frameworks.{alias}] names an unknown embedded catalog `{name}`"),
                         &format!("embedded catalogs: {}", names.join(", ")),
-                    )
+                    ))
                 })?;
             Ok(Job::Framework(alias.to_string(), Source::Embedded(entry), pinned))
         }
@@ -369,33 +456,35 @@ fn framework_job(
             Source::File(root.join(path), section.format.clone()),
             pinned,
         )),
-        _ => Err(config_error(
+        _ => Err(Box::new(config_error(
             config_file,
             alias,
             format!("[frameworks.{alias}] needs exactly one of `catalog` or `file`"),
             "write `catalog = \"cyfun2023\"` for an embedded catalog or `file = \"catalogs/x.yaml\"` for your own",
-        )),
+        ))),
     }
 }
 
-fn read(path: &Path) -> Result<String, Diagnostic> {
+fn read(path: &Path) -> Result<String, Box<Diagnostic>> {
     std::fs::read_to_string(path).map_err(|err| {
-        Diagnostic::error(
-            "CW041",
-            format!("cannot read catalog file `{}`: {err}", path.display()),
+        Box::new(
+            Diagnostic::error(
+                "CW041",
+                format!("cannot read catalog file `{}`: {err}", path.display()),
+            )
+            .in_file(path)
+            .help("check the path in book.toml; it is relative to the book root"),
         )
-        .in_file(path)
-        .help("check the path in book.toml; it is relative to the book root")
     })
 }
 
-fn import_error(path: &Path, err: impl std::fmt::Display) -> Diagnostic {
-    Diagnostic::error("CW042", format!("cannot import catalog `{}`: {err}", path.display()))
+fn import_error(path: &Path, err: impl std::fmt::Display) -> Box<Diagnostic> {
+    Box::new(Diagnostic::error("CW042", format!("cannot import catalog `{}`: {err}", path.display()))
         .in_file(path)
-        .help("crosswalk reads ATT&CK STIX 2.1 JSON, OSCAL catalog JSON, CISO Assistant library YAML and Mappings Explorer JSON")
+        .help("crosswalk reads ATT&CK STIX 2.1 JSON, OSCAL catalog JSON, CISO Assistant library YAML and Mappings Explorer JSON"))
 }
 
-fn run(job: Job, root: &Path) -> Result<Loaded, Diagnostic> {
+fn run(job: Job, root: &Path) -> Result<Loaded, Box<Diagnostic>> {
     let relative = |p: &Path| p.strip_prefix(root).unwrap_or(p).to_path_buf();
     match job {
         Job::Attack(_, Source::Embedded(entry)) => Ok(Loaded::Attack(embedded::attack(entry))),
@@ -432,23 +521,26 @@ fn run(job: Job, root: &Path) -> Result<Loaded, Diagnostic> {
             EmbeddedKind::TechniqueMapping => Loaded::TechniqueMapping(
                 CatalogSource::Embedded(entry.name),
                 embedded::technique_mapping(entry),
+                None,
             ),
             _ => Loaded::Mapping(
                 CatalogSource::Embedded(entry.name),
                 embedded::mapping(entry),
+                None,
             ),
         }),
         Job::Mapping(Source::File(path, _)) => {
-            let text = read(&path)?;
             let rel = relative(&path);
+            let source = CatalogSource::File(rel.clone());
+            let file = SourceFile::new(rel.to_string_lossy().replace('\\', "/"), read(&path)?);
             if path.extension().is_some_and(|e| e == "json") {
-                mapex::import(&text)
-                    .map(|set| Loaded::TechniqueMapping(CatalogSource::File(rel.clone()), set))
+                mapex::import(&file.text)
                     .map_err(|e| import_error(&rel, e))
+                    .map(|set| Loaded::TechniqueMapping(source, set, Some(file)))
             } else {
-                ciso::import_mapping_set(&text)
-                    .map(|set| Loaded::Mapping(CatalogSource::File(rel.clone()), set))
+                ciso::import_mapping_set(&file.text)
                     .map_err(|e| import_error(&rel, e))
+                    .map(|set| Loaded::Mapping(source, set, Some(file)))
             }
         }
     }
@@ -458,9 +550,9 @@ fn check_pin(
     alias: &str,
     catalog: &FrameworkCatalog,
     pinned: Option<&str>,
-) -> Result<(), Diagnostic> {
+) -> Result<(), Box<Diagnostic>> {
     match pinned {
-        Some(want) if want != catalog.version => Err(Diagnostic::error(
+        Some(want) if want != catalog.version => Err(Box::new(Diagnostic::error(
             "CW041",
             format!(
                 "[frameworks.{alias}] pins version {want}, but the catalog is version {}",
@@ -469,7 +561,7 @@ fn check_pin(
         )
         .help(
             "update the pin after reviewing what changed, or point `file` at the pinned release",
-        )),
+        ))),
         _ => Ok(()),
     }
 }

@@ -3,7 +3,7 @@
 use crosswalk_catalog::Requirement;
 
 use super::Context;
-use crate::catalog::{ControlLookup, LoadedFramework, TechniqueLookup};
+use crate::catalog::{CatalogSource, ControlLookup, LoadedFramework, TechniqueLookup, UrnLookup};
 use crate::diagnostic::Diagnostic;
 use crate::document::markdown::LinkTarget;
 use crate::document::{Document, RelationKind};
@@ -25,6 +25,87 @@ pub fn check(ctx: &Context, diags: &mut Vec<Diagnostic>) {
             );
         }
         body_links(ctx, doc, diags);
+    }
+    mapping_files(ctx, diags);
+}
+
+/// CW043: every requirement a mapping file of the book's own refers to must
+/// exist in a loaded framework. Embedded mapping sets are not checked here:
+/// their few stale URNs are skipped and counted by `crosswalk catalogs`, since
+/// the book's authors cannot fix them.
+fn mapping_files(ctx: &Context, diags: &mut Vec<Diagnostic>) {
+    let registry = ctx.registry;
+    for (source, set) in &registry.mapping_sets {
+        let CatalogSource::File(path) = source else {
+            continue;
+        };
+        let file = registry.mapping_texts.get(path);
+        let mut seen = std::collections::BTreeSet::new();
+        let urns = set
+            .mappings
+            .iter()
+            .flat_map(|m| [m.source_urn.as_str(), m.target_urn.as_str()]);
+        for urn in urns {
+            if !seen.insert(urn) {
+                continue;
+            }
+            let message = match registry.resolve_urn(urn) {
+                UrnLookup::Found(..) => continue,
+                UrnLookup::UnknownNamespace(ns) => {
+                    format!("mapping refers to `{urn}`, but no loaded framework uses the namespace `{ns}`")
+                }
+                UrnLookup::NotFound(fw, id) => {
+                    format!(
+                        "mapping refers to `{urn}`, but {} has no requirement `{id}`",
+                        fw.alias
+                    )
+                }
+            };
+            diags.push(mapping_error(file, path, urn, message));
+        }
+    }
+    for (source, set) in &registry.technique_mappings {
+        let CatalogSource::File(path) = source else {
+            continue;
+        };
+        let file = registry.mapping_texts.get(path);
+        let Some(framework) = registry.technique_mapping_framework(set) else {
+            let message = format!(
+                "mapping file maps `{}`, which is not a loaded framework",
+                set.framework
+            );
+            diags.push(mapping_error(file, path, &set.framework, message));
+            continue;
+        };
+        let mut seen = std::collections::BTreeSet::new();
+        for control in set.mappings.iter().map(|m| m.control.as_str()) {
+            if !seen.insert(control) || framework.find(control).is_some() {
+                continue;
+            }
+            let message = format!(
+                "mapping refers to control `{control}`, but {} has no such control",
+                framework.alias
+            );
+            diags.push(mapping_error(file, path, control, message));
+        }
+    }
+}
+
+fn mapping_error(
+    file: Option<&std::sync::Arc<crate::diagnostic::SourceFile>>,
+    path: &std::path::Path,
+    needle: &str,
+    message: String,
+) -> Diagnostic {
+    let diag = Diagnostic::error("CW043", message).help(
+        "fix the id in the mapping file, or load the framework it refers to in book.toml [frameworks]",
+    );
+    match file {
+        Some(file) => {
+            let span = file.text.find(needle).map_or(0..0, |i| i..i + needle.len());
+            diag.at(file, span)
+        }
+        None => diag.in_file(path),
     }
 }
 

@@ -3,12 +3,16 @@
 use crate::catalog::{ControlLookup, Registry, TechniqueLookup};
 use crate::document::{Coverage, Document};
 
-use super::{Edge, Index, Node};
+use super::crosswalk::Crosswalk;
+use super::{infer, Edge, Index, Node};
 
 /// Build the graph. References that do not resolve are skipped here; `check`
-/// reports them.
+/// reports them. Inferred links are added last, from the declared ones.
 pub fn build_index(documents: &[Document], registry: &Registry) -> Index {
-    let mut index = Index::default();
+    let mut index = Index {
+        crosswalk: Crosswalk::build(registry),
+        ..Index::default()
+    };
     add_attack(&mut index, registry);
     let by_id: std::collections::HashMap<&str, usize> = documents
         .iter()
@@ -67,6 +71,7 @@ pub fn build_index(documents: &[Document], registry: &Registry) -> Index {
             }
         }
     }
+    infer::add_inferred(&mut index, registry, documents.len());
     index
 }
 

@@ -8,6 +8,10 @@
 //! kind and never mixed with declared ones.
 
 mod build;
+pub mod coverage;
+pub mod crosswalk;
+pub mod explain;
+pub mod infer;
 
 use std::collections::HashMap;
 
@@ -17,6 +21,7 @@ use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
 pub use build::build_index;
+pub use crosswalk::{ControlKey, Crosswalk};
 
 use crate::document::{Coverage, RelationKind, TechniqueRelation};
 
@@ -45,7 +50,9 @@ pub enum Edge {
         note: Option<String>,
     },
     /// Document -> control, inferred through mapping sets; `chain` lists the
-    /// controls passed through, starting with the declared one.
+    /// controls passed through, starting with the declared one (then the
+    /// measure walked from, when the citation is a requirement, then any
+    /// hub), the target excluded. See [`infer`] for the degradation rule.
     InferredControl {
         coverage: Coverage,
         chain: Vec<NodeIndex>,
@@ -55,7 +62,8 @@ pub enum Edge {
         relation: TechniqueRelation,
         coverage: Coverage,
     },
-    /// Document -> technique, inferred from a cited control's ATT&CK mapping.
+    /// Document -> technique, inferred from a cited (or inferred) control's
+    /// ATT&CK mapping (Mappings Explorer); `via` is that control's node.
     InferredTechnique {
         relation: TechniqueRelation,
         via: NodeIndex,
@@ -75,6 +83,9 @@ pub enum Edge {
 pub struct Index {
     pub graph: DiGraph<Node, Edge>,
     nodes: HashMap<Node, NodeIndex>,
+    /// The mapping sets resolved against the loaded frameworks; inferred
+    /// edges were produced from it, and pages read it for crosswalk tables.
+    pub crosswalk: Crosswalk,
 }
 
 impl Index {
@@ -141,6 +152,14 @@ impl Index {
                 _ => None,
             })
             .collect()
+    }
+
+    /// The control key of a node, if it is a control.
+    pub fn control_key(&self, node: NodeIndex) -> Option<ControlKey> {
+        match &self.graph[node] {
+            Node::Control(alias, idx) => Some((alias.clone(), *idx)),
+            _ => None,
+        }
     }
 
     /// Documents citing a control node (declared or inferred).

@@ -1,0 +1,551 @@
+//! Frameworks, the crosswalk and coverage, over the fixture books under
+//! `tests/fixtures/frameworks/`:
+//!
+//! * `embedded`: no configuration at all, documents citing CyFun 2023 and
+//!   SP 800-53 against the embedded catalogs and mapping sets;
+//! * `handmade`: two tiny frameworks of the book's own and one mapping file,
+//!   embedded mappings off, so every coverage number can be worked out by hand;
+//! * `bad-mapping`: a mapping file of the book's own with unknown requirements.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use crosswalk::document::Coverage;
+use crosswalk::graph::coverage::{self, Status, Tally};
+use crosswalk::graph::explain::{chain_text, inferred_controls_of};
+use crosswalk::graph::infer::{infer_controls, Seed};
+use crosswalk::graph::{Edge, Node};
+use crosswalk::pipeline::{CheckOptions, Project};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/frameworks")
+        .join(name)
+}
+
+fn load(name: &str) -> Project {
+    Project::load(&fixture(name), &CheckOptions::default()).expect("fixture loads")
+}
+
+fn crosswalk(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_crosswalk"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run crosswalk")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn doc_index(project: &Project, id: &str) -> usize {
+    project.document_by_id(id).expect("document exists")
+}
+
+/// (alias, label) of every requirement a document declares.
+fn declared(project: &Project, doc: usize) -> Vec<(String, String)> {
+    let node = project.index.document_node(doc).unwrap();
+    project
+        .index
+        .outgoing(node)
+        .into_iter()
+        .filter_map(|(t, e)| match (e, &project.index.graph[t]) {
+            (Edge::CitesControl { .. }, Node::Control(a, i)) => Some((
+                a.clone(),
+                project.registry.frameworks[a].catalog.nodes[*i]
+                    .label
+                    .clone(),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+fn tally(total: usize, declared: usize, full: usize, partial: usize, none: usize) -> Tally {
+    Tally {
+        total,
+        declared,
+        inferred_full: full,
+        inferred_partial: partial,
+        none,
+    }
+}
+
+#[test]
+fn cyfun_citation_checks_and_infers_nis2ir_and_csf2_with_chains() {
+    let project = load("embedded");
+    assert_eq!(project.error_count(), 0, "{:?}", project.diagnostics);
+    let doc = doc_index(&project, "HCB-0001");
+    let inferred = inferred_controls_of(&project.index, &project.registry, doc);
+    for alias in ["NIS2IR", "CSF2", "ISO27001"] {
+        assert!(
+            inferred.iter().any(|(a, ..)| a == alias),
+            "no inferred {alias} requirement"
+        );
+    }
+    for (alias, _, coverage, chain) in &inferred {
+        let first = &chain[0];
+        assert_eq!(
+            (first.alias.as_str(), first.label.as_str()),
+            ("CYFUN2023", "PR.AC-1"),
+            "chains start at the declared citation"
+        );
+        assert_eq!(
+            &chain.last().unwrap().alias,
+            alias,
+            "chains end at the target"
+        );
+        assert_ne!(
+            alias, "CYFUN2023",
+            "no inference back into the cited framework"
+        );
+        // PR.AC-1 is cited without coverage: partial, and so is everything inferred.
+        assert_eq!(*coverage, Coverage::Partial);
+        let hops = chain.iter().filter(|s| s.set.is_some()).count();
+        assert!((1..=2).contains(&hops), "{}", chain_text(chain));
+    }
+    let nis2ir: Vec<_> = inferred
+        .iter()
+        .filter(|(a, ..)| a == "NIS2IR")
+        .map(|(_, _, _, chain)| chain_text(chain))
+        .collect();
+    assert!(
+        nis2ir.iter().any(|c| c.starts_with(
+            "CYFUN2023:PR.AC-1 -(measure)-> CYFUN2023:PR.AC-1.1 -(intersects)-> NIS2IR:"
+        )),
+        "{nis2ir:?}"
+    );
+}
+
+#[test]
+fn inferred_is_never_declared() {
+    let project = load("embedded");
+    for doc in 0..project.documents.len() {
+        let declared = declared(&project, doc);
+        for (alias, idx, ..) in inferred_controls_of(&project.index, &project.registry, doc) {
+            let label = &project.registry.frameworks[&alias].catalog.nodes[idx].label;
+            assert!(
+                !declared.contains(&(alias.clone(), label.clone())),
+                "{alias}:{label} is both declared and inferred"
+            );
+        }
+    }
+}
+
+#[test]
+fn sp800_53_citation_infers_attack_techniques() {
+    let project = load("embedded");
+    let doc = project
+        .index
+        .document_node(doc_index(&project, "HCB-0002"))
+        .unwrap();
+    let valid_accounts = project
+        .registry
+        .attack_domain(crosswalk_catalog::AttackDomain::Enterprise)
+        .unwrap()
+        .techniques
+        .iter()
+        .position(|t| t.id == "T1078")
+        .unwrap();
+    let edges = project.index.outgoing(doc);
+    let via = edges
+        .iter()
+        .find_map(|(t, e)| match (e, &project.index.graph[*t]) {
+            (Edge::InferredTechnique { via, .. }, Node::Technique(_, i))
+                if *i == valid_accounts =>
+            {
+                Some(*via)
+            }
+            _ => None,
+        });
+    let via = via.expect("T1078 inferred through Mappings Explorer");
+    assert_eq!(
+        project.index.graph[via],
+        Node::Control(
+            "800-53".into(),
+            project.registry.frameworks["800-53"].find("AC-2").unwrap()
+        )
+    );
+    // T1486 is declared and stays declared only.
+    assert!(edges
+        .iter()
+        .any(|(_, e)| matches!(e, Edge::AddressesTechnique { .. })));
+}
+
+#[test]
+fn max_hops_bounds_every_chain() {
+    let project = load("embedded");
+    let fw = &project.registry.frameworks["CYFUN2023"];
+    let cited = fw.find("PR.AC-1").unwrap();
+    let seeds: Vec<Seed> = std::iter::once(cited)
+        .chain(fw.assessable_under(cited))
+        .map(|start| Seed {
+            declared: ("CYFUN2023".into(), cited),
+            start: ("CYFUN2023".into(), start),
+            coverage: Coverage::Full,
+        })
+        .collect();
+    let one = infer_controls(&seeds, &project.index.crosswalk, 1);
+    let two = infer_controls(&seeds, &project.index.crosswalk, 2);
+    assert!(!one.is_empty() && one.len() < two.len());
+    assert!(one.iter().all(|i| i.hops == 1));
+    assert!(infer_controls(&seeds, &project.index.crosswalk, 0).is_empty());
+    // Two hops or more are at most partial, whatever the relationships.
+    assert!(two
+        .iter()
+        .filter(|i| i.hops >= 2)
+        .all(|i| i.coverage == Coverage::Partial));
+}
+
+#[test]
+fn handmade_coverage_counts_per_level() {
+    // MINI: A-1.1 [B I] and A-1.2 [I] are declared through HCB-0001 citing
+    // the requirement A-1; B-1 [B I] is equal to OTHER:X-1, which HCB-0002
+    // covers fully: inferred full; B-2 [I] intersects X-1: inferred partial;
+    // A-2.1 [B I] is a superset of X-2 (HCB-0003), so X-2 is a subset of it:
+    // inferred partial; A-2.2 [I] and C-1 [B I] (not_related to X-3) are gaps.
+    let project = load("handmade");
+    assert_eq!(project.error_count(), 0, "{:?}", project.diagnostics);
+    let cov = coverage::framework(&project.index, &project.registry, "MINI").unwrap();
+    assert_eq!(cov.overall, tally(7, 2, 1, 2, 2));
+    assert_eq!(cov.level("B").unwrap().tally, tally(4, 1, 1, 1, 1));
+    assert_eq!(cov.level("I").unwrap().tally, tally(7, 2, 1, 2, 2));
+    let fw = &project.registry.frameworks["MINI"];
+    let labels = |v: Vec<usize>| -> Vec<String> {
+        v.into_iter()
+            .map(|i| fw.catalog.nodes[i].label.clone())
+            .collect()
+    };
+    assert_eq!(labels(cov.gaps(fw, None)), ["A-2.2", "C-1"]);
+    assert_eq!(labels(cov.gaps(fw, Some("B"))), ["C-1"]);
+    let status = |label: &str| cov.status[fw.find(label).unwrap()];
+    assert_eq!(status("B-1"), Some(Status::InferredFull));
+    assert_eq!(status("A"), None, "grouping nodes do not count");
+    // Per-node bars of the tree: A holds.
+    assert_eq!(
+        cov.tally_under(fw, fw.find("A").unwrap(), None),
+        tally(4, 2, 0, 1, 1)
+    );
+    let other = coverage::framework(&project.index, &project.registry, "OTHER").unwrap();
+    assert_eq!(other.overall, tally(3, 2, 0, 0, 1));
+}
+
+#[test]
+fn reverse_mapping_walk_and_equal_is_full() {
+    let project = load("handmade");
+    let doc = doc_index(&project, "HCB-0002");
+    let inferred = inferred_controls_of(&project.index, &project.registry, doc);
+    let found: Vec<_> = inferred
+        .iter()
+        .map(|(a, i, c, chain)| {
+            let label = &project.registry.frameworks[a].catalog.nodes[*i].label;
+            (format!("{a}:{label}"), *c, chain_text(chain))
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "MINI:B-1".to_string(),
+                Coverage::Full,
+                "OTHER:X-1 -(equal)-> MINI:B-1".to_string()
+            ),
+            (
+                "MINI:B-2".to_string(),
+                Coverage::Partial,
+                "OTHER:X-1 -(intersects)-> MINI:B-2".to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn book_mapping_file_with_unknown_requirements_is_cw043() {
+    let project = load("bad-mapping");
+    let cw043: Vec<_> = project
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "CW043")
+        .collect();
+    assert_eq!(cw043.len(), 2, "{cw043:?}");
+    assert!(cw043[0].message.contains("GV.ZZ-99"));
+    assert!(cw043[1].message.contains("no-such-framework"));
+    let location = cw043[0].location.as_ref().expect("located");
+    assert_eq!(location.file.name, "catalogs/mapping-csf-typos.yaml");
+    assert_eq!(location.line_col(), (13, 31));
+    // The mappings that do resolve still work: GV.OC-01 equal ID.GV-1.1, cited fully.
+    let inferred = inferred_controls_of(&project.index, &project.registry, 0);
+    assert!(inferred.iter().any(|(a, i, c, _)| a == "CYFUN2023"
+        && project.registry.frameworks[a].catalog.nodes[*i].label == "ID.GV-1.1"
+        && *c == Coverage::Full));
+}
+
+#[test]
+fn cli_coverage_basic_lists_uncovered_basic_requirements() {
+    let book = fixture("embedded");
+    let out = crosswalk(&[
+        "coverage",
+        "--framework",
+        "CYFUN2023",
+        "--level",
+        "basic",
+        book.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    let project = load("embedded");
+    let fw = &project.registry.frameworks["CYFUN2023"];
+    let cov = coverage::framework(&project.index, &project.registry, "CYFUN2023").unwrap();
+    let gaps = cov.gaps(fw, Some("B"));
+    assert!(!gaps.is_empty());
+    assert!(
+        text.contains(&format!("Gaps: {} requirements at level basic", gaps.len())),
+        "{text}"
+    );
+    for i in &gaps {
+        let node = &fw.catalog.nodes[*i];
+        assert!(node.levels.iter().any(|l| l == "B"));
+        assert!(
+            text.contains(&format!("  {:<16} ", node.label)),
+            "{} missing",
+            node.label
+        );
+    }
+    // PR.AC-1.1 (basic) is declared through PR.AC-1; PR.AC-1.2 is not basic.
+    assert!(!text.contains("  PR.AC-1.1 "));
+    assert!(!text.contains("  PR.AC-1.2 "));
+    assert!(text.contains(&fw.catalog.copyright), "CCB copyright line");
+    // The same level by ref id, any case; JSON agrees.
+    let json = crosswalk(&[
+        "coverage",
+        "--framework",
+        "cyfun2023",
+        "--level",
+        "b",
+        "--format",
+        "json",
+        book.to_str().unwrap(),
+    ]);
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(value["gaps"].as_array().unwrap().len(), gaps.len());
+    assert_eq!(value["level"]["name"], "basic");
+}
+
+#[test]
+fn cli_coverage_unknown_input_exits_2_with_the_choices() {
+    let book = fixture("embedded");
+    let book = book.to_str().unwrap();
+    let out = crosswalk(&["coverage", "--framework", "CYFUN", book]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("CYFUN2023") && err.contains("NIS2IR") && err.contains("attack-enterprise"),
+        "{err}"
+    );
+    let out = crosswalk(&[
+        "coverage",
+        "--framework",
+        "CYFUN2023",
+        "--level",
+        "expert",
+        book,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("basic (B)") && err.contains("essential (E)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn cli_coverage_of_attack_per_tactic() {
+    let out = crosswalk(&[
+        "coverage",
+        "--framework",
+        "attack",
+        "--format",
+        "json",
+        fixture("embedded").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tactics = value["tactics"].as_array().unwrap();
+    let impact = tactics.iter().find(|t| t["id"] == "TA0040").unwrap();
+    // T1486 Data Encrypted for Impact is declared by HCB-0002.
+    assert!(impact["declared"].as_u64().unwrap() >= 1);
+    let inferred: u64 = tactics
+        .iter()
+        .map(|t| t["inferred"].as_u64().unwrap())
+        .sum();
+    assert!(inferred > 0, "SP 800-53 AC-2 infers techniques");
+    for t in tactics {
+        let sum = ["declared", "inferred", "none"].map(|k| t[k].as_u64().unwrap());
+        assert_eq!(sum.iter().sum::<u64>(), t["total"].as_u64().unwrap());
+    }
+}
+
+fn refs_json(id: &str) -> serde_json::Value {
+    let out = crosswalk(&[
+        "refs",
+        id,
+        fixture("embedded").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn relations(refs: &serde_json::Value) -> Vec<String> {
+    refs["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["relation"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+fn group<'a>(refs: &'a serde_json::Value, relation: &str) -> &'a Vec<serde_json::Value> {
+    refs["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["relation"] == relation)
+        .unwrap_or_else(|| panic!("no group {relation} among {:?}", relations(refs)))["items"]
+        .as_array()
+        .unwrap()
+}
+
+#[test]
+fn cli_refs_for_a_document_a_control_and_a_technique() {
+    let doc = refs_json("HCB-0002");
+    assert_eq!(doc["kind"], "document");
+    assert_eq!(group(&doc, "cites")[0]["id"], "800-53:AC-2");
+    assert_eq!(group(&doc, "Related")[0]["id"], "HCB-0001");
+    let also = group(&doc, "also satisfies (inferred)");
+    assert!(also
+        .iter()
+        .all(|i| i["chain"].as_str().unwrap().starts_with("800-53:AC-2 -(")));
+    assert!(!group(&doc, "mitigates (inferred)").is_empty());
+    assert_eq!(group(&doc, "mitigates")[0]["id"], "T1486");
+
+    let control = refs_json("cyfun2023:pr.ac-1");
+    assert_eq!(control["id"], "CYFUN2023:PR.AC-1");
+    assert_eq!(group(&control, "cited by")[0]["id"], "HCB-0001");
+
+    let measure = refs_json("CYFUN2023:PR.AC-1.1");
+    assert!(!group(&measure, "maps to (mapping sets)").is_empty());
+
+    let technique = refs_json("T1078");
+    assert_eq!(technique["kind"], "technique");
+    let inferred = group(&technique, "mitigates by (inferred)");
+    assert_eq!(inferred[0]["id"], "HCB-0002");
+    assert!(
+        group(&technique, "mitigates by controls (Mappings Explorer)")
+            .iter()
+            .any(|c| c["id"] == "800-53:AC-2")
+    );
+
+    let out = crosswalk(&["refs", "HCB-9999", fixture("embedded").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn cli_catalogs_lists_every_embedded_alias_with_counts() {
+    let out = crosswalk(&["catalogs", fixture("embedded").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    let project = load("embedded");
+    for (alias, fw) in &project.registry.frameworks {
+        let assessable = (0..fw.catalog.nodes.len())
+            .filter(|&i| fw.counts(i))
+            .count();
+        let line = format!(
+            "  {alias:<10} {} (version {}), {} controls ({assessable} assessable)",
+            fw.catalog.name,
+            fw.catalog.version,
+            fw.catalog.nodes.len()
+        );
+        assert!(text.contains(&line), "missing `{line}` in\n{text}");
+    }
+    for alias in [
+        "CYFUN2023",
+        "CYFUN2025",
+        "NIS2",
+        "NIS2IR",
+        "CSF2",
+        "800-53",
+        "ISO27001",
+    ] {
+        assert!(
+            project.registry.frameworks.contains_key(alias),
+            "{alias} not embedded"
+        );
+    }
+    for domain in ["enterprise", "ics", "mobile"] {
+        assert!(
+            text.contains(&format!("  {domain:<10} ATT&CK 18.1")),
+            "{domain}"
+        );
+    }
+    assert_eq!(text.matches("\n  CYFUN2023 -> ISO27001: ").count(), 1);
+    assert!(text.contains("800-53 -> ATT&CK 16.1"));
+}
+
+#[test]
+fn site_has_coverage_crosswalk_and_control_pages_with_licences() {
+    let dest = tempfile::tempdir().unwrap();
+    let out = crosswalk(&[
+        "build",
+        fixture("embedded").to_str().unwrap(),
+        "--dest",
+        dest.path().to_str().unwrap(),
+        "--no-search",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read = |p: &str| {
+        std::fs::read_to_string(dest.path().join(p)).unwrap_or_else(|e| panic!("{p}: {e}"))
+    };
+    let ccb = "All texts, layouts, designs and other elements of any nature in this document";
+    for page in [
+        "controls/cyfun2023/index.html",
+        "controls/cyfun2023/level-b.html",
+        "coverage/cyfun2023/index.html",
+        "coverage/cyfun2023/level-i.html",
+        "controls/cyfun2023/pr-ac-1-1.html",
+        "crosswalks/mapping-ccb-cff-2023-03-01-to-iso27001-2022.html",
+    ] {
+        assert!(
+            read(page).contains(ccb),
+            "{page} lacks the CCB copyright line"
+        );
+    }
+    let iso = read("controls/iso27001/a-5-16.html");
+    assert!(iso.contains("identifiers only") && iso.contains("https://www.iso.org/standard/27001"));
+    let csf = read("controls/csf2/pr-aa-01.html");
+    assert!(csf.contains("Inferred from mapping sets") && csf.contains("HCB-0001"));
+    assert!(
+        csf.contains("No document cites this requirement"),
+        "inferred is not declared"
+    );
+    // Uncited requirements get no page; the tree lists them without a link.
+    assert!(!dest
+        .path()
+        .join("controls/cyfun2023/id-am-1-1.html")
+        .exists());
+    assert!(read("controls/cyfun2023/index.html").contains("id=\"req-id-am-1-1\""));
+    let gaps = read("coverage/cyfun2023/level-b.html");
+    assert!(gaps.contains("../../controls/cyfun2023/level-b.html#req-id-am-1-1"));
+}
