@@ -210,7 +210,12 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// SARIF 2.1.0 log with one run.
+/// SARIF 2.1.0 log with one run, valid against the OASIS schema (checked by
+/// `tests/review.rs` with the schema vendored in `tests/schemas/`).
+///
+/// Paths are relative to the book root and given with the `%SRCROOT%` base
+/// (SARIF's conventional name for "the checked-out sources") so consumers
+/// that know where the book lives can resolve them.
 pub fn sarif(diagnostics: &[Diagnostic]) -> serde_json::Value {
     let rules: Vec<_> = codes::CODES
         .iter()
@@ -221,36 +226,7 @@ pub fn sarif(diagnostics: &[Diagnostic]) -> serde_json::Value {
             })
         })
         .collect();
-    let results: Vec<_> = diagnostics
-        .iter()
-        .map(|d| {
-            let mut message = d.message.clone();
-            if let Some(help) = &d.help {
-                message.push_str(" (help: ");
-                message.push_str(help);
-                message.push(')');
-            }
-            let mut result = serde_json::json!({
-                "ruleId": d.code,
-                "ruleIndex": codes::CODES.iter().position(|(c, _)| *c == d.code).unwrap_or(0),
-                "level": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },
-                "message": { "text": message },
-            });
-            if let Some(file) = d.file_name() {
-                let mut physical = serde_json::json!({ "artifactLocation": { "uri": file } });
-                if let Some(loc) = &d.location {
-                    let (line, col) = loc.line_col();
-                    let (end_line, end_col) = loc.file.line_col(loc.span.end);
-                    physical["region"] = serde_json::json!({
-                        "startLine": line, "startColumn": col,
-                        "endLine": end_line, "endColumn": end_col.max(if end_line == line { col } else { 1 }),
-                    });
-                }
-                result["locations"] = serde_json::json!([{ "physicalLocation": physical }]);
-            }
-            result
-        })
-        .collect();
+    let results: Vec<_> = diagnostics.iter().map(sarif_result).collect();
     serde_json::json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -264,4 +240,78 @@ pub fn sarif(diagnostics: &[Diagnostic]) -> serde_json::Value {
             "results": results,
         }]
     })
+}
+
+/// One SARIF result. `ruleIndex` is only given when the code is in the rule
+/// table: a wrong index would attach the finding to another rule.
+fn sarif_result(d: &Diagnostic) -> serde_json::Value {
+    let mut message = d.message.clone();
+    if let Some(help) = &d.help {
+        message.push_str(" (help: ");
+        message.push_str(help);
+        message.push(')');
+    }
+    let mut result = serde_json::json!({
+        "ruleId": d.code,
+        "level": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },
+        "message": { "text": message },
+    });
+    if let Some(index) = codes::CODES.iter().position(|(c, _)| *c == d.code) {
+        result["ruleIndex"] = serde_json::json!(index);
+    }
+    if let Some(file) = d.file_name() {
+        let mut physical = serde_json::json!({
+            "artifactLocation": { "uri": sarif_uri(&file), "uriBaseId": "%SRCROOT%" }
+        });
+        if let Some(loc) = &d.location {
+            physical["region"] = sarif_region(loc);
+        }
+        result["locations"] = serde_json::json!([{ "physicalLocation": physical }]);
+    }
+    result
+}
+
+/// A region with one-based lines and columns; the end column is exclusive,
+/// as in SARIF, and never before the start on a one-line region.
+fn sarif_region(loc: &crate::diagnostic::Location) -> serde_json::Value {
+    let (line, col) = loc.line_col();
+    let (end_line, end_col) = loc.file.line_col(loc.span.end);
+    let end_col = if end_line == line {
+        end_col.max(col)
+    } else {
+        end_col
+    };
+    serde_json::json!({
+        "startLine": line, "startColumn": col,
+        "endLine": end_line.max(line), "endColumn": end_col,
+    })
+}
+
+/// A relative path as a URI reference: characters that are not allowed
+/// unescaped in a URI path (spaces, `%`, `#`, `?`, non-ASCII) are
+/// percent-encoded, `/` kept; so is `:`, which a first segment must not
+/// contain (it would read as a URI scheme).
+fn sarif_uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        let keep = byte.is_ascii_alphanumeric() || b"/-._~!$&'()*+,;=@".contains(&byte);
+        if keep {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sarif_uris_are_escaped_relative_references() {
+        assert_eq!(sarif_uri("docs/a b/0001-x.md"), "docs/a%20b/0001-x.md");
+        assert_eq!(sarif_uri("c:/x#1.md"), "c%3A/x%231.md");
+        assert_eq!(sarif_uri("docs/é.md"), "docs/%C3%A9.md");
+    }
 }

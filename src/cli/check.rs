@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use super::{book_root, color, report_fatal, FAILURE, OK, PROBLEMS};
 use crate::check::report::{self, Format};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::pipeline::{CheckOptions, Project};
+use crate::review::{self, Baseline};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -16,34 +18,66 @@ pub struct Args {
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
     deny_warnings: bool,
+    /// Report only problems the working tree's changes since this git
+    /// revision are responsible for: every problem in an added or modified
+    /// file, and new problems elsewhere (an id removed but still cited).
+    #[arg(long, value_name = "GIT-REV")]
+    changed_since: Option<String>,
 }
 
 pub fn run(args: Args) -> u8 {
     let root = book_root(args.book);
-    let project = match Project::load(&root, &CheckOptions::default()) {
+    let options = CheckOptions::default();
+    let project = match Project::load(&root, &options) {
         Ok(p) => p,
         Err(err) => return report_fatal(&err, args.format),
     };
-    let result = if args.format == Format::Human {
-        report::print(
-            &mut std::io::stderr(),
-            &project.diagnostics,
-            args.format,
-            color(),
-        )
-    } else {
-        report::print(
-            &mut std::io::stdout(),
-            &project.diagnostics,
-            args.format,
-            false,
-        )
+    let diagnostics = match &args.changed_since {
+        None => project.diagnostics.clone(),
+        Some(rev) => match changed_since(&project, &root, rev, &options) {
+            Ok(d) => d,
+            Err(err) => {
+                eprintln!("error: {err}");
+                return FAILURE;
+            }
+        },
     };
-    if let Err(err) = result {
+    if let Err(err) = print(&diagnostics, args.format) {
         eprintln!("error: cannot write the report: {err}");
         return FAILURE;
     }
-    let failed = project.error_count() > 0 || (args.deny_warnings && project.warning_count() > 0);
+    exit_code(&diagnostics, args.deny_warnings)
+}
+
+/// The problems the change since `rev` is responsible for. A base that
+/// cannot be loaded leaves every problem in, with a note saying why, so a
+/// broken base never hides a problem.
+fn changed_since(
+    project: &Project,
+    root: &std::path::Path,
+    rev: &str,
+    options: &CheckOptions,
+) -> Result<Vec<Diagnostic>, review::GitError> {
+    let base = Baseline::load(root, rev, options)?;
+    if let Baseline::Broken(err) = &base {
+        eprintln!("note: the book at `{rev}` cannot be loaded ({err}); reporting every problem");
+    }
+    Ok(review::changed_since(project, &base))
+}
+
+/// Human reports go to stderr (they are for people); machine formats go to
+/// stdout so they can be piped or redirected to a file.
+fn print(diagnostics: &[Diagnostic], format: Format) -> std::io::Result<()> {
+    if format == Format::Human {
+        report::print(&mut std::io::stderr(), diagnostics, format, color())
+    } else {
+        report::print(&mut std::io::stdout(), diagnostics, format, false)
+    }
+}
+
+fn exit_code(diagnostics: &[Diagnostic], deny_warnings: bool) -> u8 {
+    let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
+    let failed = count(Severity::Error) > 0 || (deny_warnings && count(Severity::Warning) > 0);
     if failed {
         PROBLEMS
     } else {

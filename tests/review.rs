@@ -1,0 +1,474 @@
+//! Review features end to end: every `check` output format on a small
+//! fixture book (snapshots), SARIF validated against the official OASIS
+//! schema, and `check --changed-since` / `diff` on real temporary git
+//! repositories built with the `git` command line.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn crosswalk_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_crosswalk"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run crosswalk")
+}
+
+fn crosswalk(args: &[&str]) -> Output {
+    crosswalk_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn formats_book() -> String {
+    fixture("review/formats").to_string_lossy().into_owned()
+}
+
+// ------------------------------------------------------------ check formats
+
+#[test]
+fn check_human_snapshot() {
+    let out = crosswalk(&["check", &formats_book()]);
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!("check_human", text(&out.stderr));
+}
+
+#[test]
+fn check_json_snapshot() {
+    let out = crosswalk(&["check", &formats_book(), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!("check_json", text(&out.stdout));
+}
+
+#[test]
+fn check_github_snapshot() {
+    let out = crosswalk(&["check", &formats_book(), "--format", "github"]);
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!("check_github", text(&out.stdout));
+}
+
+#[test]
+fn check_sarif_snapshot() {
+    let out = crosswalk(&["check", &formats_book(), "--format", "sarif"]);
+    assert_eq!(out.status.code(), Some(1));
+    // The tool version changes with every release; the rest must not.
+    let sarif = text(&out.stdout).replace(env!("CARGO_PKG_VERSION"), "[version]");
+    insta::assert_snapshot!("check_sarif", sarif);
+}
+
+// ------------------------------------------------------------ SARIF schema
+
+fn sarif_validator() -> jsonschema::Validator {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas/sarif-schema-2.1.0.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(path).expect("vendored schema")).expect("json");
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the SARIF schema compiles")
+}
+
+fn assert_valid_sarif(book: &str) {
+    let out = crosswalk(&["check", book, "--format", "sarif"]);
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).expect("SARIF is JSON");
+    let validator = sarif_validator();
+    let errors: Vec<String> = validator
+        .iter_errors(&log)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{book}: invalid SARIF:\n{}",
+        errors.join("\n")
+    );
+}
+
+#[test]
+fn sarif_output_is_valid_sarif_2_1_0() {
+    assert_valid_sarif(&formats_book());
+    assert_valid_sarif(&fixture("twenty-mistakes").to_string_lossy());
+    assert_valid_sarif(&fixture("good").to_string_lossy());
+}
+
+#[test]
+fn sarif_validator_rejects_a_broken_log() {
+    // Guards the test above: a schema that accepted anything would prove nothing.
+    let bad = serde_json::json!({ "version": "2.1.0", "runs": [{ "results": [] }] });
+    assert!(!sarif_validator().is_valid(&bad));
+}
+
+#[test]
+fn sarif_rule_indexes_point_at_their_rule() {
+    let out = crosswalk(&["check", &formats_book(), "--format", "sarif"]);
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let run = &log["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    for result in run["results"].as_array().expect("results") {
+        let index = result["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+        assert_eq!(rules[index]["id"], result["ruleId"]);
+    }
+}
+
+// ------------------------------------------------------------ git fixtures
+
+/// A temporary git repository holding a book, driven by the `git` CLI with
+/// the user's and system configuration ignored.
+struct Repo {
+    dir: tempfile::TempDir,
+}
+
+impl Repo {
+    fn new() -> Repo {
+        let repo = Repo {
+            dir: tempfile::tempdir().expect("temp dir"),
+        };
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo.write(
+            "book.toml",
+            "[book]\ntitle = \"Git book\"\nid-prefix = \"HCB\"\n",
+        );
+        repo
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn git(&self, args: &[&str]) {
+        let out = Command::new("git")
+            .args(["-c", "user.name=Test", "-c", "user.email=test@example.org"])
+            .args(["-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false"])
+            .args(args)
+            .current_dir(self.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .expect("run git");
+        assert!(out.status.success(), "git {args:?}: {}", text(&out.stderr));
+    }
+
+    fn write(&self, rel: &str, contents: &str) {
+        let path = self.path().join(rel);
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs::write(path, contents).expect("write");
+    }
+
+    fn remove(&self, rel: &str) {
+        fs::remove_file(self.path().join(rel)).expect("remove");
+    }
+
+    fn commit(&self, message: &str) {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "-m", message]);
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        crosswalk_in(self.path(), args)
+    }
+}
+
+/// A document with the required keys and `extra` front-matter lines.
+fn doc(number: u32, title: &str, kind: &str, status: &str, extra: &str) -> String {
+    format!(
+        "+++\nid = \"HCB-{number:04}\"\ntitle = \"{title}\"\nkind = \"{kind}\"\nstatus = \"{status}\"\n\
+         version = \"1.0\"\ncreated = 2026-01-01\n{extra}+++\n## Scope\n\nText.\n"
+    )
+}
+
+/// The base commit (tagged `base`): clean but for one old problem (T9999 in
+/// 0004) that no change touches, which `--changed-since` must not report.
+fn base_repo() -> Repo {
+    let repo = Repo::new();
+    repo.write(
+        "docs/0001-base.md",
+        &doc(
+            1,
+            "Base architecture",
+            "reference-architecture",
+            "active",
+            "techniques = [\"T1486\"]\n",
+        ),
+    );
+    repo.write(
+        "docs/0002-old.md",
+        &doc(2, "Old guidance", "guidance", "active", ""),
+    );
+    repo.write(
+        "docs/0003-user.md",
+        &doc(
+            3,
+            "User of old",
+            "guidance",
+            "active",
+            "related = [\"HCB-0002\"]\n",
+        ),
+    );
+    repo.write(
+        "docs/0004-legacy.md",
+        &doc(
+            4,
+            "Legacy",
+            "guidance",
+            "active",
+            "techniques = [\"T9999\"]\n",
+        ),
+    );
+    repo.write(
+        "docs/0007-successor.md",
+        &doc(
+            7,
+            "Successor",
+            "guidance",
+            "active",
+            "supersedes = [\"HCB-0008\"]\n",
+        ),
+    );
+    repo.write(
+        "docs/0008-predecessor.md",
+        &doc(8, "Predecessor", "guidance", "superseded", ""),
+    );
+    repo.commit("base");
+    repo.git(&["tag", "base"]);
+    repo
+}
+
+/// The change under review: one commit (0002 renamed to 0005 with a new id,
+/// 0007 no longer supersedes 0008) plus uncommitted edits (a new technique
+/// in 0001, a new document 0006 citing an unknown control).
+fn changed_repo() -> Repo {
+    let repo = base_repo();
+    repo.remove("docs/0002-old.md");
+    repo.write(
+        "docs/0005-new.md",
+        &doc(
+            5,
+            "New guidance",
+            "guidance",
+            "active",
+            "controls = [\"CYFUN2023:PR.AC-1\"]\n",
+        ),
+    );
+    repo.write(
+        "docs/0007-successor.md",
+        &doc(7, "Successor", "guidance", "active", ""),
+    );
+    repo.commit("rename 0002 to 0005, drop a supersession");
+    repo.write(
+        "docs/0001-base.md",
+        &doc(
+            1,
+            "Base architecture",
+            "reference-architecture",
+            "deprecated",
+            "techniques = [\"T1486\", \"T1490\", \"T9998\"]\n",
+        ),
+    );
+    repo.write(
+        "docs/0006-added.md",
+        &doc(
+            6,
+            "Added",
+            "guidance",
+            "draft",
+            "controls = [\"CYFUN2023:XX.YY-1\"]\n",
+        ),
+    );
+    repo
+}
+
+fn codes_by_file(json: &serde_json::Value) -> Vec<(String, String)> {
+    json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            (
+                d["file"].as_str().unwrap_or("").to_string(),
+                d["code"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn changed_since_reports_only_what_the_change_caused() {
+    let repo = changed_repo();
+    let full = repo.run(&["check", "--format", "json"]);
+    let full: serde_json::Value = serde_json::from_slice(&full.stdout).expect("json");
+    assert!(
+        codes_by_file(&full).contains(&("docs/0004-legacy.md".into(), "CW016".into())),
+        "the old problem is there in a full check: {full:#}"
+    );
+
+    let out = repo.run(&["check", "--changed-since", "base", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let found = codes_by_file(&json);
+    let expected: Vec<(String, String)> = [
+        ("docs/0001-base.md", "CW016"),        // uncommitted edit: T9998
+        ("docs/0003-user.md", "CW012"),        // unchanged file, id removed by the change
+        ("docs/0006-added.md", "CW025"),       // untracked new document
+        ("docs/0008-predecessor.md", "CW021"), // unchanged file, supersession dropped
+    ]
+    .iter()
+    .map(|(f, c)| (f.to_string(), c.to_string()))
+    .collect();
+    assert_eq!(found, expected, "{json:#}");
+}
+
+#[test]
+fn changed_since_human_snapshot() {
+    let repo = changed_repo();
+    let out = repo.run(&["check", "--changed-since", "base"]);
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!("changed_since_human", text(&out.stderr));
+}
+
+#[test]
+fn changed_since_the_same_commit_is_clean() {
+    let repo = base_repo();
+    let out = repo.run(&["check", "--changed-since", "HEAD", "--deny-warnings"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("no problems"));
+}
+
+#[test]
+fn changed_since_a_commit_without_the_book_reports_everything() {
+    let repo = Repo::new();
+    repo.write("README.txt", "before the book\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "empty"]);
+    repo.write(
+        "docs/0001-a.md",
+        &doc(1, "A", "guidance", "draft", "techniques = [\"T9999\"]\n"),
+    );
+    repo.commit("book");
+    let out = repo.run(&["check", "--changed-since", "HEAD~1", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        codes_by_file(&json),
+        vec![("docs/0001-a.md".into(), "CW016".into())]
+    );
+}
+
+#[test]
+fn changed_since_works_for_a_book_in_a_subdirectory() {
+    let repo = Repo::new();
+    fs::remove_file(repo.path().join("book.toml")).expect("rm");
+    repo.write("handbook/book.toml", "[book]\nid-prefix = \"HCB\"\n");
+    repo.write(
+        "handbook/docs/0001-a.md",
+        &doc(1, "A", "guidance", "draft", "techniques = [\"T9999\"]\n"),
+    );
+    repo.commit("book");
+    repo.write(
+        "handbook/docs/0002-b.md",
+        &doc(2, "B", "guidance", "draft", "related = [\"HCB-0042\"]\n"),
+    );
+    let out = repo.run(&[
+        "check",
+        "handbook",
+        "--changed-since",
+        "HEAD",
+        "--format",
+        "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        codes_by_file(&json),
+        vec![("docs/0002-b.md".into(), "CW012".into())]
+    );
+}
+
+#[test]
+fn changed_since_outside_git_is_a_usage_error() {
+    let dir = tempfile::tempdir().expect("temp");
+    fs::create_dir_all(dir.path().join("docs")).expect("mkdir");
+    let out = crosswalk_in(dir.path(), &["check", "--changed-since", "main"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("is not inside a git repository"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn changed_since_an_unknown_revision_is_a_usage_error() {
+    let repo = base_repo();
+    let out = repo.run(&["check", "--changed-since", "no-such-branch"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("unknown git revision `no-such-branch`"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = repo.run(&["diff", "no-such-branch"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+// ------------------------------------------------------------ diff
+
+#[test]
+fn diff_json_snapshot() {
+    let repo = changed_repo();
+    let out = repo.run(&["diff", "base", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["version"], 1);
+    // Only rows that changed: the full tables are long and catalog-dependent.
+    let coverage = &json["coverage"];
+    let changed = |rows: &serde_json::Value| -> Vec<serde_json::Value> {
+        rows.as_array()
+            .expect("rows")
+            .iter()
+            .filter(|r| r["before"] != r["after"])
+            .cloned()
+            .collect()
+    };
+    let view = serde_json::json!({
+        "version": json["version"],
+        "base": json["base"],
+        "documents": json["documents"],
+        "references": json["references"],
+        "coverage_changed": {
+            "frameworks": changed(&coverage["frameworks"]),
+            "tactics": changed(&coverage["tactics"]),
+        },
+    });
+    insta::assert_json_snapshot!("diff_json", view);
+}
+
+#[test]
+fn diff_markdown_snapshot() {
+    let repo = changed_repo();
+    let out = repo.run(&["diff", "base"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    insta::assert_snapshot!("diff_markdown", text(&out.stdout));
+}
+
+#[test]
+fn diff_against_the_same_commit_says_nothing_changed() {
+    let repo = base_repo();
+    let out = repo.run(&["diff", "HEAD"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stdout).contains("No change"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = repo.run(&["diff", "HEAD", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["documents"]["added"], serde_json::json!([]));
+    assert_eq!(json["references"], serde_json::json!([]));
+}
