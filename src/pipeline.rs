@@ -3,6 +3,7 @@
 //! `book` -> `document` -> `catalog` -> `graph` -> `check`; `site` only reads
 //! the finished [`Project`].
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -26,6 +27,10 @@ pub struct Project {
     pub index: Index,
     /// All findings, sorted.
     pub diagnostics: Vec<Diagnostic>,
+    /// Findings that belong to one file (reading and parsing), by path
+    /// relative to the source directory, so an update can replace them.
+    file_diagnostics: BTreeMap<String, Vec<Diagnostic>>,
+    options: CheckOptions,
 }
 
 /// Failures that stop the pipeline before checking (exit code 2).
@@ -58,36 +63,85 @@ pub struct CheckOptions {
 impl Project {
     /// Load and check the book at `root`.
     pub fn load(root: &Path, options: &CheckOptions) -> Result<Project, PipelineError> {
-        let (book, mut diagnostics) = load_book(root)?;
+        let (book, read_failures) = load_book(root)?;
         let vocabulary = Vocabulary::new(&book.config.vocabulary);
         // Catalogs decode on one thread while documents parse on the others.
         let (registry, parsed) = rayon::join(
             || Registry::load(&book.config, &book.root, book.config_file.as_ref()),
-            || parse_all(&book, &vocabulary),
+            || parse_all(&book, &vocabulary, &book.files),
         );
         let registry = registry.map_err(PipelineError::Catalogs)?;
+        let mut file_diagnostics: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
+        for diag in read_failures {
+            let key = diag.file_name().unwrap_or_default();
+            file_diagnostics.entry(key).or_default().push(diag);
+        }
         let mut documents = Vec::with_capacity(parsed.len());
-        for (document, diags) in parsed {
-            diagnostics.extend(diags);
+        for (rel, document, diags) in parsed {
+            if !diags.is_empty() {
+                file_diagnostics.entry(rel).or_default().extend(diags);
+            }
             documents.extend(document);
         }
-        documents.sort_by(|a, b| {
-            a.number
-                .cmp(&b.number)
-                .then_with(|| a.rel_path.cmp(&b.rel_path))
-        });
-        let today = options.today.unwrap_or_else(|| jiff::Zoned::now().date());
-        diagnostics.extend(check::run(&documents, &registry, &vocabulary, today));
-        let index = build_index(&documents, &registry);
-        diagnostic::sort(&mut diagnostics);
-        Ok(Project {
+        let mut project = Project {
             book,
             vocabulary,
             registry,
             documents,
-            index,
-            diagnostics,
-        })
+            index: Index::default(),
+            diagnostics: Vec::new(),
+            file_diagnostics,
+            options: options.clone(),
+        };
+        project.resolve();
+        Ok(project)
+    }
+
+    /// Re-read the given files (paths relative to the source directory;
+    /// missing files are removed) and re-run checking and the graph. The
+    /// catalogs and every other parsed document are kept: this is what makes
+    /// `serve` rebuild in milliseconds.
+    pub fn update(&mut self, changed: &[String]) {
+        let src = self.book.src_dir();
+        let prefix = crate::book::load::src_prefix(&self.book.root, &self.book.config);
+        let changed: std::collections::BTreeSet<&str> = changed.iter().map(String::as_str).collect();
+        self.documents.retain(|d| !changed.contains(d.rel_path.as_str()));
+        self.book.files.retain(|f| !changed.contains(f.rel_path.as_str()));
+        let mut fresh = Vec::new();
+        for rel in &changed {
+            self.file_diagnostics.remove(&format!("{prefix}{rel}"));
+            self.file_diagnostics.remove(*rel);
+            if !src.join(rel).is_file() {
+                continue;
+            }
+            match crate::book::load::read_document(&src, rel, &prefix) {
+                Ok(file) => fresh.push(file),
+                Err(diag) => {
+                    self.file_diagnostics.entry(rel.to_string()).or_default().push(*diag);
+                }
+            }
+        }
+        for (rel, document, diags) in parse_all(&self.book, &self.vocabulary, &fresh) {
+            if !diags.is_empty() {
+                self.file_diagnostics.entry(rel).or_default().extend(diags);
+            }
+            self.documents.extend(document);
+        }
+        self.book.files.extend(fresh);
+        self.book.files.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
+        self.resolve();
+    }
+
+    /// Sort documents, run the cross-document checks and build the graph.
+    fn resolve(&mut self) {
+        self.documents
+            .sort_by(|a, b| a.number.cmp(&b.number).then_with(|| a.rel_path.cmp(&b.rel_path)));
+        let today = self.options.today.unwrap_or_else(|| jiff::Zoned::now().date());
+        let mut diagnostics: Vec<Diagnostic> = self.file_diagnostics.values().flatten().cloned().collect();
+        diagnostics.extend(check::run(&self.documents, &self.registry, &self.vocabulary, today));
+        diagnostic::sort(&mut diagnostics);
+        self.diagnostics = diagnostics;
+        self.index = build_index(&self.documents, &self.registry);
     }
 
     pub fn error_count(&self) -> usize {
@@ -111,16 +165,20 @@ impl Project {
     }
 }
 
-fn parse_all(book: &Book, vocabulary: &Vocabulary) -> Vec<(Option<Document>, Vec<Diagnostic>)> {
+fn parse_all(
+    book: &Book,
+    vocabulary: &Vocabulary,
+    files: &[crate::book::RawFile],
+) -> Vec<(String, Option<Document>, Vec<Diagnostic>)> {
     let ctx = ParseContext {
         id_prefix: &book.config.book.id_prefix,
         vocabulary,
     };
-    book.files
+    files
         .par_iter()
         .map(|file| {
             let parsed = parse_document(file, &ctx);
-            (parsed.document, parsed.diagnostics)
+            (file.rel_path.clone(), parsed.document, parsed.diagnostics)
         })
         .collect()
 }

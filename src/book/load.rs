@@ -94,13 +94,13 @@ fn load_config(root: &Path) -> Result<(BookConfig, Option<Arc<SourceFile>>), Loa
         path: path.clone(),
         source,
     })?;
-    let file = decode("book.toml", &bytes).map_err(|d| LoadError::Config(d))?;
+    let file = decode("book.toml", &bytes).map_err(LoadError::Config)?;
     let config = BookConfig::parse(&file).map_err(LoadError::Config)?;
     Ok((config, Some(file)))
 }
 
 /// How document paths are shown: relative to the book root (`docs/x.md`).
-fn src_prefix(_root: &Path, config: &BookConfig) -> String {
+pub fn src_prefix(_root: &Path, config: &BookConfig) -> String {
     let src = config.book.src.to_string_lossy().replace('\\', "/");
     let src = src.trim_start_matches("./").trim_end_matches('/');
     if src.is_empty() || src == "." {
@@ -112,7 +112,7 @@ fn src_prefix(_root: &Path, config: &BookConfig) -> String {
 
 /// Every `.md` file under `src`, relative and sorted, skipping hidden
 /// directories (`.git`) and files.
-fn markdown_files(src: &Path) -> Result<Vec<String>, LoadError> {
+pub fn markdown_files(src: &Path) -> Result<Vec<String>, LoadError> {
     let mut out = Vec::new();
     let walker = walkdir::WalkDir::new(src)
         .sort_by_file_name()
@@ -138,7 +138,7 @@ fn markdown_files(src: &Path) -> Result<Vec<String>, LoadError> {
     Ok(out)
 }
 
-fn read_document(src: &Path, rel: &str, prefix: &str) -> Result<RawFile, Box<Diagnostic>> {
+pub fn read_document(src: &Path, rel: &str, prefix: &str) -> Result<RawFile, Box<Diagnostic>> {
     let display = format!("{prefix}{rel}");
     let bytes = fs::read(src.join(rel)).map_err(|err| {
         Box::new(

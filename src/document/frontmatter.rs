@@ -849,7 +849,7 @@ mod tests {
         assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
         let doc = parsed.document.unwrap();
         assert_eq!(doc.id.value, "HCB-0007");
-        assert_eq!(doc.area.unwrap().value, "governance");
+        assert_eq!(doc.area.as_ref().unwrap().value, "governance");
         assert_eq!(doc.techniques[1].relation, TechniqueRelation::Detects);
         assert_eq!(doc.controls[0].framework, "CSF2");
         assert_eq!(doc.body_text(), "# Hello\n");

@@ -1,0 +1,206 @@
+//! The live site: the project, its rendered files in memory, and the
+//! diagnostics overlay when the latest change does not check.
+
+use std::path::{Path, PathBuf};
+
+use crate::check::report::{self, Format};
+use crate::diagnostic::Severity;
+use crate::pipeline::{CheckOptions, PipelineError, Project};
+use crate::site::live::{self, Files, Footprint};
+
+/// What serve holds between rebuilds.
+pub struct LiveSite {
+    root: PathBuf,
+    project: Project,
+    files: Files,
+    /// Plain-text diagnostics of the latest failed rebuild; `None` when the
+    /// served pages match the book.
+    overlay: Option<String>,
+    /// Bumped at every rebuild; pages reload when it changes.
+    pub generation: u64,
+    /// The served files are stale as a whole (a full render failed).
+    needs_full: bool,
+    /// Changes not yet rendered because the book did not check.
+    pending_before: Footprint,
+    pending_paths: std::collections::BTreeSet<String>,
+}
+
+/// What a change to the book requires.
+#[derive(Debug, PartialEq)]
+pub enum Change {
+    /// Only these documents (paths relative to the source directory).
+    Documents(Vec<String>),
+    /// Configuration, theme or catalogs: rebuild everything.
+    Everything,
+    /// Nothing the site depends on.
+    Nothing,
+}
+
+impl LiveSite {
+    pub fn load(root: &Path) -> Result<LiveSite, PipelineError> {
+        let project = Project::load(root, &CheckOptions::default())?;
+        let mut site = LiveSite {
+            root: root.to_path_buf(),
+            files: Files::new(),
+            overlay: None,
+            generation: 0,
+            needs_full: true,
+            pending_before: Footprint::default(),
+            pending_paths: Default::default(),
+            project,
+        };
+        site.render_everything();
+        Ok(site)
+    }
+
+    pub fn base_path(&self) -> String {
+        self.project.book.config.base_path()
+    }
+
+    /// A served file.
+    pub fn file(&self, path: &str) -> Option<&[u8]> {
+        self.files.get(path).map(Vec::as_slice)
+    }
+
+    pub fn overlay(&self) -> Option<&str> {
+        self.overlay.as_deref()
+    }
+
+    pub fn files(&self) -> &Files {
+        &self.files
+    }
+
+    pub fn error_summary(&self) -> Option<String> {
+        self.overlay.as_ref().map(|o| format!("{o}\nthe site shows the last good pages until this is fixed"))
+    }
+
+    /// Classify changed paths (absolute or relative to the book root).
+    pub fn classify(&self, paths: &[PathBuf]) -> Change {
+        let root = self.root.canonicalize().unwrap_or_else(|_| self.root.clone());
+        let src = root.join(&self.project.book.config.book.src);
+        let output = root.join(&self.project.book.config.build.output);
+        let mut docs = Vec::new();
+        for path in paths {
+            let path = if path.is_absolute() { path.clone() } else { root.join(path) };
+            // Output, `.git` and editors' hidden files are not the book.
+            let hidden = path
+                .strip_prefix(&root)
+                .map(|rel| rel.components().any(|c| c.as_os_str().to_string_lossy().starts_with('.')))
+                .unwrap_or(true);
+            if hidden || path.starts_with(&output) {
+                continue;
+            }
+            if path.starts_with(&src) {
+                if path.extension().is_some_and(|e| e == "md") {
+                    let rel = path.strip_prefix(&src).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+                    docs.push(rel);
+                } else if path.is_dir() || !path.exists() {
+                    // A directory appeared or vanished: its documents did too.
+                    return Change::Everything;
+                }
+                continue;
+            }
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            if name == "book.toml" || path.starts_with(root.join("theme")) || self.is_catalog_file(&path) {
+                return Change::Everything;
+            }
+        }
+        if docs.is_empty() {
+            Change::Nothing
+        } else {
+            docs.sort();
+            docs.dedup();
+            Change::Documents(docs)
+        }
+    }
+
+    fn is_catalog_file(&self, path: &Path) -> bool {
+        let config = &self.project.book.config;
+        let root = self.root.canonicalize().unwrap_or_else(|_| self.root.clone());
+        config.attack.files.values().chain(config.frameworks.values().filter_map(|f| f.file.as_ref())).chain(&config.mappings.files)
+            .any(|p| root.join(p) == path)
+    }
+
+    /// Apply a change. Returns true if the served pages or overlay may have
+    /// changed (open pages should reload).
+    pub fn apply(&mut self, change: Change) -> bool {
+        match change {
+            Change::Nothing => return false,
+            Change::Everything => match Project::load(&self.root, &CheckOptions::default()) {
+                Ok(project) => {
+                    self.project = project;
+                    self.needs_full = true;
+                }
+                Err(err) => {
+                    let diags = err.diagnostics();
+                    let mut text = Vec::new();
+                    let _ = report::print(&mut text, &diags, Format::Human, false);
+                    self.overlay = Some(if diags.is_empty() {
+                        err.to_string()
+                    } else {
+                        String::from_utf8_lossy(&text).into_owned()
+                    });
+                    self.generation += 1;
+                    return true;
+                }
+            },
+            Change::Documents(paths) => {
+                // Footprints are taken on the last state whose pages were
+                // rendered or on every state since, so a relation removed
+                // while the book did not check is still re-rendered later.
+                self.pending_before.extend(Footprint::of(&self.project, &paths));
+                self.pending_paths.extend(paths.iter().cloned());
+                self.project.update(&paths);
+            }
+        }
+        self.generation += 1;
+        if self.set_overlay() {
+            return true;
+        }
+        if self.needs_full {
+            self.render_everything();
+        } else {
+            let paths: Vec<String> = self.pending_paths.iter().cloned().collect();
+            let after = Footprint::of(&self.project, &paths);
+            if let Err(err) = live::apply(&self.project, &mut self.files, &self.pending_before, &after) {
+                self.overlay = Some(err.to_string());
+                return true;
+            }
+        }
+        self.pending_before = Footprint::default();
+        self.pending_paths.clear();
+        true
+    }
+
+    /// Render every page (first load, configuration or theme change).
+    fn render_everything(&mut self) {
+        if self.set_overlay() {
+            self.needs_full = true;
+            return;
+        }
+        match live::render_all(&self.project) {
+            Ok(files) => {
+                self.files = files;
+                self.overlay = None;
+                self.needs_full = false;
+            }
+            Err(err) => {
+                self.overlay = Some(err.to_string());
+                self.needs_full = true;
+            }
+        }
+    }
+
+    /// Set the overlay from the project's errors; true if there are any.
+    fn set_overlay(&mut self) -> bool {
+        let errors: Vec<_> = self.project.diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned().collect();
+        if errors.is_empty() {
+            self.overlay = None;
+            return false;
+        }
+        let mut text = Vec::new();
+        let _ = report::print(&mut text, &errors, Format::Human, false);
+        self.overlay = Some(String::from_utf8_lossy(&text).into_owned());
+        true
+    }
+}

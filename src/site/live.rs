@@ -1,0 +1,205 @@
+//! In-memory rendering for `serve`, and the incremental rule: which pages
+//! a change to some documents can affect.
+//!
+//! The rule is deliberately generous (a page is re-rendered if anything it
+//! shows *might* have changed) and is proven by the test that a sequence of
+//! incremental updates ends byte-identical to a fresh full render.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rayon::prelude::*;
+
+use super::context::SiteContext;
+use super::pages::{self, Page};
+use super::theme::Theme;
+use super::{feeds, BuildError};
+use crate::document::markdown::LinkTarget;
+use crate::graph::Node;
+use crate::pipeline::Project;
+
+/// Every output file of a site, by path relative to the site root.
+pub type Files = BTreeMap<String, Vec<u8>>;
+
+/// Render the whole site into memory (pages, assets, sitemap and feed; the
+/// search index is separate, see [`super::search`]).
+pub fn render_all(project: &Project) -> Result<Files, BuildError> {
+    let pages = pages::all_pages(project);
+    let mut files = render_pages(project, &pages)?;
+    files.extend(static_files(project, &pages)?);
+    Ok(files)
+}
+
+/// Render some pages.
+pub fn render_pages(project: &Project, pages: &[Page]) -> Result<Files, BuildError> {
+    let theme = Theme::load(&project.book.root)?;
+    let site = SiteContext::new(project);
+    pages
+        .par_iter()
+        .map(|page| {
+            let html = pages::render(project, &site, &theme, page)?;
+            Ok((page.path(project), html.into_bytes()))
+        })
+        .collect()
+}
+
+/// Theme assets, sitemap and feed.
+fn static_files(project: &Project, pages: &[Page]) -> Result<Files, BuildError> {
+    let theme = Theme::load(&project.book.root)?;
+    let mut files: Files = theme.assets.into_iter().collect();
+    for (path, text) in feeds::all(project, pages) {
+        files.insert(path, text.into_bytes());
+    }
+    Ok(files)
+}
+
+/// What a set of documents touches, captured before and after a change.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Footprint {
+    /// Page paths (the union of before and after is re-rendered).
+    pages: BTreeSet<String>,
+}
+
+impl Footprint {
+    /// Add another footprint's pages.
+    pub fn extend(&mut self, other: Footprint) {
+        self.pages.extend(other.pages);
+    }
+
+    /// The pages that show something of the documents at `rel_paths`.
+    pub fn of(project: &Project, rel_paths: &[String]) -> Footprint {
+        let mut pages = BTreeSet::new();
+        let wanted: BTreeSet<&str> = rel_paths.iter().map(String::as_str).collect();
+        let changed: Vec<usize> = project
+            .documents
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| wanted.contains(d.rel_path.as_str()))
+            .map(|(i, _)| i)
+            .collect();
+        for &d in &changed {
+            let mut add = |page: Page| {
+                pages.insert(page.path(project));
+            };
+            add(Page::Document(d));
+            let doc = &project.documents[d];
+            add(Page::Listing { group: "kinds", value: doc.kind.value.clone() });
+            add(Page::Listing { group: "statuses", value: doc.status.value.clone() });
+            if let Some(area) = &doc.area {
+                add(Page::Listing { group: "areas", value: area.value.clone() });
+            }
+            for tag in &doc.tags {
+                add(Page::Listing { group: "tags", value: tag.clone() });
+            }
+            if let Some(node) = project.index.document_node(d) {
+                let neighbours = project
+                    .index
+                    .outgoing(node)
+                    .into_iter()
+                    .chain(project.index.incoming(node))
+                    .map(|(n, _)| n);
+                for n in neighbours {
+                    for page in pages_of_node(project, &project.index.graph[n]) {
+                        add(page);
+                    }
+                }
+            }
+        }
+        // Documents whose bodies link to a changed document show its title.
+        for (i, doc) in project.documents.iter().enumerate() {
+            let links_here = doc.outline.links.iter().any(|link| match &link.target {
+                LinkTarget::Wiki(target) => changed.iter().any(|&c| project.documents[c].id.value == *target),
+                LinkTarget::File { path, .. } => crate::check::resolve_relative(&doc.rel_path, path)
+                    .is_some_and(|p| wanted.contains(p.as_str())),
+                _ => false,
+            });
+            if links_here {
+                pages.insert(Page::Document(i).path(project));
+            }
+        }
+        Footprint { pages }
+    }
+}
+
+/// The entity pages that show a graph node.
+fn pages_of_node(project: &Project, node: &Node) -> Vec<Page> {
+    match node {
+        Node::Document(d) => vec![Page::Document(*d)],
+        Node::Control(alias, i) => vec![Page::Control(alias.clone(), *i)],
+        Node::Technique(domain, i) => {
+            let mut out = vec![Page::Technique(*domain, *i)];
+            if let Some(catalog) = project.registry.attack_domain(*domain) {
+                let technique = &catalog.techniques[*i];
+                for shortname in &technique.tactics {
+                    if let Some(t) = catalog.tactics.iter().position(|x| &x.shortname == shortname) {
+                        out.push(Page::Tactic(*domain, t));
+                    }
+                }
+                if let Some(parent) = technique.parent.as_deref().and_then(|p| catalog.techniques.iter().position(|x| x.id == p)) {
+                    out.push(Page::Technique(*domain, parent));
+                    out.extend(catalog.techniques[parent].tactics.iter().filter_map(|s| {
+                        catalog.tactics.iter().position(|x| &x.shortname == s).map(|t| Page::Tactic(*domain, t))
+                    }));
+                }
+            }
+            out
+        }
+        Node::Framework(_) | Node::Tactic(..) | Node::Mitigation(..) => Vec::new(),
+    }
+}
+
+/// Pages that summarise the whole book (home, indexes, matrices, framework
+/// and coverage pages): always re-rendered after a change.
+fn is_summary(page: &Page) -> bool {
+    matches!(
+        page,
+        Page::Home
+            | Page::DocumentIndex
+            | Page::TagIndex
+            | Page::Matrix(_)
+            | Page::Framework(_)
+            | Page::FrameworkLevel(..)
+            | Page::Coverage(..)
+            | Page::Search
+    )
+}
+
+/// Bring `files` from the state rendered for the old project to the state
+/// for `project`, given the footprints of the changed documents before and
+/// after the change. Returns the paths that changed.
+pub fn apply(project: &Project, files: &mut Files, before: &Footprint, after: &Footprint) -> Result<Vec<String>, BuildError> {
+    let all = pages::all_pages(project);
+    let by_path: BTreeMap<String, &Page> = all.iter().map(|p| (p.path(project), p)).collect();
+    // Pages that no longer exist go; pages that are new are rendered.
+    let stale: Vec<String> = files
+        .keys()
+        .filter(|p| p.ends_with(".html") && !by_path.contains_key(*p))
+        .cloned()
+        .collect();
+    for path in &stale {
+        files.remove(path);
+    }
+    let wanted: Vec<Page> = by_path
+        .iter()
+        .filter(|(path, page)| {
+            is_summary(page) || before.pages.contains(*path) || after.pages.contains(*path) || !files.contains_key(*path)
+        })
+        .map(|(_, page)| (*page).clone())
+        .collect();
+    let rendered = render_pages(project, &wanted)?;
+    let mut changed: Vec<String> = stale;
+    for (path, bytes) in rendered {
+        if files.get(&path) != Some(&bytes) {
+            changed.push(path.clone());
+            files.insert(path, bytes);
+        }
+    }
+    for (path, text) in feeds::all(project, &all) {
+        let bytes = text.into_bytes();
+        if files.get(&path) != Some(&bytes) {
+            changed.push(path.clone());
+            files.insert(path, bytes);
+        }
+    }
+    changed.sort();
+    Ok(changed)
+}

@@ -1,0 +1,261 @@
+//! `serve`: incremental rebuilds equal full builds, and the real server
+//! watches, rebuilds, shows an overlay on errors and refuses traversal.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crosswalk::pipeline::{CheckOptions, Project};
+use crosswalk::serve::state::LiveSite;
+use crosswalk::site::live;
+
+fn fixture_copy() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/good");
+    for entry in walkdir::WalkDir::new(&from) {
+        let entry = entry.unwrap();
+        let target = tmp.path().join(entry.path().strip_prefix(&from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+    tmp
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} does not contain {from}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+/// Apply a file change to the live site the way the watcher would.
+fn apply(site: &mut LiveSite, path: &Path) {
+    let change = site.classify(&[path.to_path_buf()]);
+    site.apply(change);
+}
+
+fn assert_equals_full_build(site: &LiveSite, root: &Path, step: &str) {
+    assert!(site.overlay().is_none(), "{step}: unexpected overlay {:?}", site.overlay());
+    let project = Project::load(root, &CheckOptions::default()).unwrap();
+    let full = live::render_all(&project).unwrap();
+    let incremental = site.files();
+    let full_keys: Vec<_> = full.keys().collect();
+    let inc_keys: Vec<_> = incremental.keys().collect();
+    assert_eq!(inc_keys, full_keys, "{step}: same set of files");
+    for (path, bytes) in &full {
+        assert!(incremental[path] == *bytes, "{step}: {path} differs from a full build");
+    }
+}
+
+#[test]
+fn a_sequence_of_incremental_updates_equals_a_full_build() {
+    let tmp = fixture_copy();
+    let root = tmp.path();
+    let docs = root.join("docs");
+    let mut site = LiveSite::load(root).unwrap();
+    assert_equals_full_build(&site, root, "initial");
+
+    let arch = docs.join("architecture-operations/0003-backup-architecture.md");
+    edit(&arch, "title = \"Ransomware-resilient backup\"", "title = \"Ransomware-proof backup\"");
+    apply(&mut site, &arch);
+    assert_equals_full_build(&site, root, "title change");
+
+    let playbook = docs.join("architecture-operations/0005-playbook.md");
+    edit(&playbook, "status = \"draft\"", "status = \"active\"\ntags = [\"restore\"]");
+    apply(&mut site, &playbook);
+    assert_equals_full_build(&site, root, "status and tag change");
+
+    let example = docs.join("architecture-operations/0004-backup-example.md");
+    edit(&example, "techniques = [\"T0816\"]", "techniques = [\"T0816\", \"T1566.001\"]");
+    apply(&mut site, &example);
+    assert_equals_full_build(&site, root, "technique added");
+
+    edit(&arch, "\"800-53:CP-9\", ", "");
+    apply(&mut site, &arch);
+    assert_equals_full_build(&site, root, "control removed");
+
+    let added = docs.join("governance/0006-new.md");
+    std::fs::write(&added, "+++\nid = \"HCB-0006\"\ntitle = \"New\"\nkind = \"guidance\"\nstatus = \"draft\"\nversion = \"0.1\"\ncreated = 2026-05-01\nrelated = [\"HCB-0001\"]\ntags = [\"fresh\"]\n+++\nSee [[HCB-0003]].\n").unwrap();
+    apply(&mut site, &added);
+    assert_equals_full_build(&site, root, "document added");
+
+    // An error keeps the last good pages and shows an overlay...
+    edit(&example, "related = [\"HCB-0005\"]", "related = [\"HCB-0099\"]");
+    apply(&mut site, &example);
+    assert!(site.overlay().is_some_and(|o| o.contains("CW012")), "overlay names the problem");
+    // ...a change made while broken is still rendered once fixed.
+    edit(&example, "related = [\"HCB-0099\"]", "");
+    apply(&mut site, &example);
+    assert_equals_full_build(&site, root, "fixed after an error, relation removed");
+
+    std::fs::remove_file(&playbook).unwrap();
+    apply(&mut site, &playbook);
+    assert_equals_full_build(&site, root, "document deleted");
+
+    std::fs::write(root.join("theme/templates/404.html"), "{% extends \"base.html\" %}{% block content %}<h1>Gone</h1>{% endblock content %}").unwrap();
+    apply(&mut site, &root.join("theme/templates/404.html"));
+    assert_equals_full_build(&site, root, "theme change rebuilds all");
+    assert!(String::from_utf8_lossy(&site.files()["404.html"]).contains("Gone"));
+}
+
+/// A running `crosswalk serve` on a free port.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(root: &Path, extra: &[&str]) -> Server {
+        // The child is waited for in `stop` or killed and reaped in `Drop`.
+        #[allow(clippy::zombie_processes)]
+        let mut child = Command::new(env!("CARGO_BIN_EXE_crosswalk"))
+            .arg("serve")
+            .arg(root)
+            .args(["--port", "0"])
+            .args(extra)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let line = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())).expect("serve printed its address");
+            if let Some(url) = line.split(" at ").nth(1).and_then(|s| s.split(' ').next()) {
+                return Server { child, base: url.trim_end_matches('/').to_string() };
+            }
+        }
+    }
+
+    /// `127.0.0.1:PORT`
+    fn addr(&self) -> String {
+        let rest = self.base.trim_start_matches("http://");
+        rest.split('/').next().unwrap_or(rest).to_string()
+    }
+
+    /// The site's base path on the server (`/hcb` for the fixture book).
+    fn prefix(&self) -> String {
+        let rest = self.base.trim_start_matches("http://");
+        rest.find('/').map_or(String::new(), |i| rest[i..].to_string())
+    }
+
+    fn get(&self, path: &str) -> (u16, String) {
+        match ureq::get(&format!("{}{path}", self.base)).config().http_status_as_error(false).build().call() {
+            Ok(mut response) => {
+                let status = response.status().as_u16();
+                (status, response.body_mut().read_to_string().unwrap_or_default())
+            }
+            Err(err) => panic!("GET {path}: {err}"),
+        }
+    }
+
+    /// Poll until `check` accepts the page (the watcher is asynchronous).
+    fn wait_for(&self, path: &str, what: &str, check: impl Fn(u16, &str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let (status, body) = self.get(path);
+            if check(status, &body) {
+                return body;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what} (last status {status})");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Send a raw request line (clients normalise `..`, so tests of
+    /// traversal must not use one).
+    fn raw(&self, target: &str) -> String {
+        let mut stream = TcpStream::connect(self.addr()).unwrap();
+        let target = format!("{}{target}", self.prefix());
+        write!(stream, "GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+        let mut response = String::new();
+        let _ = stream.read_to_string(&mut response);
+        response
+    }
+
+    fn stop(mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "serve did not shut down on SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn the_server_rebuilds_on_change_add_and_delete_and_shows_errors() {
+    let tmp = fixture_copy();
+    let root: PathBuf = tmp.path().to_path_buf();
+    let server = Server::start(&root, &[]);
+    let (status, home) = server.get("/");
+    assert_eq!(status, 200);
+    assert!(home.contains("/__crosswalk/live.js"), "reload script injected by serve");
+
+    let arch = root.join("docs/architecture-operations/0003-backup-architecture.md");
+    edit(&arch, "Three copies, one immutable.", "Three copies, one immutable, one offline.");
+    server.wait_for("/documents/hcb-0003.html", "changed document", |s, b| s == 200 && b.contains("one offline"));
+
+    let added = root.join("docs/governance/0007-added.md");
+    std::fs::write(&added, "+++\nid = \"HCB-0007\"\ntitle = \"Added while serving\"\nkind = \"guidance\"\nstatus = \"draft\"\nversion = \"0.1\"\ncreated = 2026-05-01\n+++\nHello.\n").unwrap();
+    server.wait_for("/documents/hcb-0007.html", "added document", |s, b| s == 200 && b.contains("Added while serving"));
+    server.wait_for("/documents/index.html", "index lists it", |_, b| b.contains("HCB-0007"));
+
+    std::fs::remove_file(&added).unwrap();
+    server.wait_for("/documents/hcb-0007.html", "deleted document", |s, _| s == 404);
+
+    edit(&arch, "kind = \"reference-architecture\"", "kind = \"reference-archtecture\"");
+    let broken = server.wait_for("/documents/hcb-0003.html", "error overlay", |_, b| b.contains("cw-overlay"));
+    assert!(broken.contains("CW008") && broken.contains("one offline"), "overlay with diagnostics over the last good page");
+    edit(&arch, "kind = \"reference-archtecture\"", "kind = \"reference-architecture\"");
+    server.wait_for("/documents/hcb-0003.html", "overlay cleared", |s, b| s == 200 && !b.contains("cw-overlay"));
+
+    let (status, css) = server.get("/assets/style.css");
+    assert_eq!(status, 200);
+    assert!(css.contains("--bg"));
+    for attempt in ["/../Cargo.toml", "/%2e%2e/%2e%2e/etc/passwd", "/documents/%2E%2E/%2E%2E/book.toml", "//etc/passwd", "/%2fetc%2fpasswd", "/..%2fbook.toml"] {
+        let response = server.raw(attempt);
+        assert!(response.starts_with("HTTP/1.1 400"), "{attempt} refused: {response}");
+        assert!(!response.contains("[book]") && !response.contains("root:"), "{attempt} leaked a file");
+    }
+    let headers = server.raw("/assets/style.css");
+    assert!(headers.to_ascii_lowercase().contains("content-type: text/css"), "{headers}");
+
+    let status = server.stop();
+    assert!(status.success(), "graceful shutdown exits 0: {status:?}");
+}
+
+#[test]
+fn a_taken_port_is_a_clear_error() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let tmp = fixture_copy();
+    let out = Command::new(env!("CARGO_BIN_EXE_crosswalk"))
+        .arg("serve")
+        .arg(tmp.path())
+        .args(["--port", &port])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("port is taken"), "{stderr}");
+}
