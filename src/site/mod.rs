@@ -3,7 +3,9 @@
 
 mod context;
 mod feeds;
+pub mod live;
 mod pages;
+pub mod search;
 pub mod theme;
 pub mod urls;
 pub mod writer;
@@ -46,6 +48,8 @@ pub enum BuildError {
     Render { page: String, message: String },
     #[error(transparent)]
     Write(#[from] WriteError),
+    #[error(transparent)]
+    Search(#[from] search::SearchError),
 }
 
 /// Build the site of a checked project. Refuses if the check found errors.
@@ -75,10 +79,21 @@ pub fn build(project: &Project, options: &BuildOptions) -> Result<BuildReport, B
     for (path, text) in feeds::all(project, &pages) {
         staging.write(&path, text.as_bytes())?;
     }
+    if !options.no_search {
+        write_search(project, &staging)?;
+    }
     staging.commit()?;
     Ok(BuildReport {
         dest,
         pages: pages.len(),
         millis: started.elapsed().as_millis(),
     })
+}
+
+/// Index the site with Pagefind and write its files under `pagefind/`.
+fn write_search(project: &Project, staging: &Staging) -> Result<(), BuildError> {
+    for (path, bytes) in search::index(project, search::records(project))? {
+        staging.write(&path, &bytes)?;
+    }
+    Ok(())
 }

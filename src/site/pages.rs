@@ -33,6 +33,14 @@ pub enum Page {
     Matrix(AttackDomain),
     Control(String, usize),
     Framework(String),
+    /// A framework's requirement tree limited to one implementation group
+    /// (alias, level ref id): the level filter, without JavaScript.
+    FrameworkLevel(String, String),
+    /// Coverage dashboard of a framework, or of one of its levels.
+    Coverage(String, Option<String>),
+    /// Requirement-to-requirement table of a mapping set (index into
+    /// `Registry::mapping_sets`).
+    Crosswalk(usize),
     Search,
     NotFound,
 }
@@ -49,7 +57,7 @@ impl Page {
             Page::Technique(d, i) => urls::technique(*d, &technique(project, *d, *i).id),
             Page::Tactic(d, i) => urls::tactic(
                 *d,
-                &project
+                project
                     .registry
                     .attack_domain(*d)
                     .map_or("", |c| c.tactics[*i].id.as_str()),
@@ -60,6 +68,9 @@ impl Page {
                 urls::control(alias, &fw.catalog.nodes[*i].label)
             }
             Page::Framework(alias) => urls::framework(alias),
+            Page::FrameworkLevel(alias, level) => framework_level_path(alias, level),
+            Page::Coverage(alias, level) => coverage_path(alias, level.as_deref()),
+            Page::Crosswalk(set) => crosswalk_path(project, *set),
             Page::Search => "search.html".into(),
             Page::NotFound => "404.html".into(),
         }
@@ -121,8 +132,7 @@ pub fn all_pages(project: &Project) -> Vec<Page> {
             controls.insert((alias.clone(), *i));
         }
     }
-    let frameworks: BTreeSet<String> = controls.iter().map(|(a, _)| a.clone()).collect();
-    pages.extend(frameworks.into_iter().map(Page::Framework));
+    framework_pages(project, &mut pages);
     pages.extend(controls.into_iter().map(|(a, i)| Page::Control(a, i)));
     pages
 }
@@ -322,10 +332,31 @@ fn fill(
             ("control.html", title, None)
         }
         Page::Framework(alias) => {
-            let title = framework_page(project, alias, ctx);
+            let title = framework_page(project, alias, None, ctx);
             ("framework.html", title, None)
         }
-        Page::Search => ("search.html", "Search".into(), None),
+        Page::FrameworkLevel(alias, level) => {
+            let title = framework_page(project, alias, Some(level), ctx);
+            ("framework.html", title, None)
+        }
+        Page::Coverage(alias, level) => {
+            let title = coverage_page(project, alias, level.as_deref(), ctx);
+            ("coverage.html", title, None)
+        }
+        Page::Crosswalk(set) => {
+            let title = crosswalk_page(project, *set, ctx);
+            ("crosswalk.html", title, None)
+        }
+        Page::Search => {
+            // The facet checkboxes are server-rendered from the same records
+            // the index is built from, so both always agree.
+            ctx.insert(
+                "facets",
+                &super::search::facets(&super::search::records(project)),
+            );
+            ctx.insert("cited_frameworks", &cited_frameworks(project));
+            ("search.html", "Search".into(), None)
+        }
         Page::NotFound => ("404.html", "Page not found".into(), None),
     }
 }
@@ -364,6 +395,7 @@ fn home(project: &Project, ctx: &mut Context) {
         .map(|d| DocCard::new(d, vocab))
         .collect();
     ctx.insert("areas", &areas);
+    ctx.insert("cited_frameworks", &cited_frameworks(project));
     ctx.insert("start_here", &start_here);
     ctx.insert("recent", &recent);
     ctx.insert("document_count", &project.documents.len());
@@ -466,6 +498,15 @@ fn document(project: &Project, i: usize, root: &str, ctx: &mut Context) {
         .get(&RelationKind::Supersedes)
         .map(|v| v.iter().map(|c| c.id).collect())
         .unwrap_or_default();
+    // "Related" reads the same both ways: show one group, not two.
+    if let Some(back) = incoming.remove(&RelationKind::Related) {
+        let forward = outgoing.entry(RelationKind::Related).or_default();
+        for card in back {
+            if !forward.iter().any(|c| c.id == card.id) {
+                forward.push(card);
+            }
+        }
+    }
     let outgoing: Vec<_> = outgoing
         .into_iter()
         .map(|(k, documents)| RelationGroup {
@@ -492,6 +533,7 @@ fn document(project: &Project, i: usize, root: &str, ctx: &mut Context) {
         .map(|(r, items)| serde_json::json!({ "relation": r.as_str(), "items": items }))
         .collect();
     let card = DocCard::new(doc, vocab);
+    ctx.insert("relation_svg", &relation_svg(&card, &outgoing, &incoming));
     ctx.insert("doc", &card);
     ctx.insert(
         "meta",
@@ -509,7 +551,7 @@ fn document(project: &Project, i: usize, root: &str, ctx: &mut Context) {
             "source": format!("{}/{}", project.book.config.book.src.display(), doc.rel_path),
         }),
     );
-    ctx.insert("body", &rendered.html);
+    ctx.insert("body", &body_headings_below_title(&rendered.html));
     ctx.insert(
         "toc",
         &toc.iter()
@@ -520,6 +562,7 @@ fn document(project: &Project, i: usize, root: &str, ctx: &mut Context) {
     ctx.insert("incoming", &incoming);
     ctx.insert("superseded_by", &superseded_by);
     ctx.insert("controls", &controls);
+    ctx.insert("also_satisfies", &inferred_controls(project, i));
     ctx.insert("techniques", &techniques);
 }
 
@@ -640,7 +683,8 @@ fn matrix_page(project: &Project, domain: AttackDomain, ctx: &mut Context) {
         .tactics
         .iter()
         .map(|t| {
-            let techniques = tactic_techniques(project, domain, &t.shortname);
+            let mut techniques = tactic_techniques(project, domain, &t.shortname);
+            techniques.iter_mut().for_each(|x| mark_inferred(project, domain, x));
             let covered = techniques.iter().filter(|x| x["count"].as_u64().unwrap_or(0) > 0 || x["covered_subtechniques"].as_u64().unwrap_or(0) > 0).count();
             serde_json::json!({ "id": t.id, "name": t.name, "url": urls::tactic(domain, &t.id), "techniques": techniques, "covered": covered })
         })
@@ -655,10 +699,14 @@ fn control_page(project: &Project, alias: &str, i: usize, ctx: &mut Context) -> 
     let node = &fw.catalog.nodes[i];
     let vocab = &project.vocabulary;
     let mut documents = Vec::new();
+    let mut inferred = Vec::new();
     if let Some(n) = project.index.find(&Node::Control(alias.to_string(), i)) {
         for (d, edge) in project.index.documents_citing(n) {
-            if let Edge::CitesControl { coverage, note } = edge {
-                documents.push(serde_json::json!({ "doc": DocCard::new(&project.documents[d], vocab), "coverage": coverage.as_str(), "note": note }));
+            let doc = DocCard::new(&project.documents[d], vocab);
+            match edge {
+                Edge::CitesControl { coverage, note } => documents.push(serde_json::json!({ "doc": doc, "coverage": coverage.as_str(), "note": note })),
+                Edge::InferredControl { coverage, chain } => inferred.push(serde_json::json!({ "doc": doc, "coverage": coverage.as_str(), "chain": chain_json(project, chain, n) })),
+                _ => {}
             }
         }
     }
@@ -670,30 +718,34 @@ fn control_page(project: &Project, alias: &str, i: usize, ctx: &mut Context) -> 
                 .levels
                 .iter()
                 .find(|x| &x.ref_id == l)
-                .map_or(l.clone(), |x| vocab.title(&x.name))
+                .map_or(l.clone(), |x| level_title(&x.name))
         })
         .collect();
     let measures: Vec<_> = fw.children[i]
         .iter()
         .map(|&c| &fw.catalog.nodes[c as usize])
-        .map(|m| serde_json::json!({ "label": m.label, "description": m.description, "levels": m.levels, "assessable": m.assessable }))
+        .map(|m| serde_json::json!({ "label": m.label, "description": m.description, "levels": m.levels, "assessable": m.assessable, "url": control_url(project, alias, &m.label) }))
         .collect();
     let parent = node
         .parent
         .map(|p| &fw.catalog.nodes[p as usize])
-        .map(|p| serde_json::json!({ "label": p.label, "name": p.name }));
+        .map(|p| serde_json::json!({ "label": p.label, "name": p.name, "url": control_url(project, alias, &p.label) }));
     ctx.insert(
         "control",
         &serde_json::json!({
             "alias": alias, "label": node.label, "name": node.name, "description": node.description,
             "guidance": node.guidance, "assessable": node.assessable, "levels": levels,
             "framework": fw.catalog.name, "version": fw.catalog.version, "framework_url": urls::framework(alias),
+            "coverage_url": coverage_path(alias, None),
             "has_text": fw.catalog.has_text, "copyright": fw.catalog.copyright,
         }),
     );
     ctx.insert("parent", &parent);
     ctx.insert("measures", &measures);
     ctx.insert("documents", &documents);
+    ctx.insert("inferred", &inferred);
+    ctx.insert("mapped", &mapped_requirements(project, alias, i));
+    ctx.insert("mapped_techniques", &mapped_techniques(project, alias, i));
     format!(
         "{alias} {}{}",
         node.label,
@@ -703,31 +755,608 @@ fn control_page(project: &Project, alias: &str, i: usize, ctx: &mut Context) -> 
     )
 }
 
-fn framework_page(project: &Project, alias: &str, ctx: &mut Context) -> String {
+/// URL of a requirement's page, if it has one (only cited or inferred
+/// requirements get pages).
+fn control_url(project: &Project, alias: &str, label: &str) -> Option<String> {
+    let fw = project.registry.frameworks.get(alias)?;
+    let idx = fw.find(label)?;
+    project
+        .index
+        .find(&Node::Control(alias.to_string(), idx))
+        .map(|_| urls::control(alias, label))
+}
+
+/// The steps of an inferred link's chain, each linked when it has a page.
+fn chain_json(
+    project: &Project,
+    chain: &[petgraph::graph::NodeIndex],
+    target: petgraph::graph::NodeIndex,
+) -> Vec<serde_json::Value> {
+    crate::graph::explain::explain_chain(&project.index, &project.registry, chain, target)
+        .into_iter()
+        .map(|s| {
+            let url = control_url(project, &s.alias, &s.label);
+            serde_json::json!({ "alias": s.alias, "label": s.label, "relationship": s.relationship, "set": s.set, "url": url })
+        })
+        .collect()
+}
+
+/// Requirements of other frameworks a requirement maps to, by framework.
+fn mapped_requirements(project: &Project, alias: &str, i: usize) -> Vec<serde_json::Value> {
+    let mut by_framework: BTreeMap<&str, Vec<serde_json::Value>> = BTreeMap::new();
+    for link in project.index.crosswalk.links(alias, i) {
+        let Some(fw) = project.registry.frameworks.get(&link.to.0) else {
+            continue;
+        };
+        let node = &fw.catalog.nodes[link.to.1];
+        let set = project
+            .registry
+            .mapping_sets
+            .get(link.set)
+            .map(|(_, s)| s.name.as_str());
+        by_framework
+            .entry(fw.alias.as_str())
+            .or_default()
+            .push(serde_json::json!({
+                "label": node.label, "name": node.name.clone().or_else(|| node.description.clone()),
+                "relationship": crate::graph::crosswalk::relationship_label(link.relationship),
+                "set": set, "url": control_url(project, &fw.alias, &node.label),
+            }));
+    }
+    by_framework
+        .into_iter()
+        .map(|(a, items)| serde_json::json!({ "alias": a, "name": project.registry.frameworks[a].catalog.name, "items": items }))
+        .collect()
+}
+
+/// ATT&CK techniques a control is mapped to (Mappings Explorer).
+fn mapped_techniques(project: &Project, alias: &str, i: usize) -> Vec<serde_json::Value> {
+    project
+        .index
+        .crosswalk
+        .techniques(alias, i)
+        .iter()
+        .map(|l| {
+            let t = technique(project, l.domain, l.technique);
+            serde_json::json!({ "id": t.id, "name": t.name, "relation": l.relation.as_str(), "url": urls::technique(l.domain, &t.id) })
+        })
+        .collect()
+}
+
+/// The frameworks' tree, coverage and crosswalk pages: one tree and one
+/// dashboard per framework and per implementation group, one table per
+/// mapping set.
+fn framework_pages(project: &Project, pages: &mut Vec<Page>) {
+    for (alias, fw) in &project.registry.frameworks {
+        pages.push(Page::Framework(alias.clone()));
+        pages.push(Page::Coverage(alias.clone(), None));
+        for level in &fw.catalog.levels {
+            pages.push(Page::FrameworkLevel(alias.clone(), level.ref_id.clone()));
+            pages.push(Page::Coverage(alias.clone(), Some(level.ref_id.clone())));
+        }
+    }
+    pages.extend((0..project.registry.mapping_sets.len()).map(Page::Crosswalk));
+}
+
+/// `controls/cyfun2023/level-b.html`
+fn framework_level_path(alias: &str, ref_id: &str) -> String {
+    format!(
+        "controls/{}/level-{}.html",
+        urls::slug(alias),
+        urls::slug(ref_id)
+    )
+}
+
+/// `coverage/cyfun2023/index.html`, `coverage/cyfun2023/level-b.html`
+fn coverage_path(alias: &str, level: Option<&str>) -> String {
+    match level {
+        Some(l) => format!(
+            "coverage/{}/level-{}.html",
+            urls::slug(alias),
+            urls::slug(l)
+        ),
+        None => format!("coverage/{}/index.html", urls::slug(alias)),
+    }
+}
+
+/// `crosswalks/mapping-ccb-cff-2023-03-01-to-iso27001-2022.html`
+fn crosswalk_path(project: &Project, set: usize) -> String {
+    let name = match project.registry.mapping_sets.get(set).map(|(s, _)| s) {
+        Some(crate::catalog::CatalogSource::Embedded(name)) => urls::slug(name),
+        Some(crate::catalog::CatalogSource::File(path)) => {
+            urls::slug(&path.with_extension("").to_string_lossy())
+        }
+        None => set.to_string(),
+    };
+    format!("crosswalks/{name}.html")
+}
+
+/// Bar segments of a tally, as width classes in steps of 5 % (the site's
+/// content security policy forbids inline styles).
+fn bar(t: &crate::graph::coverage::Tally) -> serde_json::Value {
+    let w = |n: usize| ((t.percent(n) + 2) / 5) * 5;
+    serde_json::json!({
+        "total": t.total, "declared": t.declared, "inferred_full": t.inferred_full,
+        "inferred_partial": t.inferred_partial, "none": t.none, "covered": t.covered(),
+        "percent": t.percent(t.covered()),
+        "w_declared": w(t.declared), "w_full": w(t.inferred_full), "w_partial": w(t.inferred_partial),
+    })
+}
+
+/// The framework's facts every framework, coverage and crosswalk page shows.
+fn framework_json(project: &Project, alias: &str, level: Option<&str>) -> serde_json::Value {
     let fw = &project.registry.frameworks[alias];
-    let mut cited: Vec<_> = project
+    let levels: Vec<_> = fw
+        .catalog
+        .levels
+        .iter()
+        .map(|l| serde_json::json!({ "ref_id": l.ref_id, "name": level_title(&l.name), "tree_url": framework_level_path(alias, &l.ref_id), "coverage_url": coverage_path(alias, Some(&l.ref_id)), "current": level == Some(l.ref_id.as_str()) }))
+        .collect();
+    let level_name = level
+        .and_then(|r| fw.level(r))
+        .map(|l| level_title(&l.name));
+    let crosswalks: Vec<_> = project
+        .index
+        .crosswalk
+        .sets
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| {
+            s.source_alias.as_deref() == Some(alias) || s.target_alias.as_deref() == Some(alias)
+        })
+        .map(|(i, s)| serde_json::json!({ "name": project.registry.mapping_sets[i].1.name, "from": s.source_alias, "to": s.target_alias, "url": crosswalk_path(project, i) }))
+        .collect();
+    serde_json::json!({
+        "alias": alias, "name": fw.catalog.name, "version": fw.catalog.version,
+        "copyright": fw.catalog.copyright, "has_text": fw.catalog.has_text, "source": fw.source.to_string(),
+        "url": urls::framework(alias), "coverage_url": coverage_path(alias, None),
+        "levels": levels, "level": level, "level_name": level_name, "crosswalks": crosswalks,
+    })
+}
+
+fn framework_page(
+    project: &Project,
+    alias: &str,
+    level: Option<&str>,
+    ctx: &mut Context,
+) -> String {
+    let fw = &project.registry.frameworks[alias];
+    let Some(cov) = crate::graph::coverage::framework(&project.index, &project.registry, alias)
+    else {
+        return alias.to_string();
+    };
+    let mut tree = Vec::new();
+    for (i, node) in fw.catalog.nodes.iter().enumerate() {
+        if node.withdrawn.is_some() {
+            continue;
+        }
+        let tally = cov.tally_under(fw, i, level);
+        if level.is_some() && tally.total == 0 {
+            continue;
+        }
+        tree.push(tree_node(project, alias, i, &cov, &tally));
+    }
+    let framework = framework_json(project, alias, level);
+    ctx.insert("framework", &framework);
+    ctx.insert("tree", &tree);
+    ctx.insert(
+        "summary",
+        &bar(&level
+            .and_then(|r| cov.level(r))
+            .map_or(cov.overall, |l| l.tally)),
+    );
+    match framework["level_name"].as_str() {
+        Some(l) => format!("{} ({alias}): {l}", fw.catalog.name),
+        None => format!("{} ({alias})", fw.catalog.name),
+    }
+}
+
+/// One row of the requirement tree: the node, its bar (or status, for a
+/// measure), and the documents that cover it.
+fn tree_node(
+    project: &Project,
+    alias: &str,
+    i: usize,
+    cov: &crate::graph::coverage::FrameworkCoverage,
+    tally: &crate::graph::coverage::Tally,
+) -> serde_json::Value {
+    let node = &project.registry.frameworks[alias].catalog.nodes[i];
+    let mut declared = Vec::new();
+    let mut inferred = 0;
+    if let Some(n) = project.index.find(&Node::Control(alias.to_string(), i)) {
+        for (d, edge) in project.index.documents_citing(n) {
+            match edge {
+                Edge::CitesControl { .. } => {
+                    let doc = &project.documents[d];
+                    declared.push(serde_json::json!({ "id": doc.id.value, "url": urls::document(&doc.id.value) }));
+                }
+                _ => inferred += 1,
+            }
+        }
+    }
+    let status = cov.status.get(i).copied().flatten().map(|s| s.as_str());
+    serde_json::json!({
+        "label": node.label, "anchor": format!("req-{}", urls::slug(&node.label)),
+        "name": node.name.clone().or_else(|| node.description.clone()).map(|t| first_line(&t)),
+        "depth": node.depth.min(6), "assessable": node.assessable, "levels": node.levels,
+        "url": project.index.find(&Node::Control(alias.to_string(), i)).map(|_| urls::control(alias, &node.label)),
+        "status": status, "bar": (tally.total > 0 && status.is_none()).then(|| bar(tally)),
+        "declared": declared, "inferred": inferred,
+    })
+}
+
+/// A level's display name: its catalog name with a capital
+/// (`basic - key measures` -> `Basic - key measures`).
+fn level_title(name: &str) -> String {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+}
+
+fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("").trim();
+    if line.chars().count() > 160 {
+        format!("{}…", line.chars().take(159).collect::<String>())
+    } else {
+        line.to_string()
+    }
+}
+
+/// The coverage dashboard of a framework, or of one of its levels: bars for
+/// declared / inferred / none and the gap list, each gap linking to its
+/// place in the requirement tree.
+fn coverage_page(project: &Project, alias: &str, level: Option<&str>, ctx: &mut Context) -> String {
+    let fw = &project.registry.frameworks[alias];
+    let Some(cov) = crate::graph::coverage::framework(&project.index, &project.registry, alias)
+    else {
+        return alias.to_string();
+    };
+    let tree_url = level.map_or_else(
+        || urls::framework(alias),
+        |l| framework_level_path(alias, l),
+    );
+    let gaps: Vec<_> = cov
+        .gaps(fw, level)
+        .into_iter()
+        .map(|i| {
+            let n = &fw.catalog.nodes[i];
+            serde_json::json!({ "label": n.label, "name": n.name.clone().or_else(|| n.description.clone()).map(|t| first_line(&t)), "levels": n.levels, "url": format!("{tree_url}#req-{}", urls::slug(&n.label)) })
+        })
+        .collect();
+    let levels: Vec<_> = cov
+        .levels
+        .iter()
+        .map(|l| serde_json::json!({ "ref_id": l.ref_id, "name": level_title(&l.name), "url": coverage_path(alias, Some(&l.ref_id)), "bar": bar(&l.tally) }))
+        .collect();
+    let framework = framework_json(project, alias, level);
+    ctx.insert("framework", &framework);
+    ctx.insert("overall", &bar(&cov.overall));
+    ctx.insert(
+        "summary",
+        &bar(&level
+            .and_then(|r| cov.level(r))
+            .map_or(cov.overall, |l| l.tally)),
+    );
+    ctx.insert("level_bars", &levels);
+    ctx.insert("gaps", &gaps);
+    match framework["level_name"].as_str() {
+        Some(l) => format!("Coverage of {alias}: {l}"),
+        None => format!("Coverage of {alias}"),
+    }
+}
+
+/// A mapping set as requirement-to-requirement tables, with the licence of
+/// the set and of both frameworks (CyFun's copyright travels with its ids).
+fn crosswalk_page(project: &Project, set: usize, ctx: &mut Context) -> String {
+    let (source, mapping_set) = &project.registry.mapping_sets[set];
+    let summary = &project.index.crosswalk.sets[set];
+    let side = |key: &crate::graph::ControlKey| {
+        let label = crate::graph::explain::label(&project.registry, &key.0, key.1);
+        serde_json::json!({ "alias": key.0, "label": label, "url": control_url(project, &key.0, &label) })
+    };
+    let rows: Vec<_> = summary
+        .pairs
+        .iter()
+        .map(|p| {
+            let m = &mapping_set.mappings[p.mapping];
+            serde_json::json!({ "source": side(&p.source), "target": side(&p.target), "relationship": crate::graph::crosswalk::relationship_label(p.relationship), "strength": m.strength })
+        })
+        .collect();
+    let copyrights: Vec<_> = [&summary.source_alias, &summary.target_alias]
+        .into_iter()
+        .flatten()
+        .filter_map(|a| project.registry.frameworks.get(a))
+        .map(|f| serde_json::json!({ "alias": f.alias, "name": f.catalog.name, "copyright": f.catalog.copyright }))
+        .collect();
+    ctx.insert(
+        "set",
+        &serde_json::json!({
+            "name": mapping_set.name, "source": source.to_string(), "copyright": mapping_set.copyright,
+            "from": summary.source_alias, "to": summary.target_alias,
+            "from_url": summary.source_alias.as_deref().map(urls::framework),
+            "to_url": summary.target_alias.as_deref().map(urls::framework),
+            "mappings": mapping_set.mappings.len(), "unresolved": summary.unresolved.len(),
+        }),
+    );
+    ctx.insert("rows", &rows);
+    ctx.insert("copyrights", &copyrights);
+    format!("Crosswalk: {}", mapping_set.name)
+}
+
+/// The requirements a document is inferred to satisfy ("also satisfies"),
+/// by framework, each with the mapping chain that produced it. Kept apart
+/// from the declared `controls` so the two are never presented as one.
+/// Meant for the document template under the context key `also_satisfies`.
+// Unused until `document` inserts it (the lead wires it; see the doc comment).
+pub fn inferred_controls(project: &Project, doc: usize) -> serde_json::Value {
+    let mut by_framework: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
+    if let Some(node) = project.index.document_node(doc) {
+        for (t, edge) in project.index.outgoing(node) {
+            if let (Edge::InferredControl { coverage, chain }, Node::Control(alias, c)) =
+                (edge, &project.index.graph[t])
+            {
+                let n = &project.registry.frameworks[alias].catalog.nodes[*c];
+                by_framework.entry(alias.clone()).or_default().push(serde_json::json!({
+                    "label": n.label, "name": n.name.clone().or_else(|| n.description.clone()).map(|t| first_line(&t)),
+                    "url": urls::control(alias, &n.label), "coverage": coverage.as_str(),
+                    "chain": chain_json(project, chain, t),
+                }));
+            }
+        }
+    }
+    serde_json::Value::Array(
+        by_framework
+            .into_iter()
+            .map(|(alias, items)| {
+                let fw = &project.registry.frameworks[&alias];
+                serde_json::json!({ "alias": alias, "name": fw.catalog.name, "url": urls::framework(&alias), "copyright": fw.catalog.copyright, "items": items })
+            })
+            .collect(),
+    )
+}
+
+/// Drop the body's leading `<h1>` (it repeats the title the page header
+/// already shows) and, if the body still uses `<h1>`, demote every heading
+/// one level, so each document page has exactly one h1 and no skipped level.
+fn body_headings_below_title(html: &str) -> String {
+    let trimmed = html.trim_start();
+    let mut body = if trimmed.starts_with("<h1") {
+        trimmed
+            .find("</h1>")
+            .map_or(trimmed, |end| &trimmed[end + "</h1>".len()..])
+            .to_string()
+    } else {
+        html.to_string()
+    };
+    if body.contains("<h1") {
+        for level in (1..=5).rev() {
+            body = body
+                .replace(&format!("<h{level}"), &format!("<h{}", level + 1))
+                .replace(&format!("</h{level}>"), &format!("</h{}>", level + 1));
+        }
+    }
+    body
+}
+
+/// Escape text for SVG (XML) content.
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Shorten to `max` characters with an ellipsis, for fixed-width boxes.
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(max.saturating_sub(1)).collect();
+        format!("{}…", cut.trim_end())
+    }
+}
+
+/// One neighbour box of the relation diagram.
+struct DiagramNode<'a> {
+    relation: &'static str,
+    card: &'a DocCard<'a>,
+}
+
+const SVG_WIDTH: u32 = 760;
+const BOX_W: u32 = 230;
+const BOX_H: u32 = 46;
+const ROW: u32 = 56;
+
+/// Server-rendered SVG of a document's neighbours: documents pointing at it
+/// on the left, documents it points at on the right. Colours come from the
+/// stylesheet (both colour schemes); the lists beside it carry the same
+/// relations as links for screen readers and keyboard users, so the picture
+/// is one image (`role="img"` with a title and a description).
+fn relation_svg(
+    doc: &DocCard,
+    outgoing: &[RelationGroup],
+    incoming: &[RelationGroup],
+) -> Option<String> {
+    let flat = |groups: &'_ [RelationGroup<'_>]| -> Vec<(&'static str, usize, usize)> {
+        groups
+            .iter()
+            .enumerate()
+            .flat_map(|(g, group)| (0..group.documents.len()).map(move |d| (group.label, g, d)))
+            .collect()
+    };
+    let left: Vec<DiagramNode> = flat(incoming)
+        .into_iter()
+        .map(|(relation, g, d)| DiagramNode {
+            relation,
+            card: &incoming[g].documents[d],
+        })
+        .collect();
+    let right: Vec<DiagramNode> = flat(outgoing)
+        .into_iter()
+        .map(|(relation, g, d)| DiagramNode {
+            relation,
+            card: &outgoing[g].documents[d],
+        })
+        .collect();
+    if left.is_empty() && right.is_empty() {
+        return None;
+    }
+    let rows = left.len().max(right.len()).max(1) as u32;
+    let height = rows * ROW + 16;
+    let centre_x = (SVG_WIDTH - BOX_W) / 2;
+    let centre_y = height / 2 - BOX_H / 2;
+    let mut svg = format!(
+        "<svg class=\"relation-diagram\" role=\"img\" aria-labelledby=\"rel-svg-title rel-svg-desc\" viewBox=\"0 0 {SVG_WIDTH} {height}\" width=\"{SVG_WIDTH}\" height=\"{height}\" xmlns=\"http://www.w3.org/2000/svg\">\
+<title id=\"rel-svg-title\">Relations of {id}</title><desc id=\"rel-svg-desc\">{desc}</desc>\
+<defs><marker id=\"rel-arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0 0L10 5L0 10z\" class=\"rel-arrowhead\"/></marker></defs>",
+        id = xml_escape(doc.id),
+        desc = xml_escape(&diagram_description(doc, &left, &right)),
+    );
+    for (side, nodes) in [(0u32, &left), (1u32, &right)] {
+        let x = if side == 0 { 8 } else { SVG_WIDTH - BOX_W - 8 };
+        let offset = (height - nodes.len() as u32 * ROW) / 2;
+        for (n, node) in nodes.iter().enumerate() {
+            let y = offset + n as u32 * ROW + (ROW - BOX_H) / 2;
+            let (x1, x2) = if side == 0 {
+                (x + BOX_W, centre_x)
+            } else {
+                (centre_x + BOX_W, x)
+            };
+            let (y1, y2) = if side == 0 {
+                (y + BOX_H / 2, centre_y + BOX_H / 2)
+            } else {
+                (centre_y + BOX_H / 2, y + BOX_H / 2)
+            };
+            svg.push_str(&format!(
+                "<line class=\"rel-edge rel-{kind}\" x1=\"{x1}\" y1=\"{y1}\" x2=\"{x2}\" y2=\"{y2}\" marker-end=\"url(#rel-arrow)\"/>",
+                kind = urls::slug(node.relation),
+            ));
+            svg.push_str(&diagram_box(x, y, node.relation, node.card, false));
+        }
+    }
+    svg.push_str(&diagram_box(centre_x, centre_y, "This document", doc, true));
+    svg.push_str("</svg>");
+    Some(svg)
+}
+
+/// A two-line box: relation label, then id and title.
+fn diagram_box(x: u32, y: u32, label: &str, card: &DocCard, own: bool) -> String {
+    let class = match (own, card.retired) {
+        (true, _) => "rel-node rel-self",
+        (false, true) => "rel-node rel-retired",
+        (false, false) => "rel-node",
+    };
+    format!(
+        "<g class=\"{class}\"><rect x=\"{x}\" y=\"{y}\" width=\"{BOX_W}\" height=\"{BOX_H}\" rx=\"6\"/>\
+<text x=\"{tx}\" y=\"{y1}\" class=\"rel-label\">{label}</text>\
+<text x=\"{tx}\" y=\"{y2}\" class=\"rel-title\">{title}</text></g>",
+        tx = x + 10,
+        y1 = y + 17,
+        y2 = y + 36,
+        label = xml_escape(&format!("{} · {}", clip(label, 18), card.id)),
+        title = xml_escape(&clip(card.title, 27)),
+    )
+}
+
+/// The diagram in words, for its `<desc>`.
+fn diagram_description(doc: &DocCard, left: &[DiagramNode], right: &[DiagramNode]) -> String {
+    let verb = |relation: &str, passive: bool| match (relation, passive) {
+        ("Related", _) => "is related to".to_string(),
+        (r, true) => format!("is {}", r.to_lowercase()),
+        (r, false) => r.to_lowercase(),
+    };
+    let mut parts = Vec::new();
+    for node in right {
+        parts.push(format!(
+            "{} {} {} ({})",
+            doc.id,
+            verb(node.relation, false),
+            node.card.id,
+            node.card.title
+        ));
+    }
+    for node in left {
+        parts.push(format!(
+            "{} {} {} ({})",
+            doc.id,
+            verb(node.relation, true),
+            node.card.id,
+            node.card.title
+        ));
+    }
+    format!("{}.", parts.join("; "))
+}
+
+/// Documents addressing a technique, split into declared and only-inferred
+/// (through a cited control's ATT&CK mapping), by technique id.
+fn declared_and_inferred(project: &Project, domain: AttackDomain, id: &str) -> (usize, usize) {
+    let Some(catalog) = project.registry.attack_domain(domain) else {
+        return (0, 0);
+    };
+    let Some(node) = catalog
+        .techniques
+        .iter()
+        .position(|t| t.id == id)
+        .and_then(|i| project.index.find(&Node::Technique(domain, i)))
+    else {
+        return (0, 0);
+    };
+    let mut declared = BTreeSet::new();
+    let mut inferred = BTreeSet::new();
+    for (d, edge) in project.index.documents_addressing(node) {
+        match edge {
+            Edge::InferredTechnique { .. } => inferred.insert(d),
+            _ => declared.insert(d),
+        };
+    }
+    (declared.len(), inferred.difference(&declared).count())
+}
+
+/// Add `declared`, `inferred` and `inferred_only` to a matrix cell and its
+/// sub-techniques, so the matrix can tell an author's claim from a mapping.
+fn mark_inferred(project: &Project, domain: AttackDomain, cell: &mut serde_json::Value) {
+    let mark = |value: &mut serde_json::Value| {
+        let id = value["id"].as_str().unwrap_or_default().to_string();
+        let (declared, inferred) = declared_and_inferred(project, domain, &id);
+        value["declared"] = declared.into();
+        value["inferred"] = inferred.into();
+        value["inferred_only"] = (declared == 0 && inferred > 0).into();
+    };
+    mark(cell);
+    if let Some(subs) = cell["subtechniques"].as_array_mut() {
+        subs.iter_mut().for_each(mark);
+    }
+    let declared_subs = cell["subtechniques"].as_array().map_or(0, |subs| {
+        subs.iter()
+            .filter(|s| s["declared"].as_u64().unwrap_or(0) > 0)
+            .count()
+    });
+    if declared_subs > 0 {
+        cell["inferred_only"] = false.into();
+    } else if cell["subtechniques"]
+        .as_array()
+        .is_some_and(|subs| subs.iter().any(|s| s["inferred"].as_u64().unwrap_or(0) > 0))
+        && cell["declared"].as_u64().unwrap_or(0) == 0
+    {
+        cell["inferred_only"] = true.into();
+    }
+}
+
+/// Frameworks with at least one cited requirement: only those have a page.
+fn cited_frameworks(project: &Project) -> Vec<serde_json::Value> {
+    let aliases: BTreeSet<&str> = project
         .index
         .graph
-        .node_indices()
-        .filter_map(|n| match &project.index.graph[n] {
-            Node::Control(a, i) if a == alias => {
-                Some((*i, project.index.documents_citing(n).len()))
-            }
+        .node_weights()
+        .filter_map(|n| match n {
+            Node::Control(alias, _) => Some(alias.as_str()),
             _ => None,
         })
         .collect();
-    cited.sort_unstable();
-    let items: Vec<_> = cited
+    aliases
         .into_iter()
-        .map(|(i, count)| {
-            let node = &fw.catalog.nodes[i];
-            serde_json::json!({ "label": node.label, "name": node.name.clone().or_else(|| node.description.clone()), "url": urls::control(alias, &node.label), "count": count })
-        })
-        .collect();
-    ctx.insert(
-        "framework",
-        &serde_json::json!({ "alias": alias, "name": fw.catalog.name, "version": fw.catalog.version, "copyright": fw.catalog.copyright, "has_text": fw.catalog.has_text, "source": fw.source.to_string() }),
-    );
-    ctx.insert("controls", &items);
-    format!("{} ({alias})", fw.catalog.name)
+        .filter_map(|alias| project.registry.frameworks.get(alias))
+        .map(|fw| serde_json::json!({ "alias": fw.alias, "title": fw.catalog.name, "url": urls::framework(&fw.alias) }))
+        .collect()
 }

@@ -1,0 +1,597 @@
+//! The search index: Pagefind, run in process from the records the build
+//! already holds (documents, technique pages, cited control pages), so no
+//! HTML is parsed a second time.
+//!
+//! Pagefind's browser code fetches its index, which Chromium refuses for
+//! pages opened from `file://`. Classic `<script>` elements are not
+//! origin-gated, so next to the normal bundle we write a classic-script
+//! build of `pagefind.js` and every file it fetches wrapped in a script
+//! (`pagefind/offline/…`); `assets/search.js` uses those only on `file://`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crosswalk_catalog::AttackDomain;
+use pagefind::api::PagefindIndex;
+use pagefind::options::PagefindServiceConfig;
+use pulldown_cmark::{Event, Parser, TagEnd};
+use serde::Serialize;
+
+use super::urls;
+use crate::document::{markdown, Document};
+use crate::graph::{Edge, Node};
+use crate::pipeline::Project;
+
+/// Directory of the index in the site.
+pub const DIR: &str = "pagefind";
+
+/// The filters (facets) records carry, as (key, label), in display order.
+pub const FILTERS: &[(&str, &str)] = &[
+    ("type", "Type"),
+    ("kind", "Kind"),
+    ("status", "Status"),
+    ("area", "Area"),
+    ("audience", "Audience"),
+    ("budget", "Budget"),
+    ("framework", "Framework"),
+    ("cyfun", "CyFun level"),
+    ("tactic", "ATT&CK tactic"),
+    ("tag", "Tag"),
+];
+
+/// CyFun levels in order; other level names (key measures) fold into these.
+const CYFUN_LEVELS: [&str; 3] = ["basic", "important", "essential"];
+
+/// Technique descriptions are long; the first characters carry the gist and
+/// keep the index small.
+const DESCRIPTION_CHARS: usize = 600;
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build the search index: {0}")]
+pub struct SearchError(String);
+
+/// One searchable page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// Page path relative to the site root.
+    pub url: String,
+    pub content: String,
+    pub meta: BTreeMap<String, String>,
+    pub filters: BTreeMap<String, Vec<String>>,
+    pub sort: BTreeMap<String, String>,
+}
+
+/// A facet with its values and how many records have each.
+#[derive(Debug, Clone, Serialize)]
+pub struct Facet {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub values: Vec<(String, usize)>,
+}
+
+/// Every record of the site: documents first, then techniques, then
+/// controls.
+pub fn records(project: &Project) -> Vec<Record> {
+    let mut out: Vec<Record> = (0..project.documents.len())
+        .map(|i| document_record(project, i))
+        .collect();
+    for catalog in &project.registry.attack {
+        out.extend(
+            catalog
+                .techniques
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.revoked.is_none())
+                .map(|(i, _)| technique_record(project, catalog.domain, i)),
+        );
+    }
+    let controls: BTreeSet<(String, usize)> = project
+        .index
+        .graph
+        .node_weights()
+        .filter_map(|n| match n {
+            Node::Control(alias, i) => Some((alias.clone(), *i)),
+            _ => None,
+        })
+        .collect();
+    out.extend(
+        controls
+            .iter()
+            .map(|(alias, i)| control_record(project, alias, *i)),
+    );
+    out
+}
+
+/// Facet values over all records, for the search page's checkboxes.
+pub fn facets(records: &[Record]) -> Vec<Facet> {
+    FILTERS
+        .iter()
+        .map(|&(key, label)| {
+            let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+            for record in records {
+                for value in record.filters.get(key).into_iter().flatten() {
+                    *counts.entry(value).or_default() += 1;
+                }
+            }
+            let mut values: Vec<(String, usize)> = counts
+                .into_iter()
+                .map(|(v, n)| (v.to_string(), n))
+                .collect();
+            if key == "cyfun" {
+                values.sort_by_key(|(v, _)| CYFUN_LEVELS.iter().position(|l| l == v));
+            }
+            Facet { key, label, values }
+        })
+        .filter(|f| !f.values.is_empty())
+        .collect()
+}
+
+/// Build the index; returns the files to write, paths relative to the site
+/// root.
+pub fn index(
+    project: &Project,
+    records: Vec<Record>,
+) -> Result<Vec<(String, Vec<u8>)>, SearchError> {
+    let language = project.book.config.book.language.clone();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| SearchError(e.to_string()))?;
+    let files = runtime.block_on(run_pagefind(records, language))?;
+    Ok(with_offline_copies(files))
+}
+
+/// Feed the records to Pagefind and collect its output files.
+async fn run_pagefind(
+    records: Vec<Record>,
+    language: String,
+) -> Result<Vec<(String, Vec<u8>)>, SearchError> {
+    let config = PagefindServiceConfig::builder()
+        .keep_index_url(true)
+        .force_language(language.clone())
+        .build();
+    let mut index = PagefindIndex::new(Some(config)).map_err(|e| SearchError(e.to_string()))?;
+    for r in records {
+        index
+            .add_custom_record(
+                r.url,
+                r.content,
+                language.clone(),
+                Some(r.meta),
+                Some(r.filters),
+                Some(r.sort),
+            )
+            .await
+            .map_err(|e| SearchError(e.to_string()))?;
+    }
+    let files = index
+        .get_files()
+        .await
+        .map_err(|e| SearchError(e.to_string()))?;
+    Ok(files
+        .into_iter()
+        .map(|f| {
+            let name = f.filename.to_string_lossy().replace('\\', "/");
+            (format!("{DIR}/{name}"), f.contents)
+        })
+        .filter(|(path, _)| is_needed(path))
+        .collect())
+}
+
+/// We drive Pagefind's JS API with our own script: its UI bundles and the
+/// playground would only add weight.
+fn is_needed(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    !(name.starts_with("pagefind-ui")
+        || name.starts_with("pagefind-modular-ui")
+        || name.starts_with("pagefind-component-ui")
+        || name.starts_with("pagefind-highlight")
+        || path.contains("/playground/"))
+}
+
+/// Add the `file://` twins: a classic-script `pagefind.js` and each fetched
+/// file wrapped as `crosswalkPagefindData(path, base64)`. When the bundle
+/// cannot be converted (a future Pagefind changed its shape), search simply
+/// stays http-only and the search page says so.
+fn with_offline_copies(files: Vec<(String, Vec<u8>)>) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::with_capacity(files.len() * 2);
+    let prefix = format!("{DIR}/");
+    for (path, bytes) in files {
+        let rel = path.strip_prefix(&prefix).unwrap_or(&path).to_string();
+        if rel == "pagefind.js" {
+            if let Some(classic) = classic_script(&String::from_utf8_lossy(&bytes)) {
+                out.push((format!("{DIR}/pagefind.classic.js"), classic.into_bytes()));
+            }
+        } else if is_fetched(&rel) {
+            let script = format!(
+                "crosswalkPagefindData({},\"{}\");\n",
+                serde_json::Value::String(rel.clone()),
+                base64(&bytes)
+            );
+            out.push((format!("{DIR}/offline/{rel}.js"), script.into_bytes()));
+        }
+        out.push((path, bytes));
+    }
+    out
+}
+
+/// Files Pagefind's search code fetches at run time.
+fn is_fetched(rel: &str) -> bool {
+    rel == "pagefind-entry.json"
+        || rel.starts_with("wasm.")
+        || rel.ends_with(".pf_meta")
+        || rel.ends_with(".pf_index")
+        || rel.ends_with(".pf_filter")
+        || rel.ends_with(".pf_fragment")
+}
+
+/// Turn the ES module `pagefind.js` into a classic script (module scripts
+/// are CORS-gated on `file://`): `import.meta.url` reads a global our
+/// script sets, and the final `export{…}` becomes `window.crosswalkPagefind`.
+pub fn classic_script(module: &str) -> Option<String> {
+    let start = module
+        .rfind("export{")
+        .or_else(|| module.rfind("export {"))?;
+    let open = start + module[start..].find('{')?;
+    let close = open + module[open..].find('}')?;
+    let mut names = Vec::new();
+    for item in module[open + 1..close].split(',') {
+        let item = item.trim();
+        if item.is_empty() {
+            continue;
+        }
+        let (local, exported) = match item.split_once(" as ") {
+            Some((l, e)) => (l.trim(), e.trim()),
+            None => (item, item),
+        };
+        names.push(format!("{exported}:{local}"));
+    }
+    if names.is_empty() || module[close + 1..].trim().trim_end_matches(';').trim() != "" {
+        return None;
+    }
+    let body = module[..start].replace("import.meta.url", "globalThis.crosswalkPagefindUrl");
+    if body.contains("import.meta") || body.contains("import(") {
+        return None;
+    }
+    Some(format!(
+        "(function(){{{body}\nwindow.crosswalkPagefind={{{}}};}})();\n",
+        names.join(",")
+    ))
+}
+
+/// Standard base64 with padding; the one place we need it does not justify
+/// a dependency.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// The id twice and squeezed ("PR.AC-1 PR.AC-1 PRAC1"): a typed id then
+/// matches this page's short head more strongly than a mention in a long
+/// body, which puts the page first.
+fn id_head(ids: &[&str]) -> String {
+    let mut head = Vec::new();
+    for id in ids {
+        head.push(id.to_string());
+        head.push(id.to_string());
+        let squeezed: String = id.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        if squeezed != *id {
+            head.push(squeezed);
+        }
+    }
+    head.join(" ")
+}
+
+/// Markdown to plain text for indexing.
+fn plain_text(markdown_text: &str) -> String {
+    let mut out = String::with_capacity(markdown_text.len());
+    for event in Parser::new_ext(markdown_text, markdown::options()) {
+        match event {
+            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::SoftBreak | Event::HardBreak => out.push(' '),
+            Event::End(
+                TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::TableCell,
+            ) => out.push_str(". "),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn meta(pairs: &[(&str, Option<String>)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .filter_map(|(k, v)| v.clone().map(|v| (k.to_string(), v)))
+        .collect()
+}
+
+fn filters(pairs: Vec<(&str, Vec<String>)>) -> BTreeMap<String, Vec<String>> {
+    pairs
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, mut v)| {
+            v.sort();
+            v.dedup();
+            (k.to_string(), v)
+        })
+        .collect()
+}
+
+/// Level names of a framework node and its measures, folded to CyFun's
+/// three levels; empty for frameworks without those levels.
+fn cyfun_levels(project: &Project, alias: &str, node: usize) -> Vec<String> {
+    let Some(fw) = project.registry.frameworks.get(alias) else {
+        return Vec::new();
+    };
+    let mut nodes = vec![node];
+    nodes.extend(
+        fw.children
+            .get(node)
+            .into_iter()
+            .flatten()
+            .map(|&c| c as usize),
+    );
+    let mut out = Vec::new();
+    for n in nodes {
+        for level in &fw.catalog.nodes[n].levels {
+            let name = fw
+                .catalog
+                .levels
+                .iter()
+                .find(|l| &l.ref_id == level)
+                .map_or(level.as_str(), |l| l.name.as_str())
+                .to_ascii_lowercase();
+            if let Some(l) = CYFUN_LEVELS.iter().find(|l| name.starts_with(*l)) {
+                out.push(l.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Tactic names of a technique.
+fn tactic_names(project: &Project, domain: AttackDomain, t: usize) -> Vec<String> {
+    let Some(catalog) = project.registry.attack_domain(domain) else {
+        return Vec::new();
+    };
+    catalog.techniques[t]
+        .tactics
+        .iter()
+        .filter_map(|s| catalog.tactics.iter().find(|x| &x.shortname == s))
+        .map(|x| x.name.clone())
+        .collect()
+}
+
+/// A document: id, title, summary and body; filters from front-matter and
+/// from what it cites.
+fn document_record(project: &Project, i: usize) -> Record {
+    let doc: &Document = &project.documents[i];
+    let vocab = &project.vocabulary;
+    let mut frameworks = Vec::new();
+    let mut cyfun = Vec::new();
+    let mut tactics = Vec::new();
+    if let Some(node) = project.index.document_node(i) {
+        for (target, edge) in project.index.outgoing(node) {
+            match (edge, &project.index.graph[target]) {
+                (Edge::CitesControl { .. }, Node::Control(alias, c)) => {
+                    frameworks.push(alias.clone());
+                    cyfun.extend(cyfun_levels(project, alias, *c));
+                }
+                (Edge::AddressesTechnique { .. }, Node::Technique(d, t)) => {
+                    tactics.extend(tactic_names(project, *d, *t));
+                }
+                _ => {}
+            }
+        }
+    }
+    let content = format!(
+        "{}. {}. {}. {}.",
+        doc.title.value,
+        doc.summary.as_deref().unwrap_or(""),
+        plain_text(doc.body_text()),
+        id_head(&[&doc.id.value]),
+    );
+    Record {
+        url: urls::document(&doc.id.value),
+        content,
+        meta: meta(&[
+            ("title", Some(doc.title.value.clone())),
+            ("id", Some(doc.id.value.clone())),
+            ("summary", doc.summary.clone()),
+            ("status", Some(doc.status.value.clone())),
+            ("kind", Some(vocab.title(&doc.kind.value))),
+        ]),
+        filters: filters(vec![
+            ("type", vec!["Document".into()]),
+            ("kind", vec![vocab.title(&doc.kind.value)]),
+            ("status", vec![doc.status.value.clone()]),
+            (
+                "area",
+                doc.area.iter().map(|a| vocab.title(&a.value)).collect(),
+            ),
+            (
+                "audience",
+                doc.audience.iter().map(|a| vocab.title(a)).collect(),
+            ),
+            ("budget", doc.budget.iter().cloned().collect()),
+            ("framework", frameworks),
+            ("cyfun", cyfun),
+            ("tactic", tactics),
+            ("tag", doc.tags.clone()),
+        ]),
+        sort: sort_keys(doc.priority.unwrap_or(9), doc.number),
+    }
+}
+
+fn sort_keys(priority: u8, number: u32) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("priority".to_string(), priority.to_string()),
+        ("number".to_string(), format!("{number:06}")),
+    ])
+}
+
+fn technique_record(project: &Project, domain: AttackDomain, i: usize) -> Record {
+    let catalog = project
+        .registry
+        .attack_domain(domain)
+        .expect("listed domain is loaded");
+    let t = &catalog.techniques[i];
+    let docs: Vec<usize> = project
+        .index
+        .find(&Node::Technique(domain, i))
+        .map(|n| {
+            project
+                .index
+                .documents_addressing(n)
+                .into_iter()
+                .map(|(d, _)| d)
+                .collect()
+        })
+        .unwrap_or_default();
+    let description: String = plain_text(&t.description)
+        .chars()
+        .take(DESCRIPTION_CHARS)
+        .collect();
+    Record {
+        url: urls::technique(domain, &t.id),
+        content: format!(
+            "{}. ATT&CK {} technique. {}. {}.",
+            t.name,
+            domain.title(),
+            description,
+            id_head(&[&t.id]),
+        ),
+        meta: meta(&[
+            ("title", Some(t.name.clone())),
+            ("id", Some(t.id.clone())),
+            (
+                "summary",
+                Some(format!(
+                    "ATT&CK {} technique, addressed by {} document(s).",
+                    domain.title(),
+                    docs.len()
+                )),
+            ),
+            ("kind", Some("ATT&CK technique".into())),
+        ]),
+        filters: filters(vec![
+            ("type", vec!["ATT&CK technique".into()]),
+            ("tactic", tactic_names(project, domain, i)),
+        ]),
+        sort: sort_keys(if docs.is_empty() { 9 } else { 8 }, 0),
+    }
+}
+
+fn control_record(project: &Project, alias: &str, i: usize) -> Record {
+    let fw = &project.registry.frameworks[alias];
+    let node = &fw.catalog.nodes[i];
+    let docs: Vec<usize> = project
+        .index
+        .find(&Node::Control(alias.to_string(), i))
+        .map(|n| {
+            project
+                .index
+                .documents_citing(n)
+                .into_iter()
+                .map(|(d, _)| d)
+                .collect()
+        })
+        .unwrap_or_default();
+    let text = if fw.catalog.has_text {
+        node.description.clone().unwrap_or_default()
+    } else {
+        String::new()
+    };
+    let id = format!("{alias}:{}", node.label);
+    Record {
+        url: urls::control(alias, &node.label),
+        content: format!(
+            "{}. {}. {}. {alias} {}.",
+            node.name.as_deref().unwrap_or(""),
+            fw.catalog.name,
+            text,
+            id_head(&[&node.label]),
+        ),
+        meta: meta(&[
+            (
+                "title",
+                Some(format!(
+                    "{alias} {}{}",
+                    node.label,
+                    node.name
+                        .as_ref()
+                        .map_or(String::new(), |n| format!(": {n}"))
+                )),
+            ),
+            ("id", Some(node.label.clone())),
+            (
+                "summary",
+                Some(format!(
+                    "{}: requirement {id}, cited by {} document(s).",
+                    fw.catalog.name,
+                    docs.len()
+                )),
+            ),
+            ("kind", Some("Control".into())),
+        ]),
+        filters: filters(vec![
+            ("type", vec!["Control".into()]),
+            ("framework", vec![alias.to_string()]),
+            ("cyfun", cyfun_levels(project, alias, i)),
+        ]),
+        sort: sort_keys(8, 0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc4648() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn classic_script_rewrites_exports_and_import_meta() {
+        let module = "var a=1;function b(){return typeof import.meta.url}export{a as x,b};";
+        let classic = classic_script(module).expect("convertible");
+        assert!(classic.contains("globalThis.crosswalkPagefindUrl"));
+        assert!(classic.contains("window.crosswalkPagefind={x:a,b:b}"));
+        assert!(!classic.contains("export"));
+        assert_eq!(classic_script("import('x');export{a}"), None);
+    }
+
+    #[test]
+    fn id_head_repeats_and_squeezes() {
+        assert_eq!(id_head(&["PR.AC-1"]), "PR.AC-1 PR.AC-1 PRAC1");
+        assert_eq!(id_head(&["T1486"]), "T1486 T1486");
+    }
+
+    #[test]
+    fn plain_text_drops_markup() {
+        assert_eq!(
+            plain_text("# Title\n\nSome *bold* `code`."),
+            "Title. Some bold code.. "
+        );
+    }
+}

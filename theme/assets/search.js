@@ -1,0 +1,295 @@
+/* crosswalk search page: drives Pagefind's JS API with facet checkboxes.
+ *
+ * First-party and external (the Content-Security-Policy forbids inline
+ * scripts). Over http(s) it imports pagefind/pagefind.js as Pagefind intends.
+ * Opened from file://, Chromium blocks both module scripts and fetch(), so it
+ * loads pagefind/pagefind.classic.js (a classic-script build written by
+ * crosswalk) and answers Pagefind's fetches from pagefind/offline/*.js,
+ * classic scripts that hand their bytes to crosswalkPagefindData().
+ */
+(function () {
+  "use strict";
+
+  var PAGE_SIZE = 20;
+  var script = document.currentScript;
+  var base = new URL("../pagefind/", script.src);
+  var root = new URL("../", script.src);
+  var offline = location.protocol === "file:";
+
+  var app = document.getElementById("search-app");
+  var fallback = document.getElementById("search-fallback");
+  var form = document.getElementById("search-form");
+  var input = document.getElementById("search-q");
+  var status = document.getElementById("search-status");
+  var list = document.getElementById("search-results");
+  var more = document.getElementById("search-more");
+  var clear = document.getElementById("facets-clear");
+  if (!app || !form || !input || !status || !list) return;
+
+  var pagefind = null;
+  var generation = 0;
+  var shown = [];
+  var pending = [];
+  var timer = null;
+
+  /** Load a classic script; resolves when it ran. */
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      var el = document.createElement("script");
+      el.src = src;
+      el.onload = function () { resolve(); };
+      el.onerror = function () { reject(new Error("cannot load " + src)); };
+      document.head.appendChild(el);
+    });
+  }
+
+  /** file:// only: answer Pagefind's fetches of its own files from the
+   * script-wrapped copies, since fetch() of file:// URLs is blocked. */
+  function installOfflineFetch() {
+    var waiting = {};
+    var realFetch = window.fetch ? window.fetch.bind(window) : null;
+    window.crosswalkPagefindData = function (rel, b64) {
+      var binary = atob(b64);
+      var bytes = new Uint8Array(binary.length);
+      for (var i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+      (waiting[rel] || []).forEach(function (resolve) { resolve(bytes); });
+      delete waiting[rel];
+    };
+    window.fetch = function (request, init) {
+      var url = String(request && request.url ? request.url : request);
+      var absolute = new URL(url, location.href).href;
+      if (absolute.indexOf(base.href) !== 0) {
+        return realFetch ? realFetch(request, init) : Promise.reject(new Error("no fetch"));
+      }
+      var rel = absolute.slice(base.href.length).split("?")[0].split("#")[0];
+      return new Promise(function (resolve, reject) {
+        (waiting[rel] = waiting[rel] || []).push(function (bytes) {
+          resolve(new Response(bytes, { status: 200 }));
+        });
+        loadScript(base.href + "offline/" + rel + ".js").catch(function (e) {
+          delete waiting[rel];
+          reject(e);
+        });
+      });
+    };
+  }
+
+  /** The Pagefind module, the http or the file:// way. */
+  function loadPagefind() {
+    if (!offline) return import(base.href + "pagefind.js");
+    installOfflineFetch();
+    globalThis.crosswalkPagefindUrl = base.href + "pagefind.js";
+    return loadScript(base.href + "pagefind.classic.js").then(function () {
+      if (!window.crosswalkPagefind) throw new Error("pagefind.classic.js did not load");
+      return window.crosswalkPagefind;
+    });
+  }
+
+  function boxes() {
+    return Array.prototype.slice.call(document.querySelectorAll(".facets input[type=checkbox]"));
+  }
+
+  /** Selected facet values as Pagefind filters: any value within a facet,
+   * every facet at once. */
+  function selectedFilters() {
+    var filters = {};
+    boxes().forEach(function (box) {
+      if (!box.checked) return;
+      (filters[box.name] = filters[box.name] || { any: [] }).any.push(box.value);
+    });
+    return filters;
+  }
+
+  /** Reflect the state in the address bar so results can be shared. */
+  function saveState(q) {
+    var params = new URLSearchParams();
+    if (q) params.set("q", q);
+    boxes().forEach(function (box) { if (box.checked) params.append(box.name, box.value); });
+    var query = params.toString();
+    try {
+      history.replaceState(null, "", location.pathname + (query ? "?" + query : ""));
+    } catch (e) {
+      /* some browsers refuse replaceState on file://; the state is only a convenience */
+    }
+  }
+
+  function restoreState() {
+    var params = new URLSearchParams(location.search);
+    input.value = params.get("q") || "";
+    var header = document.getElementById("site-search");
+    if (header) header.value = input.value;
+    boxes().forEach(function (box) {
+      box.checked = params.getAll(box.name).indexOf(box.value) !== -1;
+    });
+  }
+
+  /** Identifiers compare without case and punctuation: "pr.ac-1" = "PR.AC-1". */
+  function squeeze(text) {
+    return String(text || "").toUpperCase().replace(/[^A-Z0-9]/g, "");
+  }
+
+  /** Copy Pagefind's excerpt keeping only text and <mark>: the excerpt is
+   * HTML and the indexed text comes from the book. */
+  function excerptNode(html) {
+    var p = document.createElement("p");
+    p.className = "excerpt";
+    var doc = new DOMParser().parseFromString("<body>" + html + "</body>", "text/html");
+    doc.body.childNodes.forEach(function (node) {
+      if (node.nodeType === 1 && node.nodeName === "MARK") {
+        var mark = document.createElement("mark");
+        mark.textContent = node.textContent;
+        p.appendChild(mark);
+      } else {
+        p.appendChild(document.createTextNode(node.textContent));
+      }
+    });
+    return p;
+  }
+
+  function chip(text, className) {
+    var span = document.createElement("span");
+    span.className = className;
+    span.textContent = text;
+    return span;
+  }
+
+  function resultItem(data) {
+    var meta = data.meta || {};
+    var li = document.createElement("li");
+    li.className = "result";
+    var h = document.createElement("h3");
+    var a = document.createElement("a");
+    a.href = new URL(String(data.raw_url || data.url).replace(/^\/+/, ""), root).href;
+    var title = meta.title || data.url;
+    if (meta.id && title.indexOf(meta.id) === -1) {
+      a.appendChild(chip(meta.id, "doc-id"));
+      a.appendChild(document.createTextNode(" "));
+    }
+    a.appendChild(document.createTextNode(title));
+    h.appendChild(a);
+    li.appendChild(h);
+    var line = document.createElement("p");
+    line.className = "result-meta";
+    if (meta.kind) line.appendChild(chip(meta.kind, "chip"));
+    if (meta.status) line.appendChild(chip(meta.status, "badge status-" + meta.status));
+    if (line.childNodes.length) li.appendChild(line);
+    if (meta.summary) {
+      var summary = document.createElement("p");
+      summary.textContent = meta.summary;
+      li.appendChild(summary);
+    }
+    if (data.excerpt && input.value.trim()) li.appendChild(excerptNode(data.excerpt));
+    return li;
+  }
+
+  /** Put pages whose id is exactly what was typed first. */
+  function exactFirst(datas, q) {
+    var wanted = squeeze(q);
+    if (!wanted) return datas;
+    var exact = datas.filter(function (d) { return squeeze(d.meta && d.meta.id) === wanted; });
+    var rest = datas.filter(function (d) { return squeeze(d.meta && d.meta.id) !== wanted; });
+    return exact.concat(rest);
+  }
+
+  function updateCounts(filters) {
+    if (!filters || Object.keys(filters).length === 0) return;
+    boxes().forEach(function (box) {
+      var count = box.parentNode.querySelector(".count");
+      var n = (filters[box.name] || {})[box.value] || 0;
+      if (count) count.textContent = "(" + n + ")";
+    });
+  }
+
+  function showMore() {
+    var page = pending.splice(0, PAGE_SIZE);
+    var mine = generation;
+    return Promise.all(page.map(function (r) { return r.data(); })).then(function (datas) {
+      if (mine !== generation) return;
+      if (shown.length === 0) datas = exactFirst(datas, input.value);
+      datas.forEach(function (d) { shown.push(d); list.appendChild(resultItem(d)); });
+      more.hidden = pending.length === 0;
+    });
+  }
+
+  function run() {
+    var q = input.value.trim();
+    var filters = selectedFilters();
+    saveState(q);
+    var mine = ++generation;
+    if (!q && Object.keys(filters).length === 0) {
+      list.replaceChildren();
+      more.hidden = true;
+      status.textContent = "Type a word or an identifier, or pick filters.";
+      app.dataset.state = "done";
+      return Promise.resolve();
+    }
+    status.textContent = "Searching…";
+    app.dataset.state = "searching";
+    var options = { filters: filters };
+    if (!q) options.sort = { priority: "asc" };
+    return pagefind.search(q || null, options).then(function (search) {
+      if (mine !== generation) return;
+      if (!search) return;
+      list.replaceChildren();
+      shown = [];
+      pending = search.results.slice();
+      updateCounts(search.filters);
+      var n = search.results.length;
+      return showMore().then(function () {
+        if (mine !== generation) return;
+        status.textContent = n === 0
+          ? "No results" + (q ? " for “" + q + "”" : "") + ". Try fewer filters or another word."
+          : n + " result" + (n === 1 ? "" : "s") + (q ? " for “" + q + "”" : "") + ".";
+        app.dataset.state = "done";
+      });
+    }).catch(function (e) { fail(e); });
+  }
+
+  function schedule() {
+    clearTimeout(timer);
+    timer = setTimeout(run, 200);
+  }
+
+  function fail(error) {
+    app.dataset.state = "error";
+    status.textContent = "Search could not start (" + (error && error.message ? error.message : error) +
+      "). If this site was built with --no-search there is no index; browse the indexes below.";
+    if (fallback) fallback.hidden = false;
+  }
+
+  function start() {
+    restoreState();
+    // On a phone the filters would push the results off screen: fold them
+    // unless some are in use.
+    var box = document.getElementById("facet-box");
+    if (box && window.matchMedia && window.matchMedia("(max-width: 48rem)").matches &&
+        Object.keys(selectedFilters()).length === 0) {
+      box.open = false;
+    }
+    app.hidden = false;
+    if (fallback) fallback.hidden = true;
+    status.textContent = "Loading the search index…";
+    loadPagefind().then(function (module) {
+      pagefind = module;
+      return pagefind.options({ basePath: offline ? base.href : base.pathname, noWorker: offline, excerptLength: 24 });
+    }).then(function () {
+      return pagefind.init ? pagefind.init() : null;
+    }).then(function () {
+      // Loading the filter index up front makes each search report facet counts.
+      return pagefind.filters ? pagefind.filters() : null;
+    }).then(function () {
+      form.addEventListener("submit", function (event) { event.preventDefault(); run(); });
+      input.addEventListener("input", schedule);
+      boxes().forEach(function (box) { box.addEventListener("change", run); });
+      if (clear) clear.addEventListener("click", function () {
+        boxes().forEach(function (box) { box.checked = false; });
+        run();
+      });
+      if (more) more.addEventListener("click", showMore);
+      document.documentElement.dataset.searchReady = "true";
+      return run();
+    }).catch(fail);
+  }
+
+  start();
+})();
