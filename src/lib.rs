@@ -16,4 +16,6 @@ pub mod diagnostic;
 pub mod document;
 pub mod graph;
 pub mod pipeline;
+pub mod review;
+pub mod serve;
 pub mod site;

@@ -2,8 +2,13 @@
 //! 0 success, 1 the book has problems, 2 usage or configuration failure.
 
 mod build;
+mod catalogs;
 mod check;
+mod coverage;
+mod diff;
 mod new;
+mod refs;
+mod serve;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -27,12 +32,22 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Build into memory, serve on localhost, rebuild on every save and reload open pages.
+    Serve(serve::Args),
     /// Check every document and reference; report all problems at once.
     Check(check::Args),
     /// Build the static site (refuses on check errors).
     Build(build::Args),
     /// Create the next free document from a template.
     New(new::Args),
+    /// What the working tree changes in the index since a git revision.
+    Diff(diff::Args),
+    /// Coverage of a framework (or ATT&CK) by the book, with the gaps.
+    Coverage(coverage::Args),
+    /// Everything that points at a document, control or technique, and back.
+    Refs(refs::Args),
+    /// List the loaded frameworks, ATT&CK domains and mapping sets.
+    Catalogs(catalogs::Args),
 }
 
 /// Entry point used by `main.rs`.
@@ -49,9 +64,14 @@ pub fn main() -> ExitCode {
         }
     };
     let code = match cli.command {
+        Command::Serve(args) => serve::run(args),
         Command::Check(args) => check::run(args),
         Command::Build(args) => build::run(args),
         Command::New(args) => new::run(args),
+        Command::Diff(args) => diff::run(args),
+        Command::Coverage(args) => coverage::run(args),
+        Command::Refs(args) => refs::run(args),
+        Command::Catalogs(args) => catalogs::run(args),
     };
     ExitCode::from(code)
 }
