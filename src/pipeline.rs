@@ -104,9 +104,13 @@ impl Project {
     pub fn update(&mut self, changed: &[String]) {
         let src = self.book.src_dir();
         let prefix = crate::book::load::src_prefix(&self.book.root, &self.book.config);
-        let changed: std::collections::BTreeSet<&str> = changed.iter().map(String::as_str).collect();
-        self.documents.retain(|d| !changed.contains(d.rel_path.as_str()));
-        self.book.files.retain(|f| !changed.contains(f.rel_path.as_str()));
+        let changed: std::collections::BTreeSet<&str> =
+            changed.iter().map(String::as_str).collect();
+        self.documents
+            .retain(|d| !changed.contains(d.rel_path.as_str()));
+        self.book
+            .files
+            .retain(|f| !changed.contains(f.rel_path.as_str()));
         let mut fresh = Vec::new();
         for rel in &changed {
             self.file_diagnostics.remove(&format!("{prefix}{rel}"));
@@ -117,7 +121,10 @@ impl Project {
             match crate::book::load::read_document(&src, rel, &prefix) {
                 Ok(file) => fresh.push(file),
                 Err(diag) => {
-                    self.file_diagnostics.entry(rel.to_string()).or_default().push(*diag);
+                    self.file_diagnostics
+                        .entry(rel.to_string())
+                        .or_default()
+                        .push(*diag);
                 }
             }
         }
@@ -134,11 +141,23 @@ impl Project {
 
     /// Sort documents, run the cross-document checks and build the graph.
     fn resolve(&mut self) {
-        self.documents
-            .sort_by(|a, b| a.number.cmp(&b.number).then_with(|| a.rel_path.cmp(&b.rel_path)));
-        let today = self.options.today.unwrap_or_else(|| jiff::Zoned::now().date());
-        let mut diagnostics: Vec<Diagnostic> = self.file_diagnostics.values().flatten().cloned().collect();
-        diagnostics.extend(check::run(&self.documents, &self.registry, &self.vocabulary, today));
+        self.documents.sort_by(|a, b| {
+            a.number
+                .cmp(&b.number)
+                .then_with(|| a.rel_path.cmp(&b.rel_path))
+        });
+        let today = self
+            .options
+            .today
+            .unwrap_or_else(|| jiff::Zoned::now().date());
+        let mut diagnostics: Vec<Diagnostic> =
+            self.file_diagnostics.values().flatten().cloned().collect();
+        diagnostics.extend(check::run(
+            &self.documents,
+            &self.registry,
+            &self.vocabulary,
+            today,
+        ));
         diagnostic::sort(&mut diagnostics);
         self.diagnostics = diagnostics;
         self.index = build_index(&self.documents, &self.registry);

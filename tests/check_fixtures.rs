@@ -29,7 +29,12 @@ fn parse_expect(text: &str) -> Vec<Expected> {
             let file = parts.next().unwrap().to_string();
             let line_no = parts.next().unwrap().parse().unwrap();
             let column = parts.next().and_then(|c| c.parse().ok());
-            Expected { code: code.to_string(), file, line: line_no, column }
+            Expected {
+                code: code.to_string(),
+                file,
+                line: line_no,
+                column,
+            }
         })
         .collect()
 }
@@ -37,7 +42,11 @@ fn parse_expect(text: &str) -> Vec<Expected> {
 #[test]
 fn every_diagnostic_fixture_reports_its_code_at_its_place() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check");
-    let mut cases: Vec<_> = std::fs::read_dir(&root).unwrap().flatten().map(|e| e.path()).collect();
+    let mut cases: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     cases.sort();
     assert!(cases.len() >= 30, "fixtures missing");
     let mut failures = Vec::new();
@@ -56,7 +65,11 @@ fn every_diagnostic_fixture_reports_its_code_at_its_place() {
             .iter()
             .map(|d| {
                 let (line, col) = d.location.as_ref().map_or((0, 0), |l| l.line_col());
-                format!("{} {}:{line}:{col}", d.code, d.file_name().unwrap_or_default())
+                format!(
+                    "{} {}:{line}:{col}",
+                    d.code,
+                    d.file_name().unwrap_or_default()
+                )
             })
             .collect();
         for want in &expected {
@@ -71,7 +84,10 @@ fn every_diagnostic_fixture_reports_its_code_at_its_place() {
                     && d.help.is_some()
             });
             if !hit {
-                failures.push(format!("{name}: expected {} at {}:{}:{:?}, found {found:?}", want.code, want.file, want.line, want.column));
+                failures.push(format!(
+                    "{name}: expected {} at {}:{}:{:?}, found {found:?}",
+                    want.code, want.file, want.line, want.column
+                ));
             }
         }
         for d in &project.diagnostics {
@@ -80,7 +96,10 @@ fn every_diagnostic_fixture_reports_its_code_at_its_place() {
             }
         }
         let case_code = &name[..5];
-        assert_eq!(case_code, expected[0].code, "fixture {name} is named after its code");
+        assert_eq!(
+            case_code, expected[0].code,
+            "fixture {name} is named after its code"
+        );
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 fn crosswalk(args: &[&str]) -> Output {
@@ -41,7 +43,12 @@ fn snapshot_dir(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .flatten()
         .filter(|e| e.file_type().is_file())
         .map(|e| {
-            let rel = e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
             (rel, std::fs::read(e.path()).unwrap())
         })
         .collect()
@@ -49,7 +56,12 @@ fn snapshot_dir(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 
 fn build_good(dest: &Path) -> BTreeMap<String, Vec<u8>> {
     let good = fixture("good");
-    let out = crosswalk(&["build", good.to_str().unwrap(), "--dest", dest.to_str().unwrap()]);
+    let out = crosswalk(&[
+        "build",
+        good.to_str().unwrap(),
+        "--dest",
+        dest.to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "build failed: {}", text(&out.stderr));
     snapshot_dir(dest)
 }
@@ -63,9 +75,16 @@ fn good_book_checks_clean_with_one_warning() {
     let out = crosswalk(&["check", fixture("good").to_str().unwrap()]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("warning[CW030]"), "README.md is reported as not a document: {stderr}");
+    assert!(
+        stderr.contains("warning[CW030]"),
+        "README.md is reported as not a document: {stderr}"
+    );
     assert!(stderr.contains("0 errors, 1 warning"), "{stderr}");
-    let denied = crosswalk(&["check", fixture("good").to_str().unwrap(), "--deny-warnings"]);
+    let denied = crosswalk(&[
+        "check",
+        fixture("good").to_str().unwrap(),
+        "--deny-warnings",
+    ]);
     assert_eq!(denied.status.code(), Some(1));
 }
 
@@ -86,7 +105,12 @@ fn twenty_mistakes_give_twenty_located_errors() {
     assert_eq!(report["version"], 1);
     assert_eq!(report["errors"], 20);
     for d in report["diagnostics"].as_array().unwrap() {
-        assert!(d["file"].is_string() && d["line"].as_u64().unwrap() > 0 && d["column"].as_u64().unwrap() > 0, "{d}");
+        assert!(
+            d["file"].is_string()
+                && d["line"].as_u64().unwrap() > 0
+                && d["column"].as_u64().unwrap() > 0,
+            "{d}"
+        );
         assert!(d["code"].as_str().unwrap().starts_with("CW"));
         assert!(d["help"].is_string(), "every error says how to fix it: {d}");
     }
@@ -94,20 +118,38 @@ fn twenty_mistakes_give_twenty_located_errors() {
 
 #[test]
 fn github_format_prints_workflow_commands() {
-    let out = crosswalk(&["check", fixture("twenty-mistakes").to_str().unwrap(), "--format", "github"]);
+    let out = crosswalk(&[
+        "check",
+        fixture("twenty-mistakes").to_str().unwrap(),
+        "--format",
+        "github",
+    ]);
     let stdout = text(&out.stdout);
-    assert!(stdout.lines().any(|l| l.starts_with("::error file=docs/0002-many.md,line=3,col=1,") && l.contains("title=CW006::")), "{stdout}");
+    assert!(
+        stdout.lines().any(
+            |l| l.starts_with("::error file=docs/0002-many.md,line=3,col=1,")
+                && l.contains("title=CW006::")
+        ),
+        "{stdout}"
+    );
 }
 
 #[test]
 fn configuration_errors_exit_2_with_a_located_message() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::create_dir(tmp.path().join("docs")).unwrap();
-    std::fs::write(tmp.path().join("book.toml"), "[book]\ntitle = \"x\"\n[biuld]\noutput = \"out\"\n").unwrap();
+    std::fs::write(
+        tmp.path().join("book.toml"),
+        "[book]\ntitle = \"x\"\n[biuld]\noutput = \"out\"\n",
+    )
+    .unwrap();
     let out = crosswalk(&["check", tmp.path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("CW040") && stderr.contains("book.toml:3:2"), "{stderr}");
+    assert!(
+        stderr.contains("CW040") && stderr.contains("book.toml:3:2"),
+        "{stderr}"
+    );
 
     let missing = crosswalk(&["check", tmp.path().join("nope").to_str().unwrap()]);
     assert_eq!(missing.status.code(), Some(2));
@@ -128,10 +170,22 @@ fn new_writes_the_next_document_and_it_checks() {
     let tmp = tempfile::tempdir().unwrap();
     copy_tree(&fixture("good"), tmp.path());
     let book = tmp.path().to_str().unwrap();
-    let out = crosswalk(&["new", "--kind", "guidance", "--area", "governance", "--book", book, "Badge tap & break-glass"]);
+    let out = crosswalk(&[
+        "new",
+        "--kind",
+        "guidance",
+        "--area",
+        "governance",
+        "--book",
+        book,
+        "Badge tap & break-glass",
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let path = text(&out.stdout).trim().to_string();
-    assert!(path.ends_with("docs/governance/0006-badge-tap-break-glass.md"), "{path}");
+    assert!(
+        path.ends_with("docs/governance/0006-badge-tap-break-glass.md"),
+        "{path}"
+    );
     let written = std::fs::read_to_string(&path).unwrap();
     assert!(written.contains("id = \"HCB-0006\"") && written.contains("status = \"draft\""));
     let check = crosswalk(&["check", book]);
@@ -140,7 +194,10 @@ fn new_writes_the_next_document_and_it_checks() {
 
     let bad = crosswalk(&["new", "--kind", "novel", "--book", book, "X"]);
     assert_eq!(bad.status.code(), Some(2));
-    assert!(text(&bad.stderr).contains("reference-architecture"), "lists the kinds");
+    assert!(
+        text(&bad.stderr).contains("reference-architecture"),
+        "lists the kinds"
+    );
 }
 
 #[test]
@@ -149,7 +206,10 @@ fn two_builds_are_byte_identical() {
     let first = build_good(&tmp.path().join("a"));
     let second = build_good(&tmp.path().join("b"));
     assert!(first.len() > 50, "a real site was written");
-    assert_eq!(first.keys().collect::<Vec<_>>(), second.keys().collect::<Vec<_>>());
+    assert_eq!(
+        first.keys().collect::<Vec<_>>(),
+        second.keys().collect::<Vec<_>>()
+    );
     for (path, bytes) in &first {
         assert!(bytes == &second[path], "{path} differs between two builds");
     }
@@ -164,22 +224,50 @@ fn a_failed_build_leaves_the_previous_site_untouched() {
     copy_tree(&fixture("good"), &broken);
     let doc = broken.join("docs/governance/0001-process.md");
     let text_before = std::fs::read_to_string(&doc).unwrap();
-    std::fs::write(&doc, text_before.replace("kind = \"process\"", "kind = \"proces\"")).unwrap();
-    let out = crosswalk(&["build", broken.to_str().unwrap(), "--dest", dest.to_str().unwrap()]);
+    std::fs::write(
+        &doc,
+        text_before.replace("kind = \"process\"", "kind = \"proces\""),
+    )
+    .unwrap();
+    let out = crosswalk(&[
+        "build",
+        broken.to_str().unwrap(),
+        "--dest",
+        dest.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("CW008"), "the same diagnostics as check");
+    assert!(
+        text(&out.stderr).contains("CW008"),
+        "the same diagnostics as check"
+    );
     assert_eq!(snapshot_dir(&dest), before, "previous site intact");
-    let leftovers: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().map(|e| e.file_name()).collect();
-    assert_eq!(leftovers.len(), 2, "no staging directory left behind: {leftovers:?}");
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(
+        leftovers.len(),
+        2,
+        "no staging directory left behind: {leftovers:?}"
+    );
 }
 
 #[test]
 fn build_refuses_to_replace_a_directory_it_did_not_write() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("precious.txt"), "keep me").unwrap();
-    let out = crosswalk(&["build", fixture("good").to_str().unwrap(), "--dest", tmp.path().to_str().unwrap()]);
+    let out = crosswalk(&[
+        "build",
+        fixture("good").to_str().unwrap(),
+        "--dest",
+        tmp.path().to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(std::fs::read_to_string(tmp.path().join("precious.txt")).unwrap(), "keep me");
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("precious.txt")).unwrap(),
+        "keep me"
+    );
 }
 
 #[test]
@@ -187,28 +275,58 @@ fn rendered_pages_carry_the_graph_both_ways() {
     let tmp = tempfile::tempdir().unwrap();
     let site = build_good(&tmp.path().join("site"));
     let architecture = page(&site, "documents/hcb-0003.html");
-    assert!(architecture.contains("Implemented by") && architecture.contains("documents/hcb-0004.html"), "backlink from the example");
+    assert!(
+        architecture.contains("Implemented by") && architecture.contains("documents/hcb-0004.html"),
+        "backlink from the example"
+    );
     assert!(architecture.contains("Supersedes") && architecture.contains("hcb-0002.html"));
-    assert!(architecture.contains("href=\"../documents/hcb-0001.html#lifecycle\""), "relative .md link rewritten");
-    assert!(architecture.contains("T1486 Data Encrypted for Impact"), "wiki link titled from the catalog");
-    assert!(architecture.contains(">our process</a>"), "wiki link with its own text");
-    assert!(architecture.contains("id=\"architecture-1\""), "duplicate headings get unique anchors");
-    assert!(architecture.contains("<link rel=\"canonical\" href=\"https://example.org/hcb/documents/hcb-0003.html\">"));
+    assert!(
+        architecture.contains("href=\"../documents/hcb-0001.html#lifecycle\""),
+        "relative .md link rewritten"
+    );
+    assert!(
+        architecture.contains("T1486 Data Encrypted for Impact"),
+        "wiki link titled from the catalog"
+    );
+    assert!(
+        architecture.contains(">our process</a>"),
+        "wiki link with its own text"
+    );
+    assert!(
+        architecture.contains("id=\"architecture-1\""),
+        "duplicate headings get unique anchors"
+    );
+    assert!(architecture.contains(
+        "<link rel=\"canonical\" href=\"https://example.org/hcb/documents/hcb-0003.html\">"
+    ));
     for forbidden in ["<script>alert", "onclick", "javascript:"] {
         assert!(!architecture.contains(forbidden), "sanitised: {forbidden}");
     }
     let old = page(&site, "documents/hcb-0002.html");
-    assert!(old.contains("Superseded") && old.contains("hcb-0003.html"), "superseded banner links the replacement");
+    assert!(
+        old.contains("Superseded") && old.contains("hcb-0003.html"),
+        "superseded banner links the replacement"
+    );
 
     let technique = page(&site, "attack/enterprise/t1486.html");
-    assert!(technique.contains("HCB-0003") && technique.contains("HCB-0002"), "technique lists the documents that address it");
+    assert!(
+        technique.contains("HCB-0003") && technique.contains("HCB-0002"),
+        "technique lists the documents that address it"
+    );
     let ics = page(&site, "attack/ics/t0816.html");
     assert!(ics.contains("HCB-0004"));
     let control = page(&site, "controls/cyfun2023/pr-ip-4.html");
     assert!(control.contains("HCB-0003"));
-    assert!(page(&site, "404.html").contains("Overridden by the fixture"), "book theme overrides the default");
-    assert!(page(&site, "kinds/playbook.html").contains("HCB-0005"), "vocabulary extended in book.toml");
-    assert!(page(&site, "sitemap.xml").contains("<loc>https://example.org/hcb/documents/hcb-0001.html</loc>"));
+    assert!(
+        page(&site, "404.html").contains("Overridden by the fixture"),
+        "book theme overrides the default"
+    );
+    assert!(
+        page(&site, "kinds/playbook.html").contains("HCB-0005"),
+        "vocabulary extended in book.toml"
+    );
+    assert!(page(&site, "sitemap.xml")
+        .contains("<loc>https://example.org/hcb/documents/hcb-0001.html</loc>"));
     assert!(page(&site, "feed.xml").contains("<entry>"));
     insta::assert_snapshot!("rendered_body_hcb_0003", body_of(&architecture));
 }

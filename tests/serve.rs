@@ -28,7 +28,11 @@ fn fixture_copy() -> tempfile::TempDir {
 
 fn edit(path: &Path, from: &str, to: &str) {
     let text = std::fs::read_to_string(path).unwrap();
-    assert!(text.contains(from), "{} does not contain {from}", path.display());
+    assert!(
+        text.contains(from),
+        "{} does not contain {from}",
+        path.display()
+    );
     std::fs::write(path, text.replacen(from, to, 1)).unwrap();
 }
 
@@ -39,7 +43,11 @@ fn apply(site: &mut LiveSite, path: &Path) {
 }
 
 fn assert_equals_full_build(site: &LiveSite, root: &Path, step: &str) {
-    assert!(site.overlay().is_none(), "{step}: unexpected overlay {:?}", site.overlay());
+    assert!(
+        site.overlay().is_none(),
+        "{step}: unexpected overlay {:?}",
+        site.overlay()
+    );
     let project = Project::load(root, &CheckOptions::default()).unwrap();
     let full = live::render_all(&project).unwrap();
     let incremental = site.files();
@@ -47,7 +55,10 @@ fn assert_equals_full_build(site: &LiveSite, root: &Path, step: &str) {
     let inc_keys: Vec<_> = incremental.keys().collect();
     assert_eq!(inc_keys, full_keys, "{step}: same set of files");
     for (path, bytes) in &full {
-        assert!(incremental[path] == *bytes, "{step}: {path} differs from a full build");
+        assert!(
+            incremental[path] == *bytes,
+            "{step}: {path} differs from a full build"
+        );
     }
 }
 
@@ -60,17 +71,29 @@ fn a_sequence_of_incremental_updates_equals_a_full_build() {
     assert_equals_full_build(&site, root, "initial");
 
     let arch = docs.join("architecture-operations/0003-backup-architecture.md");
-    edit(&arch, "title = \"Ransomware-resilient backup\"", "title = \"Ransomware-proof backup\"");
+    edit(
+        &arch,
+        "title = \"Ransomware-resilient backup\"",
+        "title = \"Ransomware-proof backup\"",
+    );
     apply(&mut site, &arch);
     assert_equals_full_build(&site, root, "title change");
 
     let playbook = docs.join("architecture-operations/0005-playbook.md");
-    edit(&playbook, "status = \"draft\"", "status = \"active\"\ntags = [\"restore\"]");
+    edit(
+        &playbook,
+        "status = \"draft\"",
+        "status = \"active\"\ntags = [\"restore\"]",
+    );
     apply(&mut site, &playbook);
     assert_equals_full_build(&site, root, "status and tag change");
 
     let example = docs.join("architecture-operations/0004-backup-example.md");
-    edit(&example, "techniques = [\"T0816\"]", "techniques = [\"T0816\", \"T1566.001\"]");
+    edit(
+        &example,
+        "techniques = [\"T0816\"]",
+        "techniques = [\"T0816\", \"T1566.001\"]",
+    );
     apply(&mut site, &example);
     assert_equals_full_build(&site, root, "technique added");
 
@@ -84,9 +107,16 @@ fn a_sequence_of_incremental_updates_equals_a_full_build() {
     assert_equals_full_build(&site, root, "document added");
 
     // An error keeps the last good pages and shows an overlay...
-    edit(&example, "related = [\"HCB-0005\"]", "related = [\"HCB-0099\"]");
+    edit(
+        &example,
+        "related = [\"HCB-0005\"]",
+        "related = [\"HCB-0099\"]",
+    );
     apply(&mut site, &example);
-    assert!(site.overlay().is_some_and(|o| o.contains("CW012")), "overlay names the problem");
+    assert!(
+        site.overlay().is_some_and(|o| o.contains("CW012")),
+        "overlay names the problem"
+    );
     // ...a change made while broken is still rendered once fixed.
     edit(&example, "related = [\"HCB-0099\"]", "");
     apply(&mut site, &example);
@@ -96,7 +126,11 @@ fn a_sequence_of_incremental_updates_equals_a_full_build() {
     apply(&mut site, &playbook);
     assert_equals_full_build(&site, root, "document deleted");
 
-    std::fs::write(root.join("theme/templates/404.html"), "{% extends \"base.html\" %}{% block content %}<h1>Gone</h1>{% endblock content %}").unwrap();
+    std::fs::write(
+        root.join("theme/templates/404.html"),
+        "{% extends \"base.html\" %}{% block content %}<h1>Gone</h1>{% endblock content %}",
+    )
+    .unwrap();
     apply(&mut site, &root.join("theme/templates/404.html"));
     assert_equals_full_build(&site, root, "theme change rebuilds all");
     assert!(String::from_utf8_lossy(&site.files()["404.html"]).contains("Gone"));
@@ -129,9 +163,14 @@ impl Server {
         });
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let line = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())).expect("serve printed its address");
+            let line = rx
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .expect("serve printed its address");
             if let Some(url) = line.split(" at ").nth(1).and_then(|s| s.split(' ').next()) {
-                return Server { child, base: url.trim_end_matches('/').to_string() };
+                return Server {
+                    child,
+                    base: url.trim_end_matches('/').to_string(),
+                };
             }
         }
     }
@@ -145,14 +184,23 @@ impl Server {
     /// The site's base path on the server (`/hcb` for the fixture book).
     fn prefix(&self) -> String {
         let rest = self.base.trim_start_matches("http://");
-        rest.find('/').map_or(String::new(), |i| rest[i..].to_string())
+        rest.find('/')
+            .map_or(String::new(), |i| rest[i..].to_string())
     }
 
     fn get(&self, path: &str) -> (u16, String) {
-        match ureq::get(&format!("{}{path}", self.base)).config().http_status_as_error(false).build().call() {
+        match ureq::get(&format!("{}{path}", self.base))
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .call()
+        {
             Ok(mut response) => {
                 let status = response.status().as_u16();
-                (status, response.body_mut().read_to_string().unwrap_or_default())
+                (
+                    status,
+                    response.body_mut().read_to_string().unwrap_or_default(),
+                )
             }
             Err(err) => panic!("GET {path}: {err}"),
         }
@@ -166,7 +214,10 @@ impl Server {
             if check(status, &body) {
                 return body;
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {what} (last status {status})");
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what} (last status {status})"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -176,20 +227,29 @@ impl Server {
     fn raw(&self, target: &str) -> String {
         let mut stream = TcpStream::connect(self.addr()).unwrap();
         let target = format!("{}{target}", self.prefix());
-        write!(stream, "GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+        write!(
+            stream,
+            "GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
         let mut response = String::new();
         let _ = stream.read_to_string(&mut response);
         response
     }
 
     fn stop(mut self) -> std::process::ExitStatus {
-        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status;
             }
-            assert!(Instant::now() < deadline, "serve did not shut down on SIGTERM");
+            assert!(
+                Instant::now() < deadline,
+                "serve did not shut down on SIGTERM"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -209,36 +269,84 @@ fn the_server_rebuilds_on_change_add_and_delete_and_shows_errors() {
     let server = Server::start(&root, &[]);
     let (status, home) = server.get("/");
     assert_eq!(status, 200);
-    assert!(home.contains("/__crosswalk/live.js"), "reload script injected by serve");
+    assert!(
+        home.contains("/__crosswalk/live.js"),
+        "reload script injected by serve"
+    );
 
     let arch = root.join("docs/architecture-operations/0003-backup-architecture.md");
-    edit(&arch, "Three copies, one immutable.", "Three copies, one immutable, one offline.");
-    server.wait_for("/documents/hcb-0003.html", "changed document", |s, b| s == 200 && b.contains("one offline"));
+    edit(
+        &arch,
+        "Three copies, one immutable.",
+        "Three copies, one immutable, one offline.",
+    );
+    server.wait_for("/documents/hcb-0003.html", "changed document", |s, b| {
+        s == 200 && b.contains("one offline")
+    });
 
     let added = root.join("docs/governance/0007-added.md");
     std::fs::write(&added, "+++\nid = \"HCB-0007\"\ntitle = \"Added while serving\"\nkind = \"guidance\"\nstatus = \"draft\"\nversion = \"0.1\"\ncreated = 2026-05-01\n+++\nHello.\n").unwrap();
-    server.wait_for("/documents/hcb-0007.html", "added document", |s, b| s == 200 && b.contains("Added while serving"));
-    server.wait_for("/documents/index.html", "index lists it", |_, b| b.contains("HCB-0007"));
+    server.wait_for("/documents/hcb-0007.html", "added document", |s, b| {
+        s == 200 && b.contains("Added while serving")
+    });
+    server.wait_for("/documents/index.html", "index lists it", |_, b| {
+        b.contains("HCB-0007")
+    });
 
     std::fs::remove_file(&added).unwrap();
-    server.wait_for("/documents/hcb-0007.html", "deleted document", |s, _| s == 404);
+    server.wait_for("/documents/hcb-0007.html", "deleted document", |s, _| {
+        s == 404
+    });
 
-    edit(&arch, "kind = \"reference-architecture\"", "kind = \"reference-archtecture\"");
-    let broken = server.wait_for("/documents/hcb-0003.html", "error overlay", |_, b| b.contains("cw-overlay"));
-    assert!(broken.contains("CW008") && broken.contains("one offline"), "overlay with diagnostics over the last good page");
-    edit(&arch, "kind = \"reference-archtecture\"", "kind = \"reference-architecture\"");
-    server.wait_for("/documents/hcb-0003.html", "overlay cleared", |s, b| s == 200 && !b.contains("cw-overlay"));
+    edit(
+        &arch,
+        "kind = \"reference-architecture\"",
+        "kind = \"reference-archtecture\"",
+    );
+    let broken = server.wait_for("/documents/hcb-0003.html", "error overlay", |_, b| {
+        b.contains("cw-overlay")
+    });
+    assert!(
+        broken.contains("CW008") && broken.contains("one offline"),
+        "overlay with diagnostics over the last good page"
+    );
+    edit(
+        &arch,
+        "kind = \"reference-archtecture\"",
+        "kind = \"reference-architecture\"",
+    );
+    server.wait_for("/documents/hcb-0003.html", "overlay cleared", |s, b| {
+        s == 200 && !b.contains("cw-overlay")
+    });
 
     let (status, css) = server.get("/assets/style.css");
     assert_eq!(status, 200);
     assert!(css.contains("--bg"));
-    for attempt in ["/../Cargo.toml", "/%2e%2e/%2e%2e/etc/passwd", "/documents/%2E%2E/%2E%2E/book.toml", "//etc/passwd", "/%2fetc%2fpasswd", "/..%2fbook.toml"] {
+    for attempt in [
+        "/../Cargo.toml",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/documents/%2E%2E/%2E%2E/book.toml",
+        "//etc/passwd",
+        "/%2fetc%2fpasswd",
+        "/..%2fbook.toml",
+    ] {
         let response = server.raw(attempt);
-        assert!(response.starts_with("HTTP/1.1 400"), "{attempt} refused: {response}");
-        assert!(!response.contains("[book]") && !response.contains("root:"), "{attempt} leaked a file");
+        assert!(
+            response.starts_with("HTTP/1.1 400"),
+            "{attempt} refused: {response}"
+        );
+        assert!(
+            !response.contains("[book]") && !response.contains("root:"),
+            "{attempt} leaked a file"
+        );
     }
     let headers = server.raw("/assets/style.css");
-    assert!(headers.to_ascii_lowercase().contains("content-type: text/css"), "{headers}");
+    assert!(
+        headers
+            .to_ascii_lowercase()
+            .contains("content-type: text/css"),
+        "{headers}"
+    );
 
     let status = server.stop();
     assert!(status.success(), "graceful shutdown exits 0: {status:?}");

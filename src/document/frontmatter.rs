@@ -102,7 +102,11 @@ pub fn parse_document(file: &RawFile, ctx: &ParseContext) -> Parsed {
                 shift(&s, split.toml.start)
             });
             // toml validates dates itself; keep the date code for those.
-            let code = if err.message().contains("date") { "CW009" } else { "CW004" };
+            let code = if err.message().contains("date") {
+                "CW009"
+            } else {
+                "CW004"
+            };
             diags.push(
                 Diagnostic::error(code, format!("invalid TOML in front-matter: {}", err.message().trim()))
                     .at(source, span)

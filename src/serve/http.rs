@@ -41,11 +41,20 @@ pub async fn serve(
     site: Arc<RwLock<LiveSite>>,
     reload: broadcast::Sender<u64>,
 ) -> std::io::Result<()> {
-    let app = App { site, reload: reload.clone() };
+    let app = App {
+        site,
+        reload: reload.clone(),
+    };
     let router = Router::new()
         .route("/__crosswalk/events", get(events))
-        .route("/__crosswalk/live.js", get(|| async { text(LIVE_JS, "text/javascript; charset=utf-8") }))
-        .route("/__crosswalk/overlay.css", get(|| async { text(OVERLAY_CSS, "text/css; charset=utf-8") }))
+        .route(
+            "/__crosswalk/live.js",
+            get(|| async { text(LIVE_JS, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            "/__crosswalk/overlay.css",
+            get(|| async { text(OVERLAY_CSS, "text/css; charset=utf-8") }),
+        )
         .fallback(get(file))
         .with_state(app);
     axum::serve(listener, router)
@@ -59,13 +68,14 @@ pub async fn serve(
 async fn shutdown_signal() {
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {},
             _ = term.recv() => {},
@@ -78,14 +88,27 @@ async fn shutdown_signal() {
 }
 
 fn text(body: &'static str, content_type: &'static str) -> Response {
-    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-store")], body).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 async fn events(State(app): State<App>) -> impl IntoResponse {
     let stream = BroadcastStream::new(app.reload.subscribe())
         .filter_map(Result::ok)
         .take_while(|generation| *generation != SHUTDOWN)
-        .map(|generation| Ok::<_, std::convert::Infallible>(Event::default().event("reload").data(generation.to_string())));
+        .map(|generation| {
+            Ok::<_, std::convert::Infallible>(
+                Event::default()
+                    .event("reload")
+                    .data(generation.to_string()),
+            )
+        });
     Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
@@ -112,7 +135,10 @@ pub fn site_path(request_path: &str, base: &str) -> Result<String, PathError> {
     if decoded.starts_with('/') || decoded.contains('\\') || decoded.contains('\0') {
         return Err(PathError::Traversal);
     }
-    if decoded.split('/').any(|segment| segment == ".." || segment == ".") {
+    if decoded
+        .split('/')
+        .any(|segment| segment == ".." || segment == ".")
+    {
         return Err(PathError::Traversal);
     }
     let mut path = decoded.into_owned();
@@ -157,7 +183,11 @@ async fn file(State(app): State<App>, uri: Uri) -> Response {
     };
     if site.file(&path).is_none() && site.file(&format!("{path}/index.html")).is_some() {
         let location = format!("{}/", uri.path());
-        return (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, location)]).into_response();
+        return (
+            StatusCode::MOVED_PERMANENTLY,
+            [(header::LOCATION, location)],
+        )
+            .into_response();
     }
     match site.file(&path) {
         Some(bytes) => respond(&site, &path, bytes, StatusCode::OK),
@@ -181,9 +211,15 @@ fn respond(site: &LiveSite, path: &str, bytes: &[u8], status: StatusCode) -> Res
     let mut response = Response::new(body);
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(path)));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type(path)),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     response
 }
 
@@ -211,19 +247,38 @@ mod tests {
     #[test]
     fn paths_stay_inside_the_site() {
         assert_eq!(site_path("/", "/").unwrap(), "index.html");
-        assert_eq!(site_path("/documents/", "/").unwrap(), "documents/index.html");
+        assert_eq!(
+            site_path("/documents/", "/").unwrap(),
+            "documents/index.html"
+        );
         assert_eq!(site_path("/hcb/a.html", "/hcb/").unwrap(), "a.html");
         assert_eq!(site_path("/hcb", "/hcb/").unwrap(), "index.html");
         assert_eq!(site_path("/a%20b.html", "/").unwrap(), "a b.html");
-        for bad in ["/../etc/passwd", "/%2e%2e/etc/passwd", "/a/%2E%2E/%2e%2e/x", "//etc/passwd", "/%2fetc/passwd", "/a\\..\\b", "/%00", "/a/./b"] {
+        for bad in [
+            "/../etc/passwd",
+            "/%2e%2e/etc/passwd",
+            "/a/%2E%2E/%2e%2e/x",
+            "//etc/passwd",
+            "/%2fetc/passwd",
+            "/a\\..\\b",
+            "/%00",
+            "/a/./b",
+        ] {
             assert_eq!(site_path(bad, "/"), Err(PathError::Traversal), "{bad}");
         }
-        assert_eq!(site_path("/other/x.html", "/hcb/"), Err(PathError::NotUnderBase));
+        assert_eq!(
+            site_path("/other/x.html", "/hcb/"),
+            Err(PathError::NotUnderBase)
+        );
     }
 
     #[test]
     fn injection_only_adds_before_body_end() {
-        let out = String::from_utf8(inject(b"<html><body><p>x</p></body></html>", Some("error[CW008] <bad>"))).unwrap();
+        let out = String::from_utf8(inject(
+            b"<html><body><p>x</p></body></html>",
+            Some("error[CW008] <bad>"),
+        ))
+        .unwrap();
         assert!(out.contains("live.js\"></script></body>"));
         assert!(out.contains("&lt;bad&gt;"));
     }

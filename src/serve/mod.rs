@@ -62,26 +62,35 @@ pub fn run(options: ServeOptions) -> Result<(), ServeError> {
         .map_err(|e| ServeError::Runtime(e.to_string()))?;
     runtime.block_on(async move {
         let addr = SocketAddr::new(options.bind, options.port);
-        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| ServeError::Bind {
-            addr,
-            hint: if source.kind() == std::io::ErrorKind::AddrInUse {
-                " (the port is taken: stop the other server or pass --port)"
-            } else {
-                ""
-            },
-            source,
-        })?;
-        let local = listener.local_addr().map_err(|e| ServeError::Runtime(e.to_string()))?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServeError::Bind {
+                addr,
+                hint: if source.kind() == std::io::ErrorKind::AddrInUse {
+                    " (the port is taken: stop the other server or pass --port)"
+                } else {
+                    ""
+                },
+                source,
+            })?;
+        let local = listener
+            .local_addr()
+            .map_err(|e| ServeError::Runtime(e.to_string()))?;
         let (reload_tx, _) = tokio::sync::broadcast::channel::<u64>(16);
         let _watcher = watch::start(&options, Arc::clone(&shared), reload_tx.clone())?;
         let url = format!("http://{local}{base_path}");
-        eprintln!("serving {} at {url} (Ctrl-C to stop)", options.root.display());
+        eprintln!(
+            "serving {} at {url} (Ctrl-C to stop)",
+            options.root.display()
+        );
         if options.open {
             if let Err(err) = open::that_detached(&url) {
                 eprintln!("warning: cannot open a browser: {err}");
             }
         }
-        http::serve(listener, shared, reload_tx).await.map_err(|e| ServeError::Runtime(e.to_string()))?;
+        http::serve(listener, shared, reload_tx)
+            .await
+            .map_err(|e| ServeError::Runtime(e.to_string()))?;
         eprintln!("stopped");
         Ok(())
     })

@@ -71,28 +71,44 @@ impl LiveSite {
     }
 
     pub fn error_summary(&self) -> Option<String> {
-        self.overlay.as_ref().map(|o| format!("{o}\nthe site shows the last good pages until this is fixed"))
+        self.overlay
+            .as_ref()
+            .map(|o| format!("{o}\nthe site shows the last good pages until this is fixed"))
     }
 
     /// Classify changed paths (absolute or relative to the book root).
     pub fn classify(&self, paths: &[PathBuf]) -> Change {
-        let root = self.root.canonicalize().unwrap_or_else(|_| self.root.clone());
+        let root = self
+            .root
+            .canonicalize()
+            .unwrap_or_else(|_| self.root.clone());
         let src = root.join(&self.project.book.config.book.src);
         let output = root.join(&self.project.book.config.build.output);
         let mut docs = Vec::new();
         for path in paths {
-            let path = if path.is_absolute() { path.clone() } else { root.join(path) };
+            let path = if path.is_absolute() {
+                path.clone()
+            } else {
+                root.join(path)
+            };
             // Output, `.git` and editors' hidden files are not the book.
             let hidden = path
                 .strip_prefix(&root)
-                .map(|rel| rel.components().any(|c| c.as_os_str().to_string_lossy().starts_with('.')))
+                .map(|rel| {
+                    rel.components()
+                        .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+                })
                 .unwrap_or(true);
             if hidden || path.starts_with(&output) {
                 continue;
             }
             if path.starts_with(&src) {
                 if path.extension().is_some_and(|e| e == "md") {
-                    let rel = path.strip_prefix(&src).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+                    let rel = path
+                        .strip_prefix(&src)
+                        .unwrap_or(&path)
+                        .to_string_lossy()
+                        .replace('\\', "/");
                     docs.push(rel);
                 } else if path.is_dir() || !path.exists() {
                     // A directory appeared or vanished: its documents did too.
@@ -100,8 +116,14 @@ impl LiveSite {
                 }
                 continue;
             }
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            if name == "book.toml" || path.starts_with(root.join("theme")) || self.is_catalog_file(&path) {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if name == "book.toml"
+                || path.starts_with(root.join("theme"))
+                || self.is_catalog_file(&path)
+            {
                 return Change::Everything;
             }
         }
@@ -116,8 +138,16 @@ impl LiveSite {
 
     fn is_catalog_file(&self, path: &Path) -> bool {
         let config = &self.project.book.config;
-        let root = self.root.canonicalize().unwrap_or_else(|_| self.root.clone());
-        config.attack.files.values().chain(config.frameworks.values().filter_map(|f| f.file.as_ref())).chain(&config.mappings.files)
+        let root = self
+            .root
+            .canonicalize()
+            .unwrap_or_else(|_| self.root.clone());
+        config
+            .attack
+            .files
+            .values()
+            .chain(config.frameworks.values().filter_map(|f| f.file.as_ref()))
+            .chain(&config.mappings.files)
             .any(|p| root.join(p) == path)
     }
 
@@ -148,7 +178,8 @@ impl LiveSite {
                 // Footprints are taken on the last state whose pages were
                 // rendered or on every state since, so a relation removed
                 // while the book did not check is still re-rendered later.
-                self.pending_before.extend(Footprint::of(&self.project, &paths));
+                self.pending_before
+                    .extend(Footprint::of(&self.project, &paths));
                 self.pending_paths.extend(paths.iter().cloned());
                 self.project.update(&paths);
             }
@@ -162,7 +193,9 @@ impl LiveSite {
         } else {
             let paths: Vec<String> = self.pending_paths.iter().cloned().collect();
             let after = Footprint::of(&self.project, &paths);
-            if let Err(err) = live::apply(&self.project, &mut self.files, &self.pending_before, &after) {
+            if let Err(err) =
+                live::apply(&self.project, &mut self.files, &self.pending_before, &after)
+            {
                 self.overlay = Some(err.to_string());
                 return true;
             }
@@ -193,7 +226,13 @@ impl LiveSite {
 
     /// Set the overlay from the project's errors; true if there are any.
     fn set_overlay(&mut self) -> bool {
-        let errors: Vec<_> = self.project.diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned().collect();
+        let errors: Vec<_> = self
+            .project
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .cloned()
+            .collect();
         if errors.is_empty() {
             self.overlay = None;
             return false;

@@ -35,19 +35,32 @@ pub fn start(
             let _ = tx.send(events.into_iter().map(|e| e.path).collect());
         }
     };
-    let root = options.root.canonicalize().unwrap_or_else(|_| options.root.clone());
+    let root = options
+        .root
+        .canonicalize()
+        .unwrap_or_else(|_| options.root.clone());
     let watch_err = |e: notify::Error| ServeError::Watch(e.to_string());
     let watcher = if options.poll {
-        let config = Config::default()
-            .with_timeout(DEBOUNCE)
-            .with_notify_config(notify::Config::default().with_poll_interval(POLL_INTERVAL).with_compare_contents(true));
-        let mut debouncer = new_debouncer_opt::<_, PollWatcher>(config, handler).map_err(watch_err)?;
-        debouncer.watcher().watch(&root, RecursiveMode::Recursive).map_err(watch_err)?;
+        let config = Config::default().with_timeout(DEBOUNCE).with_notify_config(
+            notify::Config::default()
+                .with_poll_interval(POLL_INTERVAL)
+                .with_compare_contents(true),
+        );
+        let mut debouncer =
+            new_debouncer_opt::<_, PollWatcher>(config, handler).map_err(watch_err)?;
+        debouncer
+            .watcher()
+            .watch(&root, RecursiveMode::Recursive)
+            .map_err(watch_err)?;
         Watcher::Poll(debouncer)
     } else {
         let config = Config::default().with_timeout(DEBOUNCE);
-        let mut debouncer = new_debouncer_opt::<_, RecommendedWatcher>(config, handler).map_err(watch_err)?;
-        debouncer.watcher().watch(&root, RecursiveMode::Recursive).map_err(watch_err)?;
+        let mut debouncer =
+            new_debouncer_opt::<_, RecommendedWatcher>(config, handler).map_err(watch_err)?;
+        debouncer
+            .watcher()
+            .watch(&root, RecursiveMode::Recursive)
+            .map_err(watch_err)?;
         Watcher::Native(debouncer)
     };
     std::thread::Builder::new()
@@ -57,7 +70,11 @@ pub fn start(
     Ok(watcher)
 }
 
-fn rebuild_loop(rx: std::sync::mpsc::Receiver<Vec<PathBuf>>, site: Arc<RwLock<LiveSite>>, reload: broadcast::Sender<u64>) {
+fn rebuild_loop(
+    rx: std::sync::mpsc::Receiver<Vec<PathBuf>>,
+    site: Arc<RwLock<LiveSite>>,
+    reload: broadcast::Sender<u64>,
+) {
     while let Ok(mut paths) = rx.recv() {
         // Merge whatever else arrived meanwhile into one rebuild.
         while let Ok(more) = rx.try_recv() {

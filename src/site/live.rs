@@ -82,13 +82,25 @@ impl Footprint {
             };
             add(Page::Document(d));
             let doc = &project.documents[d];
-            add(Page::Listing { group: "kinds", value: doc.kind.value.clone() });
-            add(Page::Listing { group: "statuses", value: doc.status.value.clone() });
+            add(Page::Listing {
+                group: "kinds",
+                value: doc.kind.value.clone(),
+            });
+            add(Page::Listing {
+                group: "statuses",
+                value: doc.status.value.clone(),
+            });
             if let Some(area) = &doc.area {
-                add(Page::Listing { group: "areas", value: area.value.clone() });
+                add(Page::Listing {
+                    group: "areas",
+                    value: area.value.clone(),
+                });
             }
             for tag in &doc.tags {
-                add(Page::Listing { group: "tags", value: tag.clone() });
+                add(Page::Listing {
+                    group: "tags",
+                    value: tag.clone(),
+                });
             }
             if let Some(node) = project.index.document_node(d) {
                 let neighbours = project
@@ -107,9 +119,13 @@ impl Footprint {
         // Documents whose bodies link to a changed document show its title.
         for (i, doc) in project.documents.iter().enumerate() {
             let links_here = doc.outline.links.iter().any(|link| match &link.target {
-                LinkTarget::Wiki(target) => changed.iter().any(|&c| project.documents[c].id.value == *target),
-                LinkTarget::File { path, .. } => crate::check::resolve_relative(&doc.rel_path, path)
-                    .is_some_and(|p| wanted.contains(p.as_str())),
+                LinkTarget::Wiki(target) => changed
+                    .iter()
+                    .any(|&c| project.documents[c].id.value == *target),
+                LinkTarget::File { path, .. } => {
+                    crate::check::resolve_relative(&doc.rel_path, path)
+                        .is_some_and(|p| wanted.contains(p.as_str()))
+                }
                 _ => false,
             });
             if links_here {
@@ -130,14 +146,26 @@ fn pages_of_node(project: &Project, node: &Node) -> Vec<Page> {
             if let Some(catalog) = project.registry.attack_domain(*domain) {
                 let technique = &catalog.techniques[*i];
                 for shortname in &technique.tactics {
-                    if let Some(t) = catalog.tactics.iter().position(|x| &x.shortname == shortname) {
+                    if let Some(t) = catalog
+                        .tactics
+                        .iter()
+                        .position(|x| &x.shortname == shortname)
+                    {
                         out.push(Page::Tactic(*domain, t));
                     }
                 }
-                if let Some(parent) = technique.parent.as_deref().and_then(|p| catalog.techniques.iter().position(|x| x.id == p)) {
+                if let Some(parent) = technique
+                    .parent
+                    .as_deref()
+                    .and_then(|p| catalog.techniques.iter().position(|x| x.id == p))
+                {
                     out.push(Page::Technique(*domain, parent));
                     out.extend(catalog.techniques[parent].tactics.iter().filter_map(|s| {
-                        catalog.tactics.iter().position(|x| &x.shortname == s).map(|t| Page::Tactic(*domain, t))
+                        catalog
+                            .tactics
+                            .iter()
+                            .position(|x| &x.shortname == s)
+                            .map(|t| Page::Tactic(*domain, t))
                     }));
                 }
             }
@@ -166,7 +194,12 @@ fn is_summary(page: &Page) -> bool {
 /// Bring `files` from the state rendered for the old project to the state
 /// for `project`, given the footprints of the changed documents before and
 /// after the change. Returns the paths that changed.
-pub fn apply(project: &Project, files: &mut Files, before: &Footprint, after: &Footprint) -> Result<Vec<String>, BuildError> {
+pub fn apply(
+    project: &Project,
+    files: &mut Files,
+    before: &Footprint,
+    after: &Footprint,
+) -> Result<Vec<String>, BuildError> {
     let all = pages::all_pages(project);
     let by_path: BTreeMap<String, &Page> = all.iter().map(|p| (p.path(project), p)).collect();
     // Pages that no longer exist go; pages that are new are rendered.
@@ -181,7 +214,10 @@ pub fn apply(project: &Project, files: &mut Files, before: &Footprint, after: &F
     let wanted: Vec<Page> = by_path
         .iter()
         .filter(|(path, page)| {
-            is_summary(page) || before.pages.contains(*path) || after.pages.contains(*path) || !files.contains_key(*path)
+            is_summary(page)
+                || before.pages.contains(*path)
+                || after.pages.contains(*path)
+                || !files.contains_key(*path)
         })
         .map(|(_, page)| (*page).clone())
         .collect();
