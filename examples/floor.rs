@@ -35,7 +35,10 @@ fn options() -> Options {
 /// Split `+++` front-matter from the body: (front-matter, body).
 fn split(text: &str) -> (&str, &str) {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let Some(rest) = text.strip_prefix("+++\n").or_else(|| text.strip_prefix("+++\r\n")) else {
+    let Some(rest) = text
+        .strip_prefix("+++\n")
+        .or_else(|| text.strip_prefix("+++\r\n"))
+    else {
         return ("", text);
     };
     let mut offset = 0;
@@ -51,7 +54,8 @@ fn split(text: &str) -> (&str, &str) {
 fn process(src: &Path, out: &Path, path: &Path) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let (front, body) = split(&text);
-    let meta: toml::Table = toml::from_str(front).map_err(|e| format!("{}: {e}", path.display()))?;
+    let meta: toml::Table =
+        toml::from_str(front).map_err(|e| format!("{}: {e}", path.display()))?;
     let title = meta.get("title").and_then(|t| t.as_str()).unwrap_or("");
     let mut page = String::with_capacity(body.len() * 3 / 2 + 128);
     page.push_str("<!doctype html><meta charset=utf-8><title>");
@@ -89,11 +93,18 @@ fn main() -> ExitCode {
         .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md"))
         .map(|e| e.into_path())
         .collect();
-    let errors: Vec<String> = files.par_iter().filter_map(|p| process(&src, &out, p).err()).collect();
+    let errors: Vec<String> = files
+        .par_iter()
+        .filter_map(|p| process(&src, &out, p).err())
+        .collect();
     for e in &errors {
         eprintln!("error: {e}");
     }
-    eprintln!("floor: {} documents in {} ms", files.len(), started.elapsed().as_millis());
+    eprintln!(
+        "floor: {} documents in {} ms",
+        files.len(),
+        started.elapsed().as_millis()
+    );
     if errors.is_empty() {
         ExitCode::SUCCESS
     } else {
