@@ -367,3 +367,21 @@ fn a_taken_port_is_a_clear_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("port is taken"), "{stderr}");
 }
+
+/// Regression: inotify reports opens of existing directories, and the
+/// rebuild itself opens them; treating those as structural changes made
+/// serve rebuild everything in a loop.
+#[test]
+fn an_event_on_an_existing_directory_is_not_a_change() {
+    use crosswalk::serve::state::Change;
+    let tmp = fixture_copy();
+    let site = LiveSite::load(tmp.path()).unwrap();
+    let dir = tmp.path().join("docs/architecture-operations");
+    assert_eq!(site.classify(&[dir.clone()]), Change::Nothing);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(
+        site.classify(&[dir]),
+        Change::Everything,
+        "a vanished directory takes its documents with it"
+    );
+}

@@ -110,8 +110,10 @@ impl LiveSite {
                         .to_string_lossy()
                         .replace('\\', "/");
                     docs.push(rel);
-                } else if path.is_dir() || !path.exists() {
-                    // A directory appeared or vanished: its documents did too.
+                } else if !path.exists() {
+                    // A directory vanished: its documents did too. (Existing
+                    // directories are skipped: inotify reports mere opens of
+                    // them, which a rebuild itself causes.)
                     return Change::Everything;
                 }
                 continue;
