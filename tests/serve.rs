@@ -377,7 +377,7 @@ fn an_event_on_an_existing_directory_is_not_a_change() {
     let tmp = fixture_copy();
     let site = LiveSite::load(tmp.path()).unwrap();
     let dir = tmp.path().join("docs/architecture-operations");
-    assert_eq!(site.classify(&[dir.clone()]), Change::Nothing);
+    assert_eq!(site.classify(std::slice::from_ref(&dir)), Change::Nothing);
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(
         site.classify(&[dir]),
