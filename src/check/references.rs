@@ -312,30 +312,25 @@ fn withdrawn_control(
         .chain(&withdrawn.incorporated_into)
         .map(|t| format!("{}:{t}", fw.alias))
         .collect();
-    let (message, help) = if !withdrawn.moved_to.is_empty() {
-        (
-            format!(
-                "{}:{} is withdrawn: moved to {}",
-                fw.alias,
-                node.label,
-                withdrawn.moved_to.join(", ")
-            ),
-            format!("cite {} instead", quoted(&targets)),
-        )
-    } else if !withdrawn.incorporated_into.is_empty() {
-        (
-            format!(
-                "{}:{} is withdrawn: incorporated into {}",
-                fw.alias,
-                node.label,
-                withdrawn.incorporated_into.join(", ")
-            ),
-            format!("cite {} instead", quoted(&targets)),
-        )
+    let (how, replacements) = if !withdrawn.moved_to.is_empty() {
+        ("moved to", &withdrawn.moved_to)
     } else {
+        ("incorporated into", &withdrawn.incorporated_into)
+    };
+    let (message, help) = if replacements.is_empty() {
         (
             format!("{}:{} is withdrawn", fw.alias, node.label),
             "remove the citation".to_string(),
+        )
+    } else {
+        (
+            format!(
+                "{}:{} is withdrawn: {how} {}",
+                fw.alias,
+                node.label,
+                replacements.join(", ")
+            ),
+            format!("cite {} instead", quoted(&targets)),
         )
     };
     Diagnostic::error("CW026", message)
