@@ -534,8 +534,14 @@ fn site_has_coverage_crosswalk_and_control_pages_with_licences() {
     }
     let iso = read("controls/iso27001/a-5-16.html");
     assert!(iso.contains("identifiers only") && iso.contains("https://www.iso.org/standard/27001"));
+    // One mapping away: the chain and the documents behind it.
+    let cyfun2025 = read("controls/cyfun2025/pr-aa-01-1.html");
+    assert!(cyfun2025.contains("Inferred from mapping sets") && cyfun2025.contains("HCB-0001"));
+    assert!(cyfun2025.contains("CYFUN2023 PR.AC-1.1</a> <span class=\"chain-rel\""));
+    // Two mappings away: summarised by hub, naming the cited requirements.
     let csf = read("controls/csf2/pr-aa-01.html");
-    assert!(csf.contains("Inferred from mapping sets") && csf.contains("HCB-0001"));
+    assert!(csf.contains("Through two mappings (partial)"));
+    assert!(csf.contains(">ISO27001 A.5.18</a>") && csf.contains(">CYFUN2023 PR.AC-1</a>"));
     assert!(
         csf.contains("No document cites this requirement"),
         "inferred is not declared"

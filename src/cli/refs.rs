@@ -246,6 +246,19 @@ fn document_refs(project: &Project, d: usize) -> Refs {
         for (t, edge) in project.index.outgoing(node) {
             document_out(project, &mut groups, t, edge);
         }
+        for link in project.index.inferred_controls(d) {
+            let Some((a, i)) = project.index.control_key(link.target) else {
+                continue;
+            };
+            let chain = Some(chain_of(project, link.chain, link.target));
+            let detail = Some(link.coverage.as_str().to_string());
+            groups.push(
+                3,
+                "also satisfies (inferred)",
+                true,
+                control_item(project, &a, i, detail, chain),
+            );
+        }
         for (s, edge) in project.index.incoming(node) {
             if let (Edge::Relation(kind), Node::Document(o)) = (edge, &project.index.graph[s]) {
                 groups.push(
@@ -283,16 +296,6 @@ fn document_out(project: &Project, groups: &mut Groups, t: NodeIndex, edge: &Edg
                 control_item(project, a, *i, detail, None),
             );
         }
-        (Edge::InferredControl { coverage, chain }, Node::Control(a, i)) => {
-            let chain = Some(chain_of(project, chain, t));
-            let detail = Some(coverage.as_str().to_string());
-            groups.push(
-                3,
-                "also satisfies (inferred)",
-                true,
-                control_item(project, a, *i, detail, chain),
-            );
-        }
         (Edge::AddressesTechnique { relation, coverage }, Node::Technique(dom, i)) => {
             let detail = Some(coverage.as_str().to_string());
             groups.push(
@@ -327,24 +330,23 @@ fn control_refs(project: &Project, alias: &str, idx: usize) -> Refs {
     let mut groups = Groups::default();
     if let Some(n) = project.index.find(&Node::Control(alias.to_string(), idx)) {
         for (d, edge) in project.index.documents_citing(n) {
-            match edge {
-                Edge::CitesControl { coverage, .. } => groups.push(
+            if let Edge::CitesControl { coverage, .. } = edge {
+                groups.push(
                     0,
                     "cited by",
                     false,
                     doc_item(project, d, Some(coverage.as_str().into()), None),
-                ),
-                Edge::InferredControl { coverage, chain } => {
-                    let chain = Some(chain_of(project, chain, n));
-                    groups.push(
-                        1,
-                        "inferred for",
-                        true,
-                        doc_item(project, d, Some(coverage.as_str().into()), chain),
-                    );
-                }
-                _ => {}
+                );
             }
+        }
+        for (d, link) in project.index.inference.documents_reaching(n) {
+            let chain = Some(chain_of(project, link.chain, n));
+            groups.push(
+                1,
+                "inferred for",
+                true,
+                doc_item(project, d, Some(link.coverage.as_str().into()), chain),
+            );
         }
     }
     for link in project.index.crosswalk.links(alias, idx) {

@@ -164,16 +164,17 @@ pub fn framework(index: &Index, registry: &Registry, alias: &str) -> Option<Fram
         if a != &fw.alias {
             continue;
         }
-        for (_, edge) in index.documents_citing(node) {
-            let given = match edge {
-                Edge::CitesControl { .. } => Status::Declared,
-                Edge::InferredControl { coverage, .. } => Status::inferred(*coverage),
-                _ => continue,
-            };
-            for i in covered_by(fw, *idx) {
-                if let Some(Some(current)) = status.get_mut(i) {
-                    *current = (*current).min(given);
-                }
+        let given = if index.documents_citing(node).is_empty() {
+            match index.inference.strongest(node) {
+                Some(coverage) => Status::inferred(coverage),
+                None => continue,
+            }
+        } else {
+            Status::Declared
+        };
+        for i in covered_by(fw, *idx) {
+            if let Some(Some(current)) = status.get_mut(i) {
+                *current = (*current).min(given);
             }
         }
     }

@@ -199,6 +199,16 @@ impl Crosswalk {
             .map_or(&[], Vec::as_slice)
     }
 
+    /// Every requirement with mappings and its links, in no particular
+    /// order (callers that need one sort).
+    pub fn all_links(&self) -> impl Iterator<Item = (&str, usize, &[Link])> {
+        self.links.iter().flat_map(|(alias, by_node)| {
+            by_node
+                .iter()
+                .map(move |(&idx, links)| (alias.as_str(), idx, links.as_slice()))
+        })
+    }
+
     /// ATT&CK techniques a control is mapped to.
     pub fn techniques(&self, alias: &str, idx: usize) -> &[TechniqueLink] {
         self.techniques

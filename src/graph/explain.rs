@@ -1,11 +1,11 @@
-//! Explaining inferred links: the chain of an [`Edge::InferredControl`]
+//! Explaining inferred links: the chain of an [`super::infer::InferredLink`]
 //! spelled out hop by hop, for pages and `crosswalk refs`. An inferred link
 //! is only trustworthy if readers can see where it came from.
 
 use petgraph::graph::NodeIndex;
 use serde::Serialize;
 
-use super::{Edge, Index, Node};
+use super::Index;
 use crate::catalog::Registry;
 use crate::document::Coverage;
 
@@ -86,20 +86,17 @@ pub fn inferred_controls_of(
     registry: &Registry,
     doc: usize,
 ) -> Vec<(String, usize, Coverage, Vec<ChainStep>)> {
-    let Some(node) = index.document_node(doc) else {
-        return Vec::new();
-    };
     index
-        .outgoing(node)
+        .inferred_controls(doc)
         .into_iter()
-        .filter_map(|(t, e)| match (e, &index.graph[t]) {
-            (Edge::InferredControl { coverage, chain }, Node::Control(alias, idx)) => Some((
-                alias.clone(),
-                *idx,
-                *coverage,
-                explain_chain(index, registry, chain, t),
-            )),
-            _ => None,
+        .filter_map(|link| {
+            let (alias, idx) = index.control_key(link.target)?;
+            Some((
+                alias,
+                idx,
+                link.coverage,
+                explain_chain(index, registry, link.chain, link.target),
+            ))
         })
         .collect()
 }

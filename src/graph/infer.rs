@@ -35,10 +35,21 @@
 //! Techniques are inferred from the controls a document cites (and their
 //! measures) and from inferred controls whose chain leaves room for one more
 //! hop: the control -> technique mapping counts as a hop.
+//!
+//! ## Cost
+//!
+//! What a seed reaches depends only on the seed, and a large book cites the
+//! same few thousand requirements over and over: each distinct seed is walked
+//! once (in parallel, on integer ids), and a document's inferred links are
+//! the merge of its seeds' results, computed when asked for
+//! ([`Inference::of_document`]). Nothing of size documents x reachable
+//! requirements is ever stored: with two hops through a hub such as
+//! ISO 27001 a single citation reaches hundreds of requirements.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use petgraph::graph::NodeIndex;
+use rayon::prelude::*;
 
 use super::crosswalk::{ControlKey, Crosswalk};
 use super::{Edge, Index, Node};
@@ -67,7 +78,7 @@ pub fn chain_coverage(declared: Coverage, hops: &[Coverage]) -> Coverage {
 }
 
 /// Where inference starts: a declared control, or a measure under it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Seed {
     /// The control the author cited.
     pub declared: ControlKey,
@@ -88,119 +99,492 @@ pub struct Inferred {
     pub hops: usize,
 }
 
-/// A path being extended.
-struct Walk {
-    at: ControlKey,
-    chain: Vec<ControlKey>,
-    hop_coverages: Vec<Coverage>,
-}
-
 /// Every requirement reachable from `seeds` within `max_hops`, strongest
-/// chain per requirement, sorted by (alias, node).
+/// chain per requirement, sorted by (alias, node). Requirements among the
+/// seeds' declared ones are left out.
 pub fn infer_controls(seeds: &[Seed], crosswalk: &Crosswalk, max_hops: u8) -> Vec<Inferred> {
-    let declared: HashSet<&ControlKey> = seeds.iter().map(|s| &s.declared).collect();
-    let mut best: HashMap<ControlKey, Inferred> = HashMap::new();
-    for seed in seeds {
-        let mut chain = vec![seed.declared.clone()];
-        if seed.start != seed.declared {
-            chain.push(seed.start.clone());
-        }
-        let mut frontier = vec![Walk {
-            at: seed.start.clone(),
-            chain,
-            hop_coverages: Vec::new(),
-        }];
-        for _ in 0..max_hops {
-            frontier = step(seed, frontier, crosswalk, &declared, &mut best);
+    let mut walker = Walker::new(crosswalk);
+    let ids: Vec<WalkSeed> = seeds.iter().map(|s| walker.seed(s)).collect();
+    let declared: HashSet<u32> = ids.iter().map(|s| s.declared).collect();
+    let mut best: HashMap<u32, Reached<u32>> = HashMap::new();
+    for seed in &ids {
+        for reached in walker.walk(seed, max_hops) {
+            if declared.contains(&reached.target) {
+                continue;
+            }
+            if improves(best.get(&reached.target), &reached) {
+                best.insert(reached.target, reached);
+            }
         }
     }
-    let mut out: Vec<Inferred> = best.into_values().collect();
+    let mut out: Vec<Inferred> = best
+        .into_values()
+        .map(|r| Inferred {
+            target: walker.keys[r.target as usize].clone(),
+            coverage: r.coverage,
+            chain: r
+                .chain
+                .iter()
+                .map(|&c| walker.keys[c as usize].clone())
+                .collect(),
+            hops: usize::from(r.hops),
+        })
+        .collect();
     out.sort_by(|a, b| a.target.cmp(&b.target));
     out
 }
 
-/// Extend every walk of `frontier` by one hop; returns the walks worth
-/// extending further (those that improved a requirement's best chain).
-fn step(
-    seed: &Seed,
-    frontier: Vec<Walk>,
-    crosswalk: &Crosswalk,
-    declared: &HashSet<&ControlKey>,
-    best: &mut HashMap<ControlKey, Inferred>,
-) -> Vec<Walk> {
-    let mut next = Vec::new();
-    for walk in frontier {
-        for link in crosswalk.links(&walk.at.0, walk.at.1) {
-            let Some(hop) = hop_coverage(link.relationship) else {
-                continue;
-            };
-            if link.to.0 == seed.declared.0 || link.to == walk.at || walk.chain.contains(&link.to) {
-                continue;
-            }
-            let mut hop_coverages = walk.hop_coverages.clone();
-            hop_coverages.push(hop);
-            let candidate = Inferred {
-                target: link.to.clone(),
-                coverage: chain_coverage(seed.coverage, &hop_coverages),
-                chain: walk.chain.clone(),
-                hops: hop_coverages.len(),
-            };
-            if !improves(best.get(&link.to), &candidate) {
-                continue;
-            }
-            let mut chain = walk.chain.clone();
-            chain.push(link.to.clone());
-            if !declared.contains(&link.to) {
-                best.insert(link.to.clone(), candidate);
-            }
-            next.push(Walk {
-                at: link.to.clone(),
-                chain,
-                hop_coverages,
-            });
-        }
-    }
-    next
+/// A requirement reached from one seed; `N` is how requirements are named
+/// (integer ids while walking, graph nodes once stored).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reached<N> {
+    pub target: N,
+    pub coverage: Coverage,
+    pub hops: u8,
+    /// Controls passed through, starting with the declared one; `target`
+    /// excluded.
+    pub chain: Box<[N]>,
 }
 
 /// Whether `candidate` beats the best chain found so far: stronger, or as
 /// strong and shorter.
-fn improves(current: Option<&Inferred>, candidate: &Inferred) -> bool {
+fn improves<N>(current: Option<&Reached<N>>, candidate: &Reached<N>) -> bool {
     match current {
         None => true,
-        Some(c) => {
-            let rank = |x: &Inferred| (x.coverage == Coverage::Partial, x.hops);
-            rank(candidate) < rank(c)
-        }
+        Some(c) => rank(candidate.coverage, candidate.hops) < rank(c.coverage, c.hops),
     }
 }
 
-/// Add inferred control and technique edges for every document.
-pub fn add_inferred(index: &mut Index, registry: &Registry, document_count: usize) {
-    for doc in 0..document_count {
-        let Some(doc_node) = index.document_node(doc) else {
-            continue;
+fn rank(coverage: Coverage, hops: u8) -> (bool, u8) {
+    (coverage == Coverage::Partial, hops)
+}
+
+/// A seed in integer ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct WalkSeed {
+    declared: u32,
+    start: u32,
+    coverage: Coverage,
+}
+
+/// One usable mapping hop.
+#[derive(Debug, Clone, Copy)]
+struct Hop {
+    to: u32,
+    coverage: Coverage,
+}
+
+/// The crosswalk as an adjacency list over integer ids, so that walking
+/// hashes and clones nothing.
+struct Walker {
+    keys: Vec<ControlKey>,
+    ids: HashMap<ControlKey, u32>,
+    /// Framework (interned alias) of each id.
+    framework: Vec<u32>,
+    frameworks: HashMap<String, u32>,
+    hops: Vec<Vec<Hop>>,
+}
+
+impl Walker {
+    fn new(crosswalk: &Crosswalk) -> Walker {
+        let mut walker = Walker {
+            keys: Vec::new(),
+            ids: HashMap::new(),
+            framework: Vec::new(),
+            frameworks: HashMap::new(),
+            hops: Vec::new(),
         };
-        let seeds = seeds_of(index, registry, doc_node);
-        let inferred = infer_controls(&seeds, &index.crosswalk, registry.max_hops);
-        for item in &inferred {
-            let to = control_node(index, &item.target);
-            let chain = item.chain.iter().map(|k| control_node(index, k)).collect();
-            index.edge(
-                doc_node,
-                to,
-                Edge::InferredControl {
-                    coverage: item.coverage,
-                    chain,
-                },
-            );
+        // Sorted, so ids (and everything derived from them) are the same on
+        // every run whatever the hash maps' order.
+        let mut sources: Vec<(&str, usize, &[super::crosswalk::Link])> =
+            crosswalk.all_links().collect();
+        sources.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        for (alias, idx, links) in sources {
+            let from = walker.id(&(alias.to_string(), idx));
+            for link in links {
+                let Some(coverage) = hop_coverage(link.relationship) else {
+                    continue;
+                };
+                let to = walker.id(&link.to);
+                walker.hops[from as usize].push(Hop { to, coverage });
+            }
         }
-        add_techniques(index, registry, doc_node, &seeds, &inferred);
+        walker
+    }
+
+    fn id(&mut self, key: &ControlKey) -> u32 {
+        if let Some(&id) = self.ids.get(key) {
+            return id;
+        }
+        let id = u32::try_from(self.keys.len()).expect("fewer than 2^32 requirements");
+        let next = u32::try_from(self.frameworks.len()).expect("few frameworks");
+        let fw = *self.frameworks.entry(key.0.clone()).or_insert(next);
+        self.keys.push(key.clone());
+        self.ids.insert(key.clone(), id);
+        self.framework.push(fw);
+        self.hops.push(Vec::new());
+        id
+    }
+
+    fn seed(&mut self, seed: &Seed) -> WalkSeed {
+        WalkSeed {
+            declared: self.id(&seed.declared),
+            start: self.id(&seed.start),
+            coverage: seed.coverage,
+        }
+    }
+
+    /// Every requirement `seed` reaches within `max_hops`, the strongest
+    /// (then shortest, then first found) chain for each, by target id.
+    fn walk(&self, seed: &WalkSeed, max_hops: u8) -> Vec<Reached<u32>> {
+        let origin = self.framework[seed.declared as usize];
+        let mut chain = vec![seed.declared];
+        if seed.start != seed.declared {
+            chain.push(seed.start);
+        }
+        let mut best: HashMap<u32, Reached<u32>> = HashMap::new();
+        // (at, chain through `at`, hop coverages)
+        let mut frontier = vec![(seed.start, chain, Vec::<Coverage>::new())];
+        for _ in 0..max_hops {
+            let mut next = Vec::new();
+            for (at, chain, hop_coverages) in frontier {
+                for hop in &self.hops[at as usize] {
+                    if self.framework[hop.to as usize] == origin || chain.contains(&hop.to) {
+                        continue;
+                    }
+                    let mut coverages = hop_coverages.clone();
+                    coverages.push(hop.coverage);
+                    let candidate = Reached {
+                        target: hop.to,
+                        coverage: chain_coverage(seed.coverage, &coverages),
+                        hops: u8::try_from(coverages.len()).unwrap_or(u8::MAX),
+                        chain: chain.clone().into_boxed_slice(),
+                    };
+                    if !improves(best.get(&hop.to), &candidate) {
+                        continue;
+                    }
+                    best.insert(hop.to, candidate);
+                    let mut longer = chain.clone();
+                    longer.push(hop.to);
+                    next.push((hop.to, longer, coverages));
+                }
+            }
+            frontier = next;
+        }
+        let mut out: Vec<Reached<u32>> = best.into_values().collect();
+        out.sort_by_key(|r| r.target);
+        out
     }
 }
 
-/// The document's declared citations and the measures under non-assessable ones.
-fn seeds_of(index: &Index, registry: &Registry, doc_node: NodeIndex) -> Vec<Seed> {
+/// A document's inferred link to a requirement, borrowed from the seed
+/// result that gave it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct InferredLink<'a> {
+    pub target: NodeIndex,
+    pub coverage: Coverage,
+    pub hops: u8,
+    /// Controls passed through, starting with the declared one; `target`
+    /// excluded.
+    pub chain: &'a [NodeIndex],
+}
+
+impl<'a> InferredLink<'a> {
+    fn from_reached(r: &'a Reached<NodeIndex>) -> Self {
+        InferredLink {
+            target: r.target,
+            coverage: r.coverage,
+            hops: r.hops,
+            chain: &r.chain,
+        }
+    }
+}
+
+/// Inferred control links of every document, stored per distinct seed.
+#[derive(Debug, Default)]
+pub struct Inference {
+    /// What each distinct seed reaches, sorted by target node.
+    reach: Vec<Vec<Reached<NodeIndex>>>,
+    /// The control each seed's author cited.
+    seed_declared: Vec<NodeIndex>,
+    /// Seeds of each document, in citation order.
+    doc_seeds: Vec<Vec<u32>>,
+    /// Controls each document cites, sorted (never inferred for it).
+    doc_declared: Vec<Vec<NodeIndex>>,
+    /// Documents holding each seed, in document order.
+    seed_documents: Vec<Vec<usize>>,
+    /// Seeds reaching each control, in seed order.
+    reaching: HashMap<NodeIndex, Vec<u32>>,
+}
+
+impl Inference {
+    /// The requirements document `doc` is inferred to satisfy, strongest
+    /// chain for each (then shortest, then the first seed's), in no
+    /// particular order.
+    pub fn of_document(&self, doc: usize) -> Vec<InferredLink<'_>> {
+        self.merge(doc, u8::MAX)
+    }
+
+    /// Like [`Self::of_document`], keeping only chains shorter than `hops`.
+    fn merge(&self, doc: usize, below_hops: u8) -> Vec<InferredLink<'_>> {
+        let (Some(seeds), Some(declared)) = (self.doc_seeds.get(doc), self.doc_declared.get(doc))
+        else {
+            return Vec::new();
+        };
+        let mut best: HashMap<NodeIndex, &Reached<NodeIndex>> = HashMap::new();
+        for &seed in seeds {
+            for reached in &self.reach[seed as usize] {
+                if reached.hops >= below_hops || declared.binary_search(&reached.target).is_ok() {
+                    continue;
+                }
+                if improves(best.get(&reached.target).copied(), reached) {
+                    best.insert(reached.target, reached);
+                }
+            }
+        }
+        best.into_values().map(InferredLink::from_reached).collect()
+    }
+
+    /// Document `doc`'s inferred link to `target`, if any.
+    pub fn link(&self, doc: usize, target: NodeIndex) -> Option<InferredLink<'_>> {
+        let declared = self.doc_declared.get(doc)?;
+        if declared.binary_search(&target).is_ok() {
+            return None;
+        }
+        let seeds = self.reaching.get(&target)?;
+        let mut best: Option<&Reached<NodeIndex>> = None;
+        for &seed in self.doc_seeds.get(doc)? {
+            if !seeds.contains(&seed) {
+                continue;
+            }
+            let reach = &self.reach[seed as usize];
+            let Ok(at) = reach.binary_search_by_key(&target, |r| r.target) else {
+                continue;
+            };
+            if improves(best, &reach[at]) {
+                best = Some(&reach[at]);
+            }
+        }
+        best.map(InferredLink::from_reached)
+    }
+
+    /// Documents inferred to satisfy `target`, with their link, in
+    /// document order.
+    pub fn documents_reaching(&self, target: NodeIndex) -> Vec<(usize, InferredLink<'_>)> {
+        let docs: BTreeSet<usize> = self
+            .reaching
+            .get(&target)
+            .into_iter()
+            .flatten()
+            .flat_map(|&s| self.seed_documents[s as usize].iter().copied())
+            .collect();
+        docs.into_iter()
+            .filter_map(|d| self.link(d, target).map(|l| (d, l)))
+            .collect()
+    }
+
+    /// The distinct chains reaching `target` from a requirement some
+    /// document cites, strongest and shortest first. This is what a control
+    /// page lists: it grows with the mappings, not with the documents.
+    pub fn sources_of(&self, target: NodeIndex) -> Vec<Source<'_>> {
+        let mut out: Vec<Source> = Vec::new();
+        for &s in self.reaching.get(&target).into_iter().flatten() {
+            if self.seed_documents[s as usize].is_empty() {
+                continue;
+            }
+            let reach = &self.reach[s as usize];
+            let Ok(at) = reach.binary_search_by_key(&target, |r| r.target) else {
+                continue;
+            };
+            let link = InferredLink::from_reached(&reach[at]);
+            // The same chain from citations of different coverage: one
+            // source, the strongest link, every seed's documents.
+            match out.iter_mut().find(|o| o.link.chain == link.chain) {
+                Some(same) => {
+                    if rank(link.coverage, link.hops) < rank(same.link.coverage, same.link.hops) {
+                        same.link = link;
+                    }
+                    same.seeds.push(s);
+                }
+                None => out.push(Source {
+                    declared: self.seed_declared[s as usize],
+                    link,
+                    seeds: vec![s],
+                }),
+            }
+        }
+        out.sort_by(|a, b| {
+            rank(a.link.coverage, a.link.hops)
+                .cmp(&rank(b.link.coverage, b.link.hops))
+                .then_with(|| a.link.chain.cmp(b.link.chain))
+        });
+        out
+    }
+
+    /// Documents citing the requirement a source starts from, through any
+    /// of its seeds, in document order, leaving out those that cite
+    /// `target` themselves.
+    pub fn source_documents(&self, source: &Source<'_>, target: NodeIndex) -> Vec<usize> {
+        let docs: BTreeSet<usize> = source
+            .seeds
+            .iter()
+            .flat_map(|&s| self.seed_documents[s as usize].iter().copied())
+            .filter(|&d| !self.declares(d, target))
+            .collect();
+        docs.into_iter().collect()
+    }
+
+    /// The controls whose page lists document `doc` through inference:
+    /// those one mapping away (their pages list the documents behind each
+    /// chain).
+    pub fn shown_on(&self, doc: usize) -> Vec<NodeIndex> {
+        self.merge(doc, 2).into_iter().map(|l| l.target).collect()
+    }
+
+    /// The controls reached (or passed through) from a citation no other
+    /// document makes: their pages list the cited requirements, and they
+    /// may lose their page when the citation goes.
+    pub fn only_through(&self, doc: usize) -> BTreeSet<NodeIndex> {
+        let mut out = BTreeSet::new();
+        for &s in self.doc_seeds.get(doc).into_iter().flatten() {
+            if self.seed_documents[s as usize] == [doc] {
+                for r in &self.reach[s as usize] {
+                    out.insert(r.target);
+                    out.extend(r.chain.iter().copied());
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether document `doc` cites `control` itself.
+    pub fn declares(&self, doc: usize, control: NodeIndex) -> bool {
+        self.doc_declared
+            .get(doc)
+            .is_some_and(|d| d.binary_search(&control).is_ok())
+    }
+
+    /// The strongest inferred coverage any document has of `target`.
+    pub fn strongest(&self, target: NodeIndex) -> Option<Coverage> {
+        self.reaching
+            .get(&target)?
+            .iter()
+            .filter(|&&s| !self.seed_documents[s as usize].is_empty())
+            .filter_map(|&s| {
+                let reach = &self.reach[s as usize];
+                let at = reach.binary_search_by_key(&target, |r| r.target).ok()?;
+                Some(reach[at].coverage)
+            })
+            .min_by_key(|c| *c == Coverage::Partial)
+    }
+
+    /// Every control some seed reaches.
+    pub fn reached_controls(&self) -> impl Iterator<Item = NodeIndex> + '_ {
+        self.reaching.keys().copied()
+    }
+}
+
+/// One way a control is reached: from a cited requirement, along a chain.
+#[derive(Debug, Clone)]
+pub struct Source<'a> {
+    /// The cited requirement the chain starts from.
+    pub declared: NodeIndex,
+    pub link: InferredLink<'a>,
+    /// The seeds giving this chain (see [`Inference::source_documents`]).
+    seeds: Vec<u32>,
+}
+
+/// Walk every distinct seed of every document and add inferred technique
+/// edges.
+pub fn add_inferred(index: &mut Index, registry: &Registry, document_count: usize) {
+    let mut walker = Walker::new(&index.crosswalk);
+    let mut distinct: HashMap<WalkSeed, u32> = HashMap::new();
+    let mut seeds: Vec<WalkSeed> = Vec::new();
+    let mut doc_seeds: Vec<Vec<u32>> = Vec::with_capacity(document_count);
+    let mut doc_declared: Vec<Vec<NodeIndex>> = Vec::with_capacity(document_count);
+    for doc in 0..document_count {
+        let mut mine = Vec::new();
+        let mut declared = Vec::new();
+        if let Some(doc_node) = index.document_node(doc) {
+            for (seed, declared_node) in seeds_of(index, registry, doc_node) {
+                let walk_seed = walker.seed(&seed);
+                let id = *distinct.entry(walk_seed).or_insert_with(|| {
+                    seeds.push(walk_seed);
+                    u32::try_from(seeds.len() - 1).expect("fewer than 2^32 seeds")
+                });
+                if !mine.contains(&id) {
+                    mine.push(id);
+                }
+                declared.push(declared_node);
+            }
+        }
+        declared.sort();
+        declared.dedup();
+        doc_seeds.push(mine);
+        doc_declared.push(declared);
+    }
+    let max_hops = registry.max_hops;
+    let walked: Vec<Vec<Reached<u32>>> = seeds
+        .par_iter()
+        .map(|seed| walker.walk(seed, max_hops))
+        .collect();
+    // Graph nodes for every requirement reached or passed through, added in
+    // key order so node numbering does not depend on the walk.
+    let mut touched: BTreeSet<u32> = BTreeSet::new();
+    for reached in walked.iter().flatten() {
+        touched.insert(reached.target);
+        touched.extend(reached.chain.iter().copied());
+    }
+    touched.extend(seeds.iter().map(|s| s.declared));
+    let mut by_key: Vec<u32> = touched.into_iter().collect();
+    by_key.sort_by(|a, b| walker.keys[*a as usize].cmp(&walker.keys[*b as usize]));
+    let mut node_of: HashMap<u32, NodeIndex> = HashMap::with_capacity(by_key.len());
+    for id in by_key {
+        node_of.insert(id, control_node(index, &walker.keys[id as usize]));
+    }
+    let mut inference = Inference {
+        seed_declared: seeds.iter().map(|s| node_of[&s.declared]).collect(),
+        seed_documents: vec![Vec::new(); seeds.len()],
+        doc_declared,
+        ..Inference::default()
+    };
+    for (s, reached) in walked.into_iter().enumerate() {
+        let mut nodes: Vec<Reached<NodeIndex>> = reached
+            .into_iter()
+            .map(|r| Reached {
+                target: node_of[&r.target],
+                coverage: r.coverage,
+                hops: r.hops,
+                chain: r.chain.iter().map(|c| node_of[c]).collect(),
+            })
+            .collect();
+        nodes.sort_by_key(|r| r.target);
+        for r in &nodes {
+            inference
+                .reaching
+                .entry(r.target)
+                .or_default()
+                .push(s as u32);
+        }
+        inference.reach.push(nodes);
+    }
+    for (doc, mine) in doc_seeds.iter().enumerate() {
+        for &s in mine {
+            inference.seed_documents[s as usize].push(doc);
+        }
+    }
+    inference.doc_seeds = doc_seeds;
+    index.inference = inference;
+    let starts: Vec<ControlKey> = seeds
+        .iter()
+        .map(|s| walker.keys[s.start as usize].clone())
+        .collect();
+    add_techniques(index, registry, document_count, &starts);
+}
+
+/// The document's declared citations and the measures under non-assessable
+/// ones, each with the node of the declared control.
+fn seeds_of(index: &Index, registry: &Registry, doc_node: NodeIndex) -> Vec<(Seed, NodeIndex)> {
     let mut seeds = Vec::new();
     for (target, edge) in index.outgoing(doc_node) {
         let (Edge::CitesControl { coverage, .. }, Node::Control(alias, idx)) =
@@ -209,11 +593,14 @@ fn seeds_of(index: &Index, registry: &Registry, doc_node: NodeIndex) -> Vec<Seed
             continue;
         };
         let declared = (alias.clone(), *idx);
-        seeds.push(Seed {
-            declared: declared.clone(),
-            start: declared.clone(),
-            coverage: *coverage,
-        });
+        seeds.push((
+            Seed {
+                declared: declared.clone(),
+                start: declared.clone(),
+                coverage: *coverage,
+            },
+            target,
+        ));
         let Some(fw) = registry.frameworks.get(alias) else {
             continue;
         };
@@ -221,11 +608,14 @@ fn seeds_of(index: &Index, registry: &Registry, doc_node: NodeIndex) -> Vec<Seed
             continue;
         }
         for measure in fw.assessable_under(*idx) {
-            seeds.push(Seed {
-                declared: declared.clone(),
-                start: (alias.clone(), measure),
-                coverage: *coverage,
-            });
+            seeds.push((
+                Seed {
+                    declared: declared.clone(),
+                    start: (alias.clone(), measure),
+                    coverage: *coverage,
+                },
+                target,
+            ));
         }
     }
     seeds
@@ -243,16 +633,49 @@ pub(super) fn control_node(index: &mut Index, key: &ControlKey) -> NodeIndex {
     n
 }
 
-/// Inferred technique edges from the document's controls (declared, their
+/// A technique a document is inferred to address, and the control it comes
+/// through.
+type FoundTechnique = (ControlKey, AttackDomain, usize, TechniqueRelation);
+
+/// Inferred technique edges from each document's controls (declared, their
 /// measures, and inferred ones with a hop to spare). A technique the document
 /// already addresses with the same relation is not inferred again.
 fn add_techniques(
     index: &mut Index,
     registry: &Registry,
-    doc_node: NodeIndex,
-    seeds: &[Seed],
-    inferred: &[Inferred],
+    document_count: usize,
+    seed_starts: &[ControlKey],
 ) {
+    let max_hops = registry.max_hops;
+    let found: Vec<Vec<FoundTechnique>> = {
+        let index = &*index;
+        (0..document_count)
+            .into_par_iter()
+            .map(|doc| techniques_of(index, doc, max_hops, seed_starts))
+            .collect()
+    };
+    for (doc, found) in found.into_iter().enumerate() {
+        let Some(doc_node) = index.document_node(doc) else {
+            continue;
+        };
+        for (key, domain, technique, relation) in found {
+            let via = control_node(index, &key);
+            let to = index.node(Node::Technique(domain, technique));
+            index.edge(doc_node, to, Edge::InferredTechnique { relation, via });
+        }
+    }
+}
+
+fn techniques_of(
+    index: &Index,
+    doc: usize,
+    max_hops: u8,
+    seed_starts: &[ControlKey],
+) -> Vec<FoundTechnique> {
+    let inference = &index.inference;
+    let Some(doc_node) = index.document_node(doc) else {
+        return Vec::new();
+    };
     let mut seen: HashSet<(AttackDomain, usize, TechniqueRelation)> = index
         .outgoing(doc_node)
         .into_iter()
@@ -263,30 +686,39 @@ fn add_techniques(
             _ => None,
         })
         .collect();
-    let max_hops = usize::from(registry.max_hops);
-    let mut controls: Vec<&ControlKey> = Vec::new();
+    let mut controls: Vec<(&str, usize)> = Vec::new();
     if max_hops >= 1 {
-        controls.extend(seeds.iter().map(|s| &s.start));
+        controls.extend(
+            inference.doc_seeds[doc]
+                .iter()
+                .map(|&s| &seed_starts[s as usize])
+                .map(|(alias, idx)| (alias.as_str(), *idx)),
+        );
     }
-    controls.extend(
-        inferred
-            .iter()
-            .filter(|i| i.hops < max_hops)
-            .map(|i| &i.target),
-    );
+    let mut inferred: Vec<(&str, usize)> = inference
+        .merge(doc, max_hops)
+        .into_iter()
+        .filter_map(|l| match &index.graph[l.target] {
+            Node::Control(alias, idx) => Some((alias.as_str(), *idx)),
+            _ => None,
+        })
+        .collect();
+    inferred.sort();
+    controls.extend(inferred);
     let mut found = Vec::new();
-    for key in controls {
-        for link in index.crosswalk.techniques(&key.0, key.1) {
+    for (alias, idx) in controls {
+        for link in index.crosswalk.techniques(alias, idx) {
             if seen.insert((link.domain, link.technique, link.relation)) {
-                found.push((key.clone(), link.domain, link.technique, link.relation));
+                found.push((
+                    (alias.to_string(), idx),
+                    link.domain,
+                    link.technique,
+                    link.relation,
+                ));
             }
         }
     }
-    for (key, domain, technique, relation) in found {
-        let via = control_node(index, &key);
-        let to = index.node(Node::Technique(domain, technique));
-        index.edge(doc_node, to, Edge::InferredTechnique { relation, via });
-    }
+    found
 }
 
 #[cfg(test)]
@@ -318,19 +750,15 @@ mod tests {
         assert_eq!(hop_coverage(Relationship::NotRelated), None);
     }
 
-    fn key(alias: &str, idx: usize) -> ControlKey {
-        (alias.to_string(), idx)
-    }
-
     #[test]
     fn improvement_prefers_strength_then_length() {
-        let partial_short = Inferred {
-            target: key("B", 0),
+        let partial_short = Reached {
+            target: 1u32,
             coverage: Partial,
-            chain: vec![key("A", 0)],
             hops: 1,
+            chain: vec![0u32].into_boxed_slice(),
         };
-        let full_long = Inferred {
+        let full_long = Reached {
             coverage: Full,
             hops: 2,
             ..partial_short.clone()

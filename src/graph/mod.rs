@@ -49,14 +49,6 @@ pub enum Edge {
         coverage: Coverage,
         note: Option<String>,
     },
-    /// Document -> control, inferred through mapping sets; `chain` lists the
-    /// controls passed through, starting with the declared one (then the
-    /// measure walked from, when the citation is a requirement, then any
-    /// hub), the target excluded. See [`infer`] for the degradation rule.
-    InferredControl {
-        coverage: Coverage,
-        chain: Vec<NodeIndex>,
-    },
     /// Document -> technique, declared.
     AddressesTechnique {
         relation: TechniqueRelation,
@@ -84,8 +76,14 @@ pub struct Index {
     pub graph: DiGraph<Node, Edge>,
     nodes: HashMap<Node, NodeIndex>,
     /// The mapping sets resolved against the loaded frameworks; inferred
-    /// edges were produced from it, and pages read it for crosswalk tables.
+    /// links were produced from it, and pages read it for crosswalk tables.
     pub crosswalk: Crosswalk,
+    /// Inferred document -> control links. They are not graph edges: a
+    /// citation reaches hundreds of requirements through two mappings, so
+    /// they are stored once per distinct citation (see [`infer`]) and
+    /// merged per document when asked for. Inferred technique links, far
+    /// fewer, are edges ([`Edge::InferredTechnique`]).
+    pub inference: infer::Inference,
 }
 
 impl Index {
@@ -162,16 +160,22 @@ impl Index {
         }
     }
 
-    /// Documents citing a control node (declared or inferred).
+    /// Documents citing a control node (declared only; inferred ones are
+    /// in [`Index::inference`]).
     pub fn documents_citing(&self, control: NodeIndex) -> Vec<(usize, &Edge)> {
         self.incoming(control)
             .into_iter()
             .filter_map(|(n, e)| match (&self.graph[n], e) {
-                (Node::Document(d), Edge::CitesControl { .. } | Edge::InferredControl { .. }) => {
-                    Some((*d, e))
-                }
+                (Node::Document(d), Edge::CitesControl { .. }) => Some((*d, e)),
                 _ => None,
             })
             .collect()
+    }
+
+    /// A document's inferred requirements, sorted by (alias, node).
+    pub fn inferred_controls(&self, doc: usize) -> Vec<infer::InferredLink<'_>> {
+        let mut links = self.inference.of_document(doc);
+        links.sort_by(|a, b| self.graph[a.target].cmp(&self.graph[b.target]));
+        links
     }
 }

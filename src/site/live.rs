@@ -14,7 +14,7 @@ use super::pages::{self, Page};
 use super::theme::Theme;
 use super::{feeds, BuildError};
 use crate::document::markdown::LinkTarget;
-use crate::graph::Node;
+use crate::graph::{Edge, Node};
 use crate::pipeline::Project;
 
 /// Every output file of a site, by path relative to the site root.
@@ -57,17 +57,51 @@ fn static_files(project: &Project, pages: &[Page]) -> Result<Files, BuildError> 
 pub struct Footprint {
     /// Page paths (the union of before and after is re-rendered).
     pages: BTreeSet<String>,
+    /// Pages that depend on the documents' citations only: re-rendered only
+    /// when the citations differ between before and after. A citation made
+    /// by no other document feeds hundreds of inferred requirements, and can
+    /// make requirement pages appear or vanish (so the pages linking to
+    /// them change); an edit to the prose does none of that.
+    if_cited_changed: BTreeSet<String>,
+    /// The documents' citations (alias, node, coverage), by path.
+    citations: BTreeMap<String, Vec<(String, usize, &'static str)>>,
 }
 
 impl Footprint {
     /// Add another footprint's pages.
     pub fn extend(&mut self, other: Footprint) {
         self.pages.extend(other.pages);
+        self.if_cited_changed.extend(other.if_cited_changed);
+        for (path, cited) in other.citations {
+            self.citations.entry(path).or_insert(cited);
+        }
+    }
+
+    /// The pages to re-render given the footprints before and after.
+    fn pages_to_render<'a>(before: &'a Footprint, after: &'a Footprint) -> BTreeSet<&'a str> {
+        let mut out: BTreeSet<&str> = before
+            .pages
+            .iter()
+            .chain(&after.pages)
+            .map(String::as_str)
+            .collect();
+        if before.citations != after.citations {
+            out.extend(
+                before
+                    .if_cited_changed
+                    .iter()
+                    .chain(&after.if_cited_changed)
+                    .map(String::as_str),
+            );
+        }
+        out
     }
 
     /// The pages that show something of the documents at `rel_paths`.
     pub fn of(project: &Project, rel_paths: &[String]) -> Footprint {
         let mut pages = BTreeSet::new();
+        let mut if_cited_changed = BTreeSet::new();
+        let mut citations = BTreeMap::new();
         let wanted: BTreeSet<&str> = rel_paths.iter().map(String::as_str).collect();
         let changed: Vec<usize> = project
             .documents
@@ -109,11 +143,28 @@ impl Footprint {
                     .into_iter()
                     .chain(project.index.incoming(node))
                     .map(|(n, _)| n);
-                for n in neighbours {
+                let shown_on = project.index.inference.shown_on(d);
+                for n in neighbours.chain(shown_on) {
                     for page in pages_of_node(project, &project.index.graph[n]) {
                         add(page);
                     }
                 }
+                let mut cited = Vec::new();
+                for (n, edge) in project.index.outgoing(node) {
+                    if let (Edge::CitesControl { coverage, .. }, Node::Control(alias, i)) =
+                        (edge, &project.index.graph[n])
+                    {
+                        cited.push((alias.clone(), *i, coverage.as_str()));
+                        if_cited_changed.extend(linking_to(project, alias, *i));
+                    }
+                }
+                for n in project.index.inference.only_through(d) {
+                    if let Node::Control(alias, i) = &project.index.graph[n] {
+                        if_cited_changed.insert(Page::Control(alias.clone(), *i).path(project));
+                        if_cited_changed.extend(linking_to(project, alias, *i));
+                    }
+                }
+                citations.insert(doc.rel_path.clone(), cited);
             }
         }
         // Documents whose bodies link to a changed document show its title.
@@ -132,8 +183,34 @@ impl Footprint {
                 pages.insert(Page::Document(i).path(project));
             }
         }
-        Footprint { pages }
+        Footprint {
+            pages,
+            if_cited_changed,
+            citations,
+        }
     }
+}
+
+/// Pages that link to requirement `(alias, i)` when it has a page: its
+/// parent's and children's pages, the requirements it maps to, and the
+/// crosswalk tables.
+fn linking_to(project: &Project, alias: &str, i: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut add =
+        |alias: &str, i: usize| out.push(Page::Control(alias.to_string(), i).path(project));
+    if let Some(fw) = project.registry.frameworks.get(alias) {
+        if let Some(parent) = fw.catalog.nodes.get(i).and_then(|n| n.parent) {
+            add(alias, parent as usize);
+        }
+        for &child in fw.children.get(i).into_iter().flatten() {
+            add(alias, child as usize);
+        }
+    }
+    for link in project.index.crosswalk.links(alias, i) {
+        add(&link.to.0, link.to.1);
+    }
+    out.extend((0..project.registry.mapping_sets.len()).map(|s| Page::Crosswalk(s).path(project)));
+    out
 }
 
 /// The entity pages that show a graph node.
@@ -211,13 +288,11 @@ pub fn apply(
     for path in &stale {
         files.remove(path);
     }
+    let affected = Footprint::pages_to_render(before, after);
     let wanted: Vec<Page> = by_path
         .iter()
         .filter(|(path, page)| {
-            is_summary(page)
-                || before.pages.contains(*path)
-                || after.pages.contains(*path)
-                || !files.contains_key(*path)
+            is_summary(page) || affected.contains(path.as_str()) || !files.contains_key(*path)
         })
         .map(|(_, page)| (*page).clone())
         .collect();

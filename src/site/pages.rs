@@ -699,16 +699,17 @@ fn control_page(project: &Project, alias: &str, i: usize, ctx: &mut Context) -> 
     let node = &fw.catalog.nodes[i];
     let vocab = &project.vocabulary;
     let mut documents = Vec::new();
-    let mut inferred = Vec::new();
+    let mut inferred = InferredSources::default();
     if let Some(n) = project.index.find(&Node::Control(alias.to_string(), i)) {
         for (d, edge) in project.index.documents_citing(n) {
-            let doc = DocCard::new(&project.documents[d], vocab);
-            match edge {
-                Edge::CitesControl { coverage, note } => documents.push(serde_json::json!({ "doc": doc, "coverage": coverage.as_str(), "note": note })),
-                Edge::InferredControl { coverage, chain } => inferred.push(serde_json::json!({ "doc": doc, "coverage": coverage.as_str(), "chain": chain_json(project, chain, n) })),
-                _ => {}
+            if let Edge::CitesControl { coverage, note } = edge {
+                let doc = DocCard::new(&project.documents[d], vocab);
+                documents.push(
+                    serde_json::json!({ "doc": doc, "coverage": coverage.as_str(), "note": note }),
+                );
             }
         }
+        inferred = inferred_sources(project, n);
     }
     let levels: Vec<_> = node
         .levels
@@ -743,7 +744,8 @@ fn control_page(project: &Project, alias: &str, i: usize, ctx: &mut Context) -> 
     ctx.insert("parent", &parent);
     ctx.insert("measures", &measures);
     ctx.insert("documents", &documents);
-    ctx.insert("inferred", &inferred);
+    ctx.insert("inferred", &inferred.one_mapping);
+    ctx.insert("inferred_via", &inferred.via_hub);
     ctx.insert("mapped", &mapped_requirements(project, alias, i));
     ctx.insert("mapped_techniques", &mapped_techniques(project, alias, i));
     format!(
@@ -753,6 +755,100 @@ fn control_page(project: &Project, alias: &str, i: usize, ctx: &mut Context) -> 
             .as_ref()
             .map_or(String::new(), |n| format!(": {n}"))
     )
+}
+
+/// Documents listed per source on a control page; the rest are counted
+/// (every one of them is listed on the source requirement's page).
+const DOCUMENTS_PER_SOURCE: usize = 5;
+/// Labels shown inline per hub; the rest are counted.
+const LABELS_PER_HUB: usize = 6;
+
+/// How a control page shows inferred coverage: chains of one mapping with
+/// the documents behind them, longer chains summarised by hub.
+#[derive(Default)]
+struct InferredSources {
+    one_mapping: Vec<serde_json::Value>,
+    via_hub: Vec<serde_json::Value>,
+}
+
+/// The ways requirement `n` is reached from requirements documents cite.
+/// Sized by the mappings, not by the documents: a control reached by
+/// thousands of documents lists each citing requirement once.
+fn inferred_sources(project: &Project, n: petgraph::graph::NodeIndex) -> InferredSources {
+    let vocab = &project.vocabulary;
+    let inference = &project.index.inference;
+    let mut out = InferredSources::default();
+    let mut hubs: BTreeMap<&Node, (petgraph::graph::NodeIndex, Vec<&Node>)> = BTreeMap::new();
+    for source in inference.sources_of(n) {
+        if source.link.hops <= 1 {
+            let docs = inference.source_documents(&source, n);
+            if docs.is_empty() {
+                continue;
+            }
+            let shown: Vec<_> = docs
+                .iter()
+                .take(DOCUMENTS_PER_SOURCE)
+                .map(|&d| DocCard::new(&project.documents[d], vocab))
+                .collect();
+            out.one_mapping.push(serde_json::json!({
+                "coverage": source.link.coverage.as_str(),
+                "chain": chain_json(project, source.link.chain, n),
+                "documents": shown, "more": docs.len().saturating_sub(DOCUMENTS_PER_SOURCE),
+                "source_url": node_url(project, source.declared),
+            }));
+        } else if let Some(&hub) = source.link.chain.last() {
+            let entry = hubs
+                .entry(&project.index.graph[hub])
+                .or_insert_with(|| (hub, Vec::new()));
+            let declared = &project.index.graph[source.declared];
+            if !entry.1.contains(&declared) {
+                entry.1.push(declared);
+            }
+        }
+    }
+    for (hub_node, (hub, mut sources)) in hubs {
+        sources.sort();
+        let Node::Control(alias, idx) = hub_node else {
+            continue;
+        };
+        let shown: Vec<_> = sources
+            .iter()
+            .take(LABELS_PER_HUB)
+            .filter_map(|s| match s {
+                Node::Control(a, i) => Some(control_ref(project, a, *i)),
+                _ => None,
+            })
+            .collect();
+        let relationship = project
+            .index
+            .control_key(hub)
+            .zip(project.index.control_key(n))
+            .and_then(|(from, to)| project.index.crosswalk.link_between(&from, &to))
+            .map(|l| crate::graph::crosswalk::relationship_label(l.relationship));
+        out.via_hub.push(serde_json::json!({
+            "hub": control_ref(project, alias, *idx), "relationship": relationship,
+            "sources": shown, "count": sources.len(),
+            "more": sources.len().saturating_sub(LABELS_PER_HUB),
+        }));
+    }
+    out
+}
+
+/// `{alias, label, url}` of a requirement, for links.
+fn control_ref(project: &Project, alias: &str, idx: usize) -> serde_json::Value {
+    let label = &project.registry.frameworks[alias].catalog.nodes[idx].label;
+    serde_json::json!({ "alias": alias, "label": label, "url": control_url(project, alias, label) })
+}
+
+/// Page URL of a control node.
+fn node_url(project: &Project, node: petgraph::graph::NodeIndex) -> Option<String> {
+    match &project.index.graph[node] {
+        Node::Control(alias, idx) => {
+            let label = &project.registry.frameworks[alias].catalog.nodes[*idx].label;
+            Some(urls::control(alias, label))
+        }
+        _ => None,
+    }
 }
 
 /// URL of a requirement's page, if it has one (only cited or inferred
@@ -962,16 +1058,12 @@ fn tree_node(
 ) -> serde_json::Value {
     let node = &project.registry.frameworks[alias].catalog.nodes[i];
     let mut declared = Vec::new();
-    let mut inferred = 0;
     if let Some(n) = project.index.find(&Node::Control(alias.to_string(), i)) {
-        for (d, edge) in project.index.documents_citing(n) {
-            match edge {
-                Edge::CitesControl { .. } => {
-                    let doc = &project.documents[d];
-                    declared.push(serde_json::json!({ "id": doc.id.value, "url": urls::document(&doc.id.value) }));
-                }
-                _ => inferred += 1,
-            }
+        for (d, _) in project.index.documents_citing(n) {
+            let doc = &project.documents[d];
+            declared.push(
+                serde_json::json!({ "id": doc.id.value, "url": urls::document(&doc.id.value) }),
+            );
         }
     }
     let status = cov.status.get(i).copied().flatten().map(|s| s.as_str());
@@ -981,7 +1073,7 @@ fn tree_node(
         "depth": node.depth.min(6), "assessable": node.assessable, "levels": node.levels,
         "url": project.index.find(&Node::Control(alias.to_string(), i)).map(|_| urls::control(alias, &node.label)),
         "status": status, "bar": (tally.total > 0 && status.is_none()).then(|| bar(tally)),
-        "declared": declared, "inferred": inferred,
+        "declared": declared,
     })
 }
 
@@ -1085,35 +1177,78 @@ fn crosswalk_page(project: &Project, set: usize, ctx: &mut Context) -> String {
 }
 
 /// The requirements a document is inferred to satisfy ("also satisfies"),
-/// by framework, each with the mapping chain that produced it. Kept apart
-/// from the declared `controls` so the two are never presented as one.
-/// Meant for the document template under the context key `also_satisfies`.
-// Unused until `document` inserts it (the lead wires it; see the doc comment).
-pub fn inferred_controls(project: &Project, doc: usize) -> serde_json::Value {
-    let mut by_framework: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
-    if let Some(node) = project.index.document_node(doc) {
-        for (t, edge) in project.index.outgoing(node) {
-            if let (Edge::InferredControl { coverage, chain }, Node::Control(alias, c)) =
-                (edge, &project.index.graph[t])
-            {
-                let n = &project.registry.frameworks[alias].catalog.nodes[*c];
-                by_framework.entry(alias.clone()).or_default().push(serde_json::json!({
-                    "label": n.label, "name": n.name.clone().or_else(|| n.description.clone()).map(|t| first_line(&t)),
-                    "url": urls::control(alias, &n.label), "coverage": coverage.as_str(),
-                    "chain": chain_json(project, chain, t),
-                }));
-            }
+/// kept apart from the declared `controls` so the two are never presented
+/// as one. Requirements one mapping away are listed by framework, each with
+/// its chain; those two mappings away (always partial) are grouped by the
+/// chain that leads to them, with a few labels and a count, because a hub
+/// such as ISO 27001 fans one citation out to hundreds of requirements and
+/// listing them on every citing document would make pages grow with
+/// documents x mappings. Every one of them is listed on the hub's page.
+/// `None` when nothing is inferred.
+pub fn inferred_controls(project: &Project, doc: usize) -> Option<serde_json::Value> {
+    #[derive(Default)]
+    struct Group {
+        items: Vec<serde_json::Value>,
+        full: usize,
+        partial: usize,
+        further: usize,
+    }
+    let links = project.index.inferred_controls(doc);
+    if links.is_empty() {
+        return None;
+    }
+    let mut by_framework: BTreeMap<&str, Group> = BTreeMap::new();
+    let mut via: BTreeMap<&[petgraph::graph::NodeIndex], Vec<(&str, usize)>> = BTreeMap::new();
+    for link in &links {
+        let Node::Control(alias, c) = &project.index.graph[link.target] else {
+            continue;
+        };
+        let group = by_framework.entry(alias.as_str()).or_default();
+        match link.coverage {
+            crate::document::Coverage::Full => group.full += 1,
+            crate::document::Coverage::Partial => group.partial += 1,
+        }
+        if link.hops <= 1 {
+            let n = &project.registry.frameworks[alias].catalog.nodes[*c];
+            group.items.push(serde_json::json!({
+                "label": n.label, "name": n.name.clone().or_else(|| n.description.clone()).map(|t| first_line(&t)),
+                "url": urls::control(alias, &n.label), "coverage": link.coverage.as_str(),
+                "chain": chain_json(project, link.chain, link.target),
+            }));
+        } else {
+            group.further += 1;
+            via.entry(link.chain)
+                .or_default()
+                .push((alias.as_str(), *c));
         }
     }
-    serde_json::Value::Array(
-        by_framework
-            .into_iter()
-            .map(|(alias, items)| {
-                let fw = &project.registry.frameworks[&alias];
-                serde_json::json!({ "alias": alias, "name": fw.catalog.name, "url": urls::framework(&alias), "copyright": fw.catalog.copyright, "items": items })
+    let frameworks: Vec<_> = by_framework
+        .into_iter()
+        .map(|(alias, g)| {
+            let fw = &project.registry.frameworks[alias];
+            serde_json::json!({
+                "alias": alias, "name": fw.catalog.name, "url": urls::framework(alias), "copyright": fw.catalog.copyright,
+                "count": g.full + g.partial, "full": g.full, "partial": g.partial,
+                "items": g.items, "further": g.further,
             })
-            .collect(),
-    )
+        })
+        .collect();
+    let via_hub: Vec<_> = via
+        .into_iter()
+        .filter_map(|(chain, targets)| {
+            let (&hub, before) = chain.split_last()?;
+            let shown: Vec<_> = targets
+                .iter()
+                .take(LABELS_PER_HUB)
+                .map(|(alias, c)| control_ref(project, alias, *c))
+                .collect();
+            Some(serde_json::json!({
+                "chain": chain_json(project, before, hub), "count": targets.len(),
+                "targets": shown, "more": targets.len().saturating_sub(LABELS_PER_HUB),
+            }))
+        })
+        .collect();
+    Some(serde_json::json!({ "frameworks": frameworks, "via_hub": via_hub, "count": links.len() }))
 }
 
 /// Drop the body's leading `<h1>` (it repeats the title the page header
