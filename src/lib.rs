@@ -19,3 +19,4 @@ pub mod pipeline;
 pub mod review;
 pub mod serve;
 pub mod site;
+pub mod timing;

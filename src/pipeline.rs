@@ -3,7 +3,7 @@
 //! `book` -> `document` -> `catalog` -> `graph` -> `check`; `site` only reads
 //! the finished [`Project`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -16,6 +16,7 @@ use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::document::frontmatter::ParseContext;
 use crate::document::{parse_document, Document, Vocabulary};
 use crate::graph::{build_index, Index};
+use crate::timing;
 
 /// Everything known about a book after loading and checking.
 pub struct Project {
@@ -27,6 +28,10 @@ pub struct Project {
     pub index: Index,
     /// All findings, sorted.
     pub diagnostics: Vec<Diagnostic>,
+    /// Position of each document by id and by path relative to the source
+    /// directory: pages resolve every body link through them.
+    by_id: HashMap<String, usize>,
+    by_path: HashMap<String, usize>,
     /// Findings that belong to one file (reading and parsing), by path
     /// relative to the source directory, so an update can replace them.
     file_diagnostics: BTreeMap<String, Vec<Diagnostic>>,
@@ -63,13 +68,19 @@ pub struct CheckOptions {
 impl Project {
     /// Load and check the book at `root`.
     pub fn load(root: &Path, options: &CheckOptions) -> Result<Project, PipelineError> {
-        let (book, read_failures) = load_book(root)?;
+        let (book, read_failures) = timing::phase("read files", || load_book(root))?;
         let vocabulary = Vocabulary::new(&book.config.vocabulary);
         // Catalogs decode on one thread while documents parse on the others.
-        let (registry, parsed) = rayon::join(
-            || Registry::load(&book.config, &book.root, book.config_file.as_ref()),
-            || parse_all(&book, &vocabulary, &book.files),
-        );
+        let (registry, parsed) = timing::phase("catalogs + parse", || {
+            rayon::join(
+                || {
+                    timing::phase("  catalogs", || {
+                        Registry::load(&book.config, &book.root, book.config_file.as_ref())
+                    })
+                },
+                || timing::phase("  parse", || parse_all(&book, &vocabulary, &book.files)),
+            )
+        });
         let registry = registry.map_err(PipelineError::Catalogs)?;
         let mut file_diagnostics: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
         for diag in read_failures {
@@ -90,6 +101,8 @@ impl Project {
             documents,
             index: Index::default(),
             diagnostics: Vec::new(),
+            by_id: HashMap::new(),
+            by_path: HashMap::new(),
             file_diagnostics,
             options: options.clone(),
         };
@@ -146,21 +159,25 @@ impl Project {
                 .cmp(&b.number)
                 .then_with(|| a.rel_path.cmp(&b.rel_path))
         });
+        self.by_id.clear();
+        self.by_path.clear();
+        for (i, doc) in self.documents.iter().enumerate() {
+            // The first of duplicated ids wins, as the check reports the rest.
+            self.by_id.entry(doc.id.value.clone()).or_insert(i);
+            self.by_path.insert(doc.rel_path.clone(), i);
+        }
         let today = self
             .options
             .today
             .unwrap_or_else(|| jiff::Zoned::now().date());
         let mut diagnostics: Vec<Diagnostic> =
             self.file_diagnostics.values().flatten().cloned().collect();
-        diagnostics.extend(check::run(
-            &self.documents,
-            &self.registry,
-            &self.vocabulary,
-            today,
-        ));
+        diagnostics.extend(timing::phase("check", || {
+            check::run(&self.documents, &self.registry, &self.vocabulary, today)
+        }));
         diagnostic::sort(&mut diagnostics);
         self.diagnostics = diagnostics;
-        self.index = build_index(&self.documents, &self.registry);
+        self.index = timing::phase("graph", || build_index(&self.documents, &self.registry));
     }
 
     pub fn error_count(&self) -> usize {
@@ -180,7 +197,12 @@ impl Project {
 
     /// Position of a document by id.
     pub fn document_by_id(&self, id: &str) -> Option<usize> {
-        self.documents.iter().position(|d| d.id.value == id)
+        self.by_id.get(id).copied()
+    }
+
+    /// Position of a document by path relative to the source directory.
+    pub fn document_by_path(&self, rel_path: &str) -> Option<usize> {
+        self.by_path.get(rel_path).copied()
     }
 }
 

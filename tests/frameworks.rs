@@ -538,6 +538,13 @@ fn site_has_coverage_crosswalk_and_control_pages_with_licences() {
     let cyfun2025 = read("controls/cyfun2025/pr-aa-01-1.html");
     assert!(cyfun2025.contains("Inferred from mapping sets") && cyfun2025.contains("HCB-0001"));
     assert!(cyfun2025.contains("CYFUN2023 PR.AC-1.1</a> <span class=\"chain-rel\""));
+    // The citing document: counts per framework (CSF 2.0 is two mappings
+    // from CyFun 2023), and chains of one mapping with the labels they reach.
+    let citing = read("documents/hcb-0001.html");
+    assert!(citing.contains("Also satisfies (inferred)") && citing.contains("One mapping away"));
+    assert!(citing.contains(">NIST CSF v2.0</a></th><td>36</td><td>0</td><td>36</td><td>36</td>"));
+    assert!(citing.contains(">CYFUN2023 PR.AC-1.2</a> <span class=\"chain-rel\""));
+    assert!(citing.contains(">NIS2IR 11.6.1</a>"));
     // Two mappings away: summarised by hub, naming the cited requirements.
     let csf = read("controls/csf2/pr-aa-01.html");
     assert!(csf.contains("Through two mappings (partial)"));

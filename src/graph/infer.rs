@@ -140,6 +140,9 @@ pub fn infer_controls(seeds: &[Seed], crosswalk: &Crosswalk, max_hops: u8) -> Ve
 pub struct Reached<N> {
     pub target: N,
     pub coverage: Coverage,
+    /// The relationship of the last hop (from the chain's last requirement
+    /// to the target).
+    pub relationship: Relationship,
     pub hops: u8,
     /// Controls passed through, starting with the declared one; `target`
     /// excluded.
@@ -172,6 +175,7 @@ struct WalkSeed {
 struct Hop {
     to: u32,
     coverage: Coverage,
+    relationship: Relationship,
 }
 
 /// The crosswalk as an adjacency list over integer ids, so that walking
@@ -206,7 +210,11 @@ impl Walker {
                     continue;
                 };
                 let to = walker.id(&link.to);
-                walker.hops[from as usize].push(Hop { to, coverage });
+                walker.hops[from as usize].push(Hop {
+                    to,
+                    coverage,
+                    relationship: link.relationship,
+                });
             }
         }
         walker
@@ -257,6 +265,7 @@ impl Walker {
                     let candidate = Reached {
                         target: hop.to,
                         coverage: chain_coverage(seed.coverage, &coverages),
+                        relationship: hop.relationship,
                         hops: u8::try_from(coverages.len()).unwrap_or(u8::MAX),
                         chain: chain.clone().into_boxed_slice(),
                     };
@@ -283,6 +292,8 @@ impl Walker {
 pub struct InferredLink<'a> {
     pub target: NodeIndex,
     pub coverage: Coverage,
+    /// The relationship of the last hop.
+    pub relationship: Relationship,
     pub hops: u8,
     /// Controls passed through, starting with the declared one; `target`
     /// excluded.
@@ -294,6 +305,7 @@ impl<'a> InferredLink<'a> {
         InferredLink {
             target: r.target,
             coverage: r.coverage,
+            relationship: r.relationship,
             hops: r.hops,
             chain: &r.chain,
         }
@@ -554,6 +566,7 @@ pub fn add_inferred(index: &mut Index, registry: &Registry, document_count: usiz
             .map(|r| Reached {
                 target: node_of[&r.target],
                 coverage: r.coverage,
+                relationship: r.relationship,
                 hops: r.hops,
                 chain: r.chain.iter().map(|c| node_of[c]).collect(),
             })
@@ -755,6 +768,7 @@ mod tests {
         let partial_short = Reached {
             target: 1u32,
             coverage: Partial,
+            relationship: Relationship::Intersect,
             hops: 1,
             chain: vec![0u32].into_boxed_slice(),
         };

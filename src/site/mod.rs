@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use thiserror::Error;
 
 use crate::pipeline::Project;
+use crate::timing;
 pub use pages::Page;
 use theme::Theme;
 use writer::{Staging, WriteError};
@@ -62,17 +63,24 @@ pub fn build(project: &Project, options: &BuildOptions) -> Result<BuildReport, B
         .dest
         .clone()
         .unwrap_or_else(|| project.book.output_dir());
-    let theme = Theme::load(&project.book.root)?;
+    let theme = timing::phase("theme", || Theme::load(&project.book.root))?;
     let site = context::SiteContext::new(project);
-    let pages = pages::all_pages(project);
+    let pages = timing::phase("list pages", || pages::all_pages(project));
     let staging = Staging::new(&dest)?;
-    pages
-        .par_iter()
-        .try_for_each(|page| -> Result<(), BuildError> {
-            let html = pages::render(project, &site, &theme, page)?;
-            staging.write(&page.path(project), html.as_bytes())?;
-            Ok(())
-        })?;
+    let tally = timing::Tally::default();
+    timing::phase("render + write pages", || {
+        pages
+            .par_iter()
+            .try_for_each(|page| -> Result<(), BuildError> {
+                let html =
+                    tally.time(page.kind(), || pages::render(project, &site, &theme, page))?;
+                tally.time("(write)", || {
+                    staging.write(&page.path(project), html.as_bytes())
+                })?;
+                Ok(())
+            })
+    })?;
+    tally.print("render");
     for (path, bytes) in &theme.assets {
         staging.write(path, bytes)?;
     }
@@ -80,9 +88,9 @@ pub fn build(project: &Project, options: &BuildOptions) -> Result<BuildReport, B
         staging.write(&path, text.as_bytes())?;
     }
     if !options.no_search {
-        write_search(project, &staging)?;
+        timing::phase("search index", || write_search(project, &staging))?;
     }
-    staging.commit()?;
+    timing::phase("commit", || staging.commit())?;
     Ok(BuildReport {
         dest,
         pages: pages.len(),

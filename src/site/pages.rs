@@ -46,6 +46,23 @@ pub enum Page {
 }
 
 impl Page {
+    /// The kind of page, for timings.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Page::Home => "home",
+            Page::DocumentIndex | Page::Listing { .. } | Page::TagIndex => "listing",
+            Page::Document(_) => "document",
+            Page::Technique(..) => "technique",
+            Page::Tactic(..) => "tactic",
+            Page::Matrix(_) => "matrix",
+            Page::Control(..) => "control",
+            Page::Framework(_) | Page::FrameworkLevel(..) => "framework",
+            Page::Coverage(..) => "coverage",
+            Page::Crosswalk(_) => "crosswalk",
+            Page::Search | Page::NotFound => "other",
+        }
+    }
+
     /// Path of the page in the output, relative to the site root.
     pub fn path(&self, project: &Project) -> String {
         match self {
@@ -177,11 +194,7 @@ impl LinkResolver for Links<'_> {
 
     fn file(&self, path: &str, anchor: Option<&str>) -> Option<String> {
         let resolved = crate::check::resolve_relative(&self.from.rel_path, path)?;
-        let doc = self
-            .project
-            .documents
-            .iter()
-            .find(|d| d.rel_path == resolved)?;
+        let doc = &self.project.documents[self.project.document_by_path(&resolved)?];
         let url = format!("{}{}", self.root, urls::document(&doc.id.value));
         Some(match anchor {
             Some(a) => format!("{url}#{a}"),
@@ -760,7 +773,8 @@ fn control_page(project: &Project, alias: &str, i: usize, ctx: &mut Context) -> 
 /// Documents listed per source on a control page; the rest are counted
 /// (every one of them is listed on the source requirement's page).
 const DOCUMENTS_PER_SOURCE: usize = 5;
-/// Labels shown inline per hub; the rest are counted.
+/// Cited requirements named per hub on a control page; the rest are
+/// counted.
 const LABELS_PER_HUB: usize = 6;
 
 /// How a control page shows inferred coverage: chains of one mapping with
@@ -1176,79 +1190,99 @@ fn crosswalk_page(project: &Project, set: usize, ctx: &mut Context) -> String {
     format!("Crosswalk: {}", mapping_set.name)
 }
 
+/// Labels shown per chain on a document page; the rest are counted.
+const LABELS_PER_CHAIN: usize = 4;
+
 /// The requirements a document is inferred to satisfy ("also satisfies"),
 /// kept apart from the declared `controls` so the two are never presented
-/// as one. Requirements one mapping away are listed by framework, each with
-/// its chain; those two mappings away (always partial) are grouped by the
-/// chain that leads to them, with a few labels and a count, because a hub
-/// such as ISO 27001 fans one citation out to hundreds of requirements and
-/// listing them on every citing document would make pages grow with
-/// documents x mappings. Every one of them is listed on the hub's page.
+/// as one.
+///
+/// Mapping sets fan out widely (one CSF 2.0 subcategory maps to hundreds of
+/// NIS2 items, and two hops through ISO 27001 reach most of a catalog), so
+/// listing every inferred requirement on every citing document would make
+/// the site grow with documents x mappings. The page gives counts per
+/// framework, then the chains of one mapping grouped by where they start
+/// and the framework they reach, each with a few labels: the page of the
+/// chain's last requirement before the target lists every requirement it
+/// maps to, and each inferred requirement's page lists how it is reached.
+/// Chains of two mappings (always partial) are counted per framework.
 /// `None` when nothing is inferred.
 pub fn inferred_controls(project: &Project, doc: usize) -> Option<serde_json::Value> {
     #[derive(Default)]
-    struct Group {
-        items: Vec<serde_json::Value>,
+    struct Counts {
         full: usize,
         partial: usize,
-        further: usize,
+        two_mappings: usize,
     }
     let links = project.index.inferred_controls(doc);
     if links.is_empty() {
         return None;
     }
-    let mut by_framework: BTreeMap<&str, Group> = BTreeMap::new();
-    let mut via: BTreeMap<&[petgraph::graph::NodeIndex], Vec<(&str, usize)>> = BTreeMap::new();
+    let mut counts: BTreeMap<&str, Counts> = BTreeMap::new();
+    // Grouped by the chain before the target, the framework reached, and
+    // the last hop's relationship and coverage.
+    type Chain<'a> = (
+        &'a [petgraph::graph::NodeIndex],
+        &'a str,
+        &'static str,
+        &'static str,
+    );
+    let mut chains: BTreeMap<Chain, Vec<(&str, usize)>> = BTreeMap::new();
+    let mut hubs: BTreeSet<petgraph::graph::NodeIndex> = BTreeSet::new();
     for link in &links {
         let Node::Control(alias, c) = &project.index.graph[link.target] else {
             continue;
         };
-        let group = by_framework.entry(alias.as_str()).or_default();
+        let count = counts.entry(alias.as_str()).or_default();
         match link.coverage {
-            crate::document::Coverage::Full => group.full += 1,
-            crate::document::Coverage::Partial => group.partial += 1,
+            crate::document::Coverage::Full => count.full += 1,
+            crate::document::Coverage::Partial => count.partial += 1,
         }
         if link.hops <= 1 {
-            let n = &project.registry.frameworks[alias].catalog.nodes[*c];
-            group.items.push(serde_json::json!({
-                "label": n.label, "name": n.name.clone().or_else(|| n.description.clone()).map(|t| first_line(&t)),
-                "url": urls::control(alias, &n.label), "coverage": link.coverage.as_str(),
-                "chain": chain_json(project, link.chain, link.target),
-            }));
-        } else {
-            group.further += 1;
-            via.entry(link.chain)
+            let relationship = crate::graph::crosswalk::relationship_label(link.relationship);
+            chains
+                .entry((
+                    link.chain,
+                    alias.as_str(),
+                    relationship,
+                    link.coverage.as_str(),
+                ))
                 .or_default()
                 .push((alias.as_str(), *c));
+        } else {
+            count.two_mappings += 1;
+            hubs.extend(link.chain.last());
         }
     }
-    let frameworks: Vec<_> = by_framework
+    let frameworks: Vec<_> = counts
         .into_iter()
-        .map(|(alias, g)| {
+        .map(|(alias, c)| {
             let fw = &project.registry.frameworks[alias];
             serde_json::json!({
                 "alias": alias, "name": fw.catalog.name, "url": urls::framework(alias), "copyright": fw.catalog.copyright,
-                "count": g.full + g.partial, "full": g.full, "partial": g.partial,
-                "items": g.items, "further": g.further,
+                "count": c.full + c.partial, "full": c.full, "partial": c.partial, "two_mappings": c.two_mappings,
             })
         })
         .collect();
-    let via_hub: Vec<_> = via
+    let one_mapping: Vec<_> = chains
         .into_iter()
-        .filter_map(|(chain, targets)| {
-            let (&hub, before) = chain.split_last()?;
-            let shown: Vec<_> = targets
-                .iter()
-                .take(LABELS_PER_HUB)
-                .map(|(alias, c)| control_ref(project, alias, *c))
-                .collect();
+        .filter_map(|((chain, alias, relationship, coverage), targets)| {
+            let (&last, before) = chain.split_last()?;
+            let steps = chain_json(project, before, last);
+            let fw = &project.registry.frameworks[alias];
             Some(serde_json::json!({
-                "chain": chain_json(project, before, hub), "count": targets.len(),
-                "targets": shown, "more": targets.len().saturating_sub(LABELS_PER_HUB),
+                "chain": steps, "relationship": relationship, "coverage": coverage, "alias": alias, "framework": fw.catalog.name,
+                "count": targets.len(),
+                "targets": targets.iter().take(LABELS_PER_CHAIN).map(|(a, c)| control_ref(project, a, *c)).collect::<Vec<_>>(),
+                "more": targets.len().saturating_sub(LABELS_PER_CHAIN),
+                "more_url": node_url(project, last),
             }))
         })
         .collect();
-    Some(serde_json::json!({ "frameworks": frameworks, "via_hub": via_hub, "count": links.len() }))
+    Some(serde_json::json!({
+        "count": links.len(), "frameworks": frameworks, "one_mapping": one_mapping,
+        "hubs": hubs.len(),
+    }))
 }
 
 /// Drop the body's leading `<h1>` (it repeats the title the page header

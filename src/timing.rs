@@ -1,0 +1,66 @@
+//! Phase timings on stderr, for finding where a build spends its time
+//! without a profiler: set `CROSSWALK_TIMINGS=1`. Off by default, and then
+//! costs one environment lookup per phase.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+fn enabled() -> bool {
+    static ENABLED: OnceLock<bool> = OnceLock::new();
+    *ENABLED.get_or_init(|| std::env::var_os("CROSSWALK_TIMINGS").is_some_and(|v| v != "0"))
+}
+
+/// Run `f`, printing how long it took as `phase`.
+pub fn phase<T>(phase: &str, f: impl FnOnce() -> T) -> T {
+    if !enabled() {
+        return f();
+    }
+    let started = Instant::now();
+    let out = f();
+    eprintln!("timing: {phase:<28} {:>9.1} ms", ms(started.elapsed()));
+    out
+}
+
+/// Time spent per kind of work across threads (CPU time summed over
+/// threads, not wall time), printed by [`Tally::print`].
+#[derive(Default)]
+pub struct Tally {
+    totals: Mutex<BTreeMap<&'static str, (Duration, usize)>>,
+}
+
+impl Tally {
+    /// Run `f`, adding its duration to `kind` when timings are on.
+    pub fn time<T>(&self, kind: &'static str, f: impl FnOnce() -> T) -> T {
+        if !enabled() {
+            return f();
+        }
+        let started = Instant::now();
+        let out = f();
+        let elapsed = started.elapsed();
+        if let Ok(mut totals) = self.totals.lock() {
+            let entry = totals.entry(kind).or_default();
+            entry.0 += elapsed;
+            entry.1 += 1;
+        }
+        out
+    }
+
+    pub fn print(&self, title: &str) {
+        if !enabled() {
+            return;
+        }
+        if let Ok(totals) = self.totals.lock() {
+            for (kind, (total, count)) in totals.iter() {
+                eprintln!(
+                    "timing: {title} {kind:<18} {:>9.1} ms over {count} (thread time)",
+                    ms(*total)
+                );
+            }
+        }
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
