@@ -63,6 +63,10 @@ impl PipelineError {
 pub struct CheckOptions {
     /// "Today" for review-by warnings; `None` means the real date.
     pub today: Option<jiff::civil::Date>,
+    /// Skip building the index (graph, inference). No check rule reads it,
+    /// so `check` sets this and does not pay for what only pages and
+    /// coverage need; [`Project::index`] is then empty.
+    pub without_index: bool,
 }
 
 impl Project {
@@ -177,7 +181,9 @@ impl Project {
         }));
         diagnostic::sort(&mut diagnostics);
         self.diagnostics = diagnostics;
-        self.index = timing::phase("graph", || build_index(&self.documents, &self.registry));
+        if !self.options.without_index {
+            self.index = timing::phase("graph", || build_index(&self.documents, &self.registry));
+        }
     }
 
     pub fn error_count(&self) -> usize {

@@ -10,6 +10,7 @@ use crosswalk::pipeline::{CheckOptions, Project};
 fn today() -> CheckOptions {
     CheckOptions {
         today: Some(jiff::civil::date(2026, 11, 26)),
+        ..CheckOptions::default()
     }
 }
 

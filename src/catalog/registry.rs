@@ -292,6 +292,12 @@ impl Registry {
         )
     }
 
+    /// Domain and index in that domain's techniques of a known technique id.
+    pub fn technique_position(&self, id: &str) -> Option<(AttackDomain, usize)> {
+        let &(d, t) = self.technique_index.get(&id.trim().to_ascii_uppercase())?;
+        Some((self.attack[d].domain, t))
+    }
+
     pub fn attack_domain(&self, domain: AttackDomain) -> Option<&AttackCatalog> {
         self.attack.iter().find(|c| c.domain == domain)
     }

@@ -27,7 +27,10 @@ pub struct Args {
 
 pub fn run(args: Args) -> u8 {
     let root = book_root(args.book);
-    let options = CheckOptions::default();
+    let options = CheckOptions {
+        without_index: true,
+        ..CheckOptions::default()
+    };
     let project = match Project::load(&root, &options) {
         Ok(p) => p,
         Err(err) => return report_fatal(&err, args.format),

@@ -1,7 +1,8 @@
 //! Building the index from resolved documents and the catalogs.
 
-use crate::catalog::{ControlLookup, Registry, TechniqueLookup};
+use crate::catalog::{ControlLookup, Registry};
 use crate::document::{Coverage, Document};
+use crate::timing;
 
 use super::crosswalk::Crosswalk;
 use super::{infer, Edge, Index, Node};
@@ -10,10 +11,10 @@ use super::{infer, Edge, Index, Node};
 /// reports them. Inferred links are added last, from the declared ones.
 pub fn build_index(documents: &[Document], registry: &Registry) -> Index {
     let mut index = Index {
-        crosswalk: Crosswalk::build(registry),
+        crosswalk: timing::phase("  crosswalk", || Crosswalk::build(registry)),
         ..Index::default()
     };
-    add_attack(&mut index, registry);
+    timing::phase("  attack", || add_attack(&mut index, registry));
     let by_id: std::collections::HashMap<&str, usize> = documents
         .iter()
         .enumerate()
@@ -53,11 +54,8 @@ pub fn build_index(documents: &[Document], registry: &Registry) -> Index {
             }
         }
         for reference in &doc.techniques {
-            if let TechniqueLookup::Found(domain, technique) = registry.technique(&reference.id) {
-                if let Some(t) = registry
-                    .attack_domain(domain)
-                    .and_then(|c| c.techniques.iter().position(|x| x.id == technique.id))
-                {
+            {
+                if let Some((domain, t)) = registry.technique_position(&reference.id) {
                     let to = index.node(Node::Technique(domain, t));
                     index.edge(
                         from,
@@ -71,7 +69,9 @@ pub fn build_index(documents: &[Document], registry: &Registry) -> Index {
             }
         }
     }
-    infer::add_inferred(&mut index, registry, documents.len());
+    timing::phase("  inference", || {
+        infer::add_inferred(&mut index, registry, documents.len())
+    });
     index
 }
 

@@ -536,10 +536,12 @@ pub fn add_inferred(index: &mut Index, registry: &Registry, document_count: usiz
         doc_declared.push(declared);
     }
     let max_hops = registry.max_hops;
-    let walked: Vec<Vec<Reached<u32>>> = seeds
-        .par_iter()
-        .map(|seed| walker.walk(seed, max_hops))
-        .collect();
+    let walked: Vec<Vec<Reached<u32>>> = crate::timing::phase("    walk seeds", || {
+        seeds
+            .par_iter()
+            .map(|seed| walker.walk(seed, max_hops))
+            .collect()
+    });
     // Graph nodes for every requirement reached or passed through, added in
     // key order so node numbering does not depend on the walk.
     let mut touched: BTreeSet<u32> = BTreeSet::new();
@@ -592,7 +594,9 @@ pub fn add_inferred(index: &mut Index, registry: &Registry, document_count: usiz
         .iter()
         .map(|s| walker.keys[s.start as usize].clone())
         .collect();
-    add_techniques(index, registry, document_count, &starts);
+    crate::timing::phase("    techniques", || {
+        add_techniques(index, registry, document_count, &starts)
+    });
 }
 
 /// The document's declared citations and the measures under non-assessable
