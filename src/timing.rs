@@ -22,6 +22,13 @@ pub fn phase<T>(phase: &str, f: impl FnOnce() -> T) -> T {
     out
 }
 
+/// Print a duration measured elsewhere (across `await`s, say).
+pub fn report(phase: &str, elapsed: Duration) {
+    if enabled() {
+        eprintln!("timing: {phase:<28} {:>9.1} ms", ms(elapsed));
+    }
+}
+
 /// Time spent per kind of work across threads (CPU time summed over
 /// threads, not wall time), printed by [`Tally::print`].
 #[derive(Default)]

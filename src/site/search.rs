@@ -14,6 +14,7 @@ use crosswalk_catalog::AttackDomain;
 use pagefind::api::PagefindIndex;
 use pagefind::options::PagefindServiceConfig;
 use pulldown_cmark::{Event, Parser, TagEnd};
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::urls;
@@ -71,20 +72,26 @@ pub struct Facet {
 /// Every record of the site: documents first, then techniques, then
 /// controls.
 pub fn records(project: &Project) -> Vec<Record> {
+    // Records are independent: built on every core, collected in order.
     let mut out: Vec<Record> = (0..project.documents.len())
+        .into_par_iter()
         .map(|i| document_record(project, i))
         .collect();
     for catalog in &project.registry.attack {
-        out.extend(
-            catalog
-                .techniques
-                .iter()
-                .enumerate()
-                .filter(|(_, t)| t.revoked.is_none())
-                .map(|(i, _)| technique_record(project, catalog.domain, i)),
+        let techniques: Vec<usize> = catalog
+            .techniques
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.revoked.is_none())
+            .map(|(i, _)| i)
+            .collect();
+        out.par_extend(
+            techniques
+                .into_par_iter()
+                .map(|i| technique_record(project, catalog.domain, i)),
         );
     }
-    let controls: BTreeSet<(String, usize)> = project
+    let controls: Vec<(String, usize)> = project
         .index
         .graph
         .node_weights()
@@ -92,10 +99,12 @@ pub fn records(project: &Project) -> Vec<Record> {
             Node::Control(alias, i) => Some((alias.clone(), *i)),
             _ => None,
         })
+        .collect::<BTreeSet<_>>()
+        .into_iter()
         .collect();
-    out.extend(
+    out.par_extend(
         controls
-            .iter()
+            .par_iter()
             .map(|(alias, i)| control_record(project, alias, *i)),
     );
     out
@@ -150,6 +159,7 @@ async fn run_pagefind(
         .force_language(language.clone())
         .build();
     let mut index = PagefindIndex::new(Some(config)).map_err(|e| SearchError(e.to_string()))?;
+    let adding = std::time::Instant::now();
     for r in records {
         index
             .add_custom_record(
@@ -163,6 +173,7 @@ async fn run_pagefind(
             .await
             .map_err(|e| SearchError(e.to_string()))?;
     }
+    crate::timing::report("  pagefind records", adding.elapsed());
     let files = index
         .get_files()
         .await
