@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use thiserror::Error;
@@ -15,7 +16,7 @@ use crate::check;
 use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::document::frontmatter::ParseContext;
 use crate::document::{parse_document, Document, Vocabulary};
-use crate::graph::{build_index, Index};
+use crate::graph::{build_index, Crosswalk, Index};
 use crate::timing;
 
 /// Everything known about a book after loading and checking.
@@ -32,6 +33,9 @@ pub struct Project {
     /// directory: pages resolve every body link through them.
     by_id: HashMap<String, usize>,
     by_path: HashMap<String, usize>,
+    /// The mapping sets resolved against the catalogs, built once: updates
+    /// keep the catalogs, so they keep this too.
+    crosswalk: Option<Arc<Crosswalk>>,
     /// Findings that belong to one file (reading and parsing), by path
     /// relative to the source directory, so an update can replace them.
     file_diagnostics: BTreeMap<String, Vec<Diagnostic>>,
@@ -107,6 +111,7 @@ impl Project {
             diagnostics: Vec::new(),
             by_id: HashMap::new(),
             by_path: HashMap::new(),
+            crosswalk: None,
             file_diagnostics,
             options: options.clone(),
         };
@@ -182,7 +187,16 @@ impl Project {
         diagnostic::sort(&mut diagnostics);
         self.diagnostics = diagnostics;
         if !self.options.without_index {
-            self.index = timing::phase("graph", || build_index(&self.documents, &self.registry));
+            let registry = &self.registry;
+            let crosswalk = self
+                .crosswalk
+                .get_or_insert_with(|| {
+                    timing::phase("crosswalk", || Arc::new(Crosswalk::build(registry)))
+                })
+                .clone();
+            self.index = timing::phase("graph", || {
+                build_index(&self.documents, &self.registry, crosswalk)
+            });
         }
     }
 

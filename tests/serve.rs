@@ -378,10 +378,37 @@ fn an_event_on_an_existing_directory_is_not_a_change() {
     let site = LiveSite::load(tmp.path()).unwrap();
     let dir = tmp.path().join("docs/architecture-operations");
     assert_eq!(site.classify(std::slice::from_ref(&dir)), Change::Nothing);
-    std::fs::remove_dir_all(&dir).unwrap();
+    // Regression: an editor's temporary file (sed -i writes `sedXXXXXX`,
+    // vim probes with `4913`) that is gone by the time the event arrives is
+    // not a vanished directory: it made serve rebuild everything per save.
+    let probe = tmp.path().join("docs/governance/4913");
+    assert_eq!(site.classify(&[probe]), Change::Nothing);
+    let moved_in = tmp.path().join("docs/new-area");
+    std::fs::create_dir(&moved_in).unwrap();
+    std::fs::write(moved_in.join("0090-new.md"), "+++\n+++\n").unwrap();
     assert_eq!(
-        site.classify(&[dir]),
-        Change::Everything,
+        site.classify(std::slice::from_ref(&moved_in)),
+        Change::Documents(vec!["new-area/0090-new.md".into()]),
+        "a directory moved in brings its documents"
+    );
+    let held: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| {
+            format!(
+                "architecture-operations/{}",
+                e.unwrap().file_name().to_string_lossy()
+            )
+        })
+        .filter(|r| r.ends_with(".md"))
+        .collect();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let Change::Documents(gone) = site.classify(&[dir]) else {
+        panic!("a vanished directory takes its documents with it");
+    };
+    let mut held = held;
+    held.sort();
+    assert_eq!(
+        gone, held,
         "a vanished directory takes its documents with it"
     );
 }

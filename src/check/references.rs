@@ -1,6 +1,7 @@
 //! References: document ids, techniques, controls and body links.
 
 use crosswalk_catalog::Requirement;
+use rayon::prelude::*;
 
 use super::Context;
 use crate::catalog::{CatalogSource, ControlLookup, LoadedFramework, TechniqueLookup, UrnLookup};
@@ -9,24 +10,38 @@ use crate::document::markdown::LinkTarget;
 use crate::document::{Document, RelationKind};
 
 pub fn check(ctx: &Context, diags: &mut Vec<Diagnostic>) {
-    for doc in ctx.documents {
-        relations(ctx, doc, diags);
-        for reference in &doc.techniques {
-            technique(ctx, doc, &reference.id, reference.span.clone(), diags);
-        }
-        for reference in &doc.controls {
-            control(
-                ctx,
-                doc,
-                &reference.framework,
-                &reference.id,
-                reference.span.clone(),
-                diags,
-            );
-        }
-        body_links(ctx, doc, diags);
-    }
+    // Documents are checked independently, on every core; the report is
+    // sorted afterwards, so the order they finish in does not matter.
+    let found: Vec<Vec<Diagnostic>> = ctx
+        .documents
+        .par_iter()
+        .map(|doc| {
+            let mut diags = Vec::new();
+            document(ctx, doc, &mut diags);
+            diags
+        })
+        .collect();
+    diags.extend(found.into_iter().flatten());
     mapping_files(ctx, diags);
+}
+
+/// Every reference of one document.
+fn document(ctx: &Context, doc: &Document, diags: &mut Vec<Diagnostic>) {
+    relations(ctx, doc, diags);
+    for reference in &doc.techniques {
+        technique(ctx, doc, &reference.id, reference.span.clone(), diags);
+    }
+    for reference in &doc.controls {
+        control(
+            ctx,
+            doc,
+            &reference.framework,
+            &reference.id,
+            reference.span.clone(),
+            diags,
+        );
+    }
+    body_links(ctx, doc, diags);
 }
 
 /// CW043: every requirement a mapping file of the book's own refers to must

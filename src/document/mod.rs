@@ -73,6 +73,10 @@ impl Document {
     pub fn body_text(&self) -> &str {
         &self.source.text[self.body.clone()]
     }
+    /// The file's text before the body: the front-matter block.
+    pub fn front_matter_text(&self) -> &str {
+        &self.source.text[..self.body.start]
+    }
     /// Date of the last change: `updated`, else `created`.
     pub fn last_changed(&self) -> Date {
         self.updated.unwrap_or(self.created)

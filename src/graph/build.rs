@@ -1,5 +1,7 @@
 //! Building the index from resolved documents and the catalogs.
 
+use std::sync::Arc;
+
 use crate::catalog::{ControlLookup, Registry};
 use crate::document::{Coverage, Document};
 use crate::timing;
@@ -9,9 +11,16 @@ use super::{infer, Edge, Index, Node};
 
 /// Build the graph. References that do not resolve are skipped here; `check`
 /// reports them. Inferred links are added last, from the declared ones.
-pub fn build_index(documents: &[Document], registry: &Registry) -> Index {
+///
+/// `crosswalk` is [`Crosswalk::build`] of the same registry: it depends on the
+/// catalogs only, so callers that rebuild the index after an edit keep it.
+pub fn build_index(
+    documents: &[Document],
+    registry: &Registry,
+    crosswalk: Arc<Crosswalk>,
+) -> Index {
     let mut index = Index {
-        crosswalk: timing::phase("  crosswalk", || Crosswalk::build(registry)),
+        crosswalk,
         ..Index::default()
     };
     timing::phase("  attack", || add_attack(&mut index, registry));

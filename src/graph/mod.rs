@@ -77,7 +77,7 @@ pub struct Index {
     nodes: HashMap<Node, NodeIndex>,
     /// The mapping sets resolved against the loaded frameworks; inferred
     /// links were produced from it, and pages read it for crosswalk tables.
-    pub crosswalk: Crosswalk,
+    pub crosswalk: std::sync::Arc<Crosswalk>,
     /// Inferred document -> control links. They are not graph edges: a
     /// citation reaches hundreds of requirements through two mappings, so
     /// they are stored once per distinct citation (see [`infer`]) and

@@ -7,6 +7,7 @@ use crate::check::report::{self, Format};
 use crate::diagnostic::Severity;
 use crate::pipeline::{CheckOptions, PipelineError, Project};
 use crate::site::live::{self, Files, Footprint};
+use crate::site::theme::Theme;
 
 /// What serve holds between rebuilds.
 pub struct LiveSite {
@@ -20,6 +21,9 @@ pub struct LiveSite {
     pub generation: u64,
     /// The served files are stale as a whole (a full render failed).
     needs_full: bool,
+    /// The theme of the last full render, kept so that an edit to a
+    /// document does not compile the templates again.
+    theme: Option<Theme>,
     /// Changes not yet rendered because the book did not check.
     pending_before: Footprint,
     pending_paths: std::collections::BTreeSet<String>,
@@ -47,6 +51,7 @@ impl LiveSite {
             needs_full: true,
             pending_before: Footprint::default(),
             pending_paths: Default::default(),
+            theme: None,
             project,
         };
         site.render_everything();
@@ -103,18 +108,15 @@ impl LiveSite {
                 continue;
             }
             if path.starts_with(&src) {
+                let rel = path
+                    .strip_prefix(&src)
+                    .unwrap_or(&path)
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 if path.extension().is_some_and(|e| e == "md") {
-                    let rel = path
-                        .strip_prefix(&src)
-                        .unwrap_or(&path)
-                        .to_string_lossy()
-                        .replace('\\', "/");
                     docs.push(rel);
-                } else if !path.exists() {
-                    // A directory vanished: its documents did too. (Existing
-                    // directories are skipped: inotify reports mere opens of
-                    // them, which a rebuild itself causes.)
-                    return Change::Everything;
+                } else {
+                    docs.extend(self.documents_under(&path, &rel));
                 }
                 continue;
             }
@@ -136,6 +138,50 @@ impl LiveSite {
             docs.dedup();
             Change::Documents(docs)
         }
+    }
+
+    /// The documents an event on a path that is not a document touches:
+    /// for a directory that vanished, the documents it held; for one that
+    /// appeared (moved in), the documents in it not known yet. Anything else
+    /// (an editor's temporary file such as sed's `sedXXXXXX` or vim's
+    /// `4913`, or a mere open of a known directory, which inotify reports
+    /// and every rebuild causes) touches none.
+    fn documents_under(&self, path: &Path, rel: &str) -> Vec<String> {
+        let prefix = format!("{}/", rel.trim_end_matches('/'));
+        let known = |r: &str| self.project.documents.iter().any(|d| d.rel_path == r);
+        if !path.exists() {
+            return self
+                .project
+                .book
+                .files
+                .iter()
+                .map(|f| f.rel_path.as_str())
+                .chain(self.project.documents.iter().map(|d| d.rel_path.as_str()))
+                .filter(|r| r.starts_with(&prefix))
+                .map(str::to_string)
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+        }
+        if !path.is_dir() {
+            return Vec::new();
+        }
+        walkdir::WalkDir::new(path)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md"))
+            .map(|e| {
+                format!(
+                    "{prefix}{}",
+                    e.path()
+                        .strip_prefix(path)
+                        .unwrap_or(e.path())
+                        .to_string_lossy()
+                        .replace('\\', "/")
+                )
+            })
+            .filter(|r| !known(r))
+            .collect()
     }
 
     fn is_catalog_file(&self, path: &Path) -> bool {
@@ -190,14 +236,21 @@ impl LiveSite {
         if self.set_overlay() {
             return true;
         }
-        if self.needs_full {
+        if self.needs_full || self.theme.is_none() {
             self.render_everything();
-        } else {
+        } else if let Some(theme) = &self.theme {
             let paths: Vec<String> = self.pending_paths.iter().cloned().collect();
             let after = Footprint::of(&self.project, &paths);
-            if let Err(err) =
-                live::apply(&self.project, &mut self.files, &self.pending_before, &after)
-            {
+            let applied = crate::timing::phase("render changed pages", || {
+                live::apply(
+                    &self.project,
+                    theme,
+                    &mut self.files,
+                    &self.pending_before,
+                    &after,
+                )
+            });
+            if let Err(err) = applied {
                 self.overlay = Some(err.to_string());
                 return true;
             }
@@ -213,8 +266,15 @@ impl LiveSite {
             self.needs_full = true;
             return;
         }
-        match live::render_all(&self.project) {
-            Ok(files) => {
+        let rendered = Theme::load(&self.project.book.root)
+            .map_err(crate::site::BuildError::from)
+            .and_then(|theme| {
+                let files = live::render_all_with(&self.project, &theme)?;
+                Ok((theme, files))
+            });
+        match rendered {
+            Ok((theme, files)) => {
+                self.theme = Some(theme);
                 self.files = files;
                 self.overlay = None;
                 self.needs_full = false;

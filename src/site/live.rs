@@ -23,33 +23,32 @@ pub type Files = BTreeMap<String, Vec<u8>>;
 /// Render the whole site into memory (pages, assets, sitemap and feed; the
 /// search index is separate, see [`super::search`]).
 pub fn render_all(project: &Project) -> Result<Files, BuildError> {
+    render_all_with(project, &Theme::load(&project.book.root)?)
+}
+
+/// [`render_all`] with a theme already loaded (serve keeps it between
+/// rebuilds: compiling the templates is a cost no edit to a document
+/// should pay).
+pub fn render_all_with(project: &Project, theme: &Theme) -> Result<Files, BuildError> {
     let pages = pages::all_pages(project);
-    let mut files = render_pages(project, &pages)?;
-    files.extend(static_files(project, &pages)?);
+    let mut files = render_pages(project, theme, &pages)?;
+    files.extend(theme.assets.clone());
+    for (path, text) in feeds::all(project, &pages) {
+        files.insert(path, text.into_bytes());
+    }
     Ok(files)
 }
 
 /// Render some pages.
-pub fn render_pages(project: &Project, pages: &[Page]) -> Result<Files, BuildError> {
-    let theme = Theme::load(&project.book.root)?;
+pub fn render_pages(project: &Project, theme: &Theme, pages: &[Page]) -> Result<Files, BuildError> {
     let site = SiteContext::new(project);
     pages
         .par_iter()
         .map(|page| {
-            let html = pages::render(project, &site, &theme, page)?;
+            let html = pages::render(project, &site, theme, page)?;
             Ok((page.path(project), html.into_bytes()))
         })
         .collect()
-}
-
-/// Theme assets, sitemap and feed.
-fn static_files(project: &Project, pages: &[Page]) -> Result<Files, BuildError> {
-    let theme = Theme::load(&project.book.root)?;
-    let mut files: Files = theme.assets.into_iter().collect();
-    for (path, text) in feeds::all(project, pages) {
-        files.insert(path, text.into_bytes());
-    }
-    Ok(files)
 }
 
 /// What a set of documents touches, captured before and after a change.
@@ -65,6 +64,11 @@ pub struct Footprint {
     if_cited_changed: BTreeSet<String>,
     /// The documents' citations (alias, node, coverage), by path.
     citations: BTreeMap<String, Vec<(String, usize, &'static str)>>,
+    /// What the summary pages (home, indexes, listings, matrices, framework,
+    /// coverage and search pages) show of the documents, by path: their
+    /// card, tags, citations and techniques. When it is the same before and
+    /// after, those pages are not re-rendered.
+    summary: BTreeMap<String, String>,
 }
 
 impl Footprint {
@@ -75,6 +79,14 @@ impl Footprint {
         for (path, cited) in other.citations {
             self.citations.entry(path).or_insert(cited);
         }
+        for (path, summary) in other.summary {
+            self.summary.entry(path).or_insert(summary);
+        }
+    }
+
+    /// Whether the summary pages may show something different.
+    fn summaries_changed(before: &Footprint, after: &Footprint) -> bool {
+        before.summary != after.summary
     }
 
     /// The pages to re-render given the footprints before and after.
@@ -102,6 +114,7 @@ impl Footprint {
         let mut pages = BTreeSet::new();
         let mut if_cited_changed = BTreeSet::new();
         let mut citations = BTreeMap::new();
+        let mut summary = BTreeMap::new();
         let wanted: BTreeSet<&str> = rel_paths.iter().map(String::as_str).collect();
         let changed: Vec<usize> = project
             .documents
@@ -166,6 +179,7 @@ impl Footprint {
                 }
                 citations.insert(doc.rel_path.clone(), cited);
             }
+            summary.insert(doc.rel_path.clone(), summary_of(project, d));
         }
         // Documents whose bodies link to a changed document show its title.
         for (i, doc) in project.documents.iter().enumerate() {
@@ -187,8 +201,18 @@ impl Footprint {
             pages,
             if_cited_changed,
             citations,
+            summary,
         }
     }
+}
+
+/// Everything of document `d` that a summary page can show, as one string
+/// to compare: its front-matter without the body. Generous on purpose (a
+/// field no summary page shows only costs a re-render when it changes).
+fn summary_of(project: &Project, d: usize) -> String {
+    let doc = &project.documents[d];
+    let front = doc.front_matter_text();
+    format!("{}\u{0}{}", doc.number, front)
 }
 
 /// Pages that link to requirement `(alias, i)` when it has a page: its
@@ -273,6 +297,7 @@ fn is_summary(page: &Page) -> bool {
 /// after the change. Returns the paths that changed.
 pub fn apply(
     project: &Project,
+    theme: &Theme,
     files: &mut Files,
     before: &Footprint,
     after: &Footprint,
@@ -289,14 +314,17 @@ pub fn apply(
         files.remove(path);
     }
     let affected = Footprint::pages_to_render(before, after);
+    let summaries = Footprint::summaries_changed(before, after) || !stale.is_empty();
     let wanted: Vec<Page> = by_path
         .iter()
         .filter(|(path, page)| {
-            is_summary(page) || affected.contains(path.as_str()) || !files.contains_key(*path)
+            (summaries && is_summary(page))
+                || affected.contains(path.as_str())
+                || !files.contains_key(*path)
         })
         .map(|(_, page)| (*page).clone())
         .collect();
-    let rendered = render_pages(project, &wanted)?;
+    let rendered = render_pages(project, theme, &wanted)?;
     let mut changed: Vec<String> = stale;
     for (path, bytes) in rendered {
         if files.get(&path) != Some(&bytes) {
