@@ -378,6 +378,11 @@ fn an_event_on_an_existing_directory_is_not_a_change() {
     let site = LiveSite::load(tmp.path()).unwrap();
     let dir = tmp.path().join("docs/architecture-operations");
     assert_eq!(site.classify(std::slice::from_ref(&dir)), Change::Nothing);
+    assert_eq!(
+        site.classify(&[tmp.path().join("docs")]),
+        Change::Nothing,
+        "an open of the source directory itself"
+    );
     // Regression: an editor's temporary file (sed -i writes `sedXXXXXX`,
     // vim probes with `4913`) that is gone by the time the event arrives is
     // not a vanished directory: it made serve rebuild everything per save.

@@ -147,40 +147,40 @@ impl LiveSite {
     /// `4913`, or a mere open of a known directory, which inotify reports
     /// and every rebuild causes) touches none.
     fn documents_under(&self, path: &Path, rel: &str) -> Vec<String> {
-        let prefix = format!("{}/", rel.trim_end_matches('/'));
-        let known = |r: &str| self.project.documents.iter().any(|d| d.rel_path == r);
+        let rel = rel.trim_matches('/');
+        let prefix = if rel.is_empty() {
+            String::new()
+        } else {
+            format!("{rel}/")
+        };
+        let held: std::collections::BTreeSet<&str> = self
+            .project
+            .book
+            .files
+            .iter()
+            .map(|f| f.rel_path.as_str())
+            .chain(self.project.documents.iter().map(|d| d.rel_path.as_str()))
+            .filter(|r| r.starts_with(&prefix))
+            .collect();
         if !path.exists() {
-            return self
-                .project
-                .book
-                .files
-                .iter()
-                .map(|f| f.rel_path.as_str())
-                .chain(self.project.documents.iter().map(|d| d.rel_path.as_str()))
-                .filter(|r| r.starts_with(&prefix))
-                .map(str::to_string)
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
-                .collect();
+            return held.into_iter().map(str::to_string).collect();
         }
-        if !path.is_dir() {
+        // A directory holding known documents was only opened (a new file
+        // in it has an event of its own); only an unknown one is walked.
+        if !path.is_dir() || !held.is_empty() {
             return Vec::new();
         }
         walkdir::WalkDir::new(path)
             .into_iter()
             .filter_map(Result::ok)
             .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md"))
-            .map(|e| {
-                format!(
+            .filter_map(|e| {
+                let inner = e.path().strip_prefix(path).ok()?;
+                Some(format!(
                     "{prefix}{}",
-                    e.path()
-                        .strip_prefix(path)
-                        .unwrap_or(e.path())
-                        .to_string_lossy()
-                        .replace('\\', "/")
-                )
+                    inner.to_string_lossy().replace('\\', "/")
+                ))
             })
-            .filter(|r| !known(r))
             .collect()
     }
 
