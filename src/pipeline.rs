@@ -39,6 +39,9 @@ pub struct Project {
     /// Findings that belong to one file (reading and parsing), by path
     /// relative to the source directory, so an update can replace them.
     file_diagnostics: BTreeMap<String, Vec<Diagnostic>>,
+    /// Findings of the cross-document rules, kept so that a prose-only
+    /// update replaces just those located in the bodies it touched.
+    check_diagnostics: Vec<Diagnostic>,
     options: CheckOptions,
 }
 
@@ -113,6 +116,7 @@ impl Project {
             by_path: HashMap::new(),
             crosswalk: None,
             file_diagnostics,
+            check_diagnostics: Vec::new(),
             options: options.clone(),
         };
         project.resolve();
@@ -124,6 +128,9 @@ impl Project {
     /// catalogs and every other parsed document are kept: this is what makes
     /// `serve` rebuild in milliseconds.
     pub fn update(&mut self, changed: &[String]) {
+        if timing::phase("prose-only update", || self.update_prose(changed)) {
+            return;
+        }
         let src = self.book.src_dir();
         let prefix = crate::book::load::src_prefix(&self.book.root, &self.book.config);
         let changed: std::collections::BTreeSet<&str> =
@@ -161,6 +168,107 @@ impl Project {
         self.resolve();
     }
 
+    /// The update of the common edit: every changed file is a known
+    /// document whose front-matter is byte for byte what it was. Positions,
+    /// ids, citations and so the whole graph stay; only the documents'
+    /// bodies and the findings located in bodies (links) can change, in
+    /// them and in documents linking to them by path (an anchor may be
+    /// gone). Returns false, changing nothing, when that does not hold.
+    pub fn update_prose(&mut self, changed: &[String]) -> bool {
+        let src = self.book.src_dir();
+        let prefix = crate::book::load::src_prefix(&self.book.root, &self.book.config);
+        let mut fresh = Vec::new();
+        for rel in changed {
+            let Some(pos) = self.document_by_path(rel) else {
+                return false;
+            };
+            let Ok(file) = crate::book::load::read_document(&src, rel, &prefix) else {
+                return false;
+            };
+            let parsed = parse_all(&self.book, &self.vocabulary, std::slice::from_ref(&file));
+            let Some((_, Some(document), diags)) = parsed.into_iter().next() else {
+                return false;
+            };
+            if document.front_matter_text() != self.documents[pos].front_matter_text() {
+                return false;
+            }
+            fresh.push((pos, file, document, diags));
+        }
+        let mut touched: Vec<usize> = Vec::new();
+        for (pos, file, document, diags) in fresh {
+            let rel = file.rel_path.clone();
+            self.file_diagnostics.remove(&format!("{prefix}{rel}"));
+            self.file_diagnostics.remove(&rel);
+            if !diags.is_empty() {
+                self.file_diagnostics.insert(rel.clone(), diags);
+            }
+            if let Some(slot) = self.book.files.iter_mut().find(|f| f.rel_path == rel) {
+                *slot = file;
+            }
+            self.documents[pos] = document;
+            touched.push(pos);
+        }
+        let changed: std::collections::BTreeSet<&str> =
+            changed.iter().map(String::as_str).collect();
+        let linking: Vec<usize> = self
+            .documents
+            .iter()
+            .enumerate()
+            .filter(|(_, doc)| {
+                doc.outline.links.iter().any(|link| match &link.target {
+                    crate::document::markdown::LinkTarget::File { path, .. } => {
+                        check::resolve_relative(&doc.rel_path, path)
+                            .is_some_and(|p| changed.contains(p.as_str()))
+                    }
+                    _ => false,
+                })
+            })
+            .map(|(i, _)| i)
+            .collect();
+        touched.extend(linking);
+        touched.sort_unstable();
+        touched.dedup();
+        let bodies: Vec<(&str, usize)> = touched
+            .iter()
+            .map(|&i| {
+                let doc = &self.documents[i];
+                (doc.source.name.as_str(), doc.body.start)
+            })
+            .collect();
+        self.check_diagnostics.retain(|d| {
+            !d.location.as_ref().is_some_and(|loc| {
+                bodies
+                    .iter()
+                    .any(|(name, start)| loc.file.name == *name && loc.span.start >= *start)
+            })
+        });
+        let today = self.today();
+        self.check_diagnostics.extend(check::bodies(
+            &self.documents,
+            &self.registry,
+            &self.vocabulary,
+            today,
+            &touched,
+        ));
+        self.collect_diagnostics();
+        true
+    }
+
+    fn today(&self) -> jiff::civil::Date {
+        self.options
+            .today
+            .unwrap_or_else(|| jiff::Zoned::now().date())
+    }
+
+    /// `diagnostics` from the per-file and cross-document findings, sorted.
+    fn collect_diagnostics(&mut self) {
+        let mut diagnostics: Vec<Diagnostic> =
+            self.file_diagnostics.values().flatten().cloned().collect();
+        diagnostics.extend(self.check_diagnostics.iter().cloned());
+        diagnostic::sort(&mut diagnostics);
+        self.diagnostics = diagnostics;
+    }
+
     /// Sort documents, run the cross-document checks and build the graph.
     fn resolve(&mut self) {
         self.documents.sort_by(|a, b| {
@@ -175,17 +283,11 @@ impl Project {
             self.by_id.entry(doc.id.value.clone()).or_insert(i);
             self.by_path.insert(doc.rel_path.clone(), i);
         }
-        let today = self
-            .options
-            .today
-            .unwrap_or_else(|| jiff::Zoned::now().date());
-        let mut diagnostics: Vec<Diagnostic> =
-            self.file_diagnostics.values().flatten().cloned().collect();
-        diagnostics.extend(timing::phase("check", || {
+        let today = self.today();
+        self.check_diagnostics = timing::phase("check", || {
             check::run(&self.documents, &self.registry, &self.vocabulary, today)
-        }));
-        diagnostic::sort(&mut diagnostics);
-        self.diagnostics = diagnostics;
+        });
+        self.collect_diagnostics();
         if !self.options.without_index {
             let registry = &self.registry;
             let crosswalk = self

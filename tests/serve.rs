@@ -42,6 +42,29 @@ fn apply(site: &mut LiveSite, path: &Path) {
     site.apply(change);
 }
 
+/// What a project reports, comparable across loads.
+type Finding = (
+    String,
+    String,
+    Option<String>,
+    Option<std::ops::Range<usize>>,
+);
+
+fn diagnostics(project: &Project) -> Vec<Finding> {
+    project
+        .diagnostics
+        .iter()
+        .map(|d| {
+            (
+                d.code.to_string(),
+                d.message.clone(),
+                d.file_name(),
+                d.location.as_ref().map(|l| l.span.clone()),
+            )
+        })
+        .collect()
+}
+
 fn assert_equals_full_build(site: &LiveSite, root: &Path, step: &str) {
     assert!(
         site.overlay().is_none(),
@@ -49,6 +72,11 @@ fn assert_equals_full_build(site: &LiveSite, root: &Path, step: &str) {
         site.overlay()
     );
     let project = Project::load(root, &CheckOptions::default()).unwrap();
+    assert_eq!(
+        diagnostics(site.project()),
+        diagnostics(&project),
+        "{step}: same findings as a fresh load"
+    );
     let full = live::render_all(&project).unwrap();
     let incremental = site.files();
     let full_keys: Vec<_> = full.keys().collect();
@@ -78,6 +106,35 @@ fn a_sequence_of_incremental_updates_equals_a_full_build() {
     );
     apply(&mut site, &arch);
     assert_equals_full_build(&site, root, "title change");
+
+    // Prose only: summary and citation-dependent pages are left alone.
+    edit(
+        &arch,
+        "Three copies, one immutable.",
+        "Three copies, one of them immutable.",
+    );
+    apply(&mut site, &arch);
+    assert_equals_full_build(&site, root, "body-only edit");
+
+    // Prose only, but a heading another document links to goes: the
+    // finding lands in the linking document, as a fresh load says.
+    let process = docs.join("governance/0001-process.md");
+    edit(
+        &process,
+        "## Statuses {#lifecycle}",
+        "## Statuses {#states}",
+    );
+    apply(&mut site, &process);
+    let fresh = Project::load(root, &CheckOptions::default()).unwrap();
+    assert_eq!(diagnostics(site.project()), diagnostics(&fresh));
+    assert!(site.project().diagnostics.iter().any(|d| d.code == "CW015"));
+    edit(
+        &process,
+        "## Statuses {#states}",
+        "## Statuses {#lifecycle}",
+    );
+    apply(&mut site, &process);
+    assert_equals_full_build(&site, root, "anchor restored");
 
     let playbook = docs.join("architecture-operations/0005-playbook.md");
     edit(
@@ -273,6 +330,17 @@ fn the_server_rebuilds_on_change_add_and_delete_and_shows_errors() {
         home.contains("/__crosswalk/live.js"),
         "reload script injected by serve"
     );
+    // The search index comes from a background thread, after the pages.
+    let page_count = |entry: &str| -> u64 {
+        let json: serde_json::Value = serde_json::from_str(entry).unwrap_or_default();
+        json["languages"]["en"]["page_count"].as_u64().unwrap_or(0)
+    };
+    let entry = server.wait_for("/pagefind/pagefind-entry.json", "search index", |s, b| {
+        s == 200 && page_count(b) > 0
+    });
+    let indexed = page_count(&entry);
+    let (status, _) = server.get("/pagefind/pagefind.js");
+    assert_eq!(status, 200);
 
     let arch = root.join("docs/architecture-operations/0003-backup-architecture.md");
     edit(
@@ -292,6 +360,11 @@ fn the_server_rebuilds_on_change_add_and_delete_and_shows_errors() {
     server.wait_for("/documents/index.html", "index lists it", |_, b| {
         b.contains("HCB-0007")
     });
+    server.wait_for(
+        "/pagefind/pagefind-entry.json",
+        "search indexes it",
+        |_, b| page_count(b) == indexed + 1,
+    );
 
     std::fs::remove_file(&added).unwrap();
     server.wait_for("/documents/hcb-0007.html", "deleted document", |s, _| {
@@ -303,11 +376,13 @@ fn the_server_rebuilds_on_change_add_and_delete_and_shows_errors() {
         "kind = \"reference-architecture\"",
         "kind = \"reference-archtecture\"",
     );
+    // std::fs::write truncates first: a rebuild may read the empty file and
+    // show its error (CW002) before the write's own event brings CW008.
     let broken = server.wait_for("/documents/hcb-0003.html", "error overlay", |_, b| {
-        b.contains("cw-overlay")
+        b.contains("cw-overlay") && b.contains("CW008")
     });
     assert!(
-        broken.contains("CW008") && broken.contains("one offline"),
+        broken.contains("one offline"),
         "overlay with diagnostics over the last good page"
     );
     edit(

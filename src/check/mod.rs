@@ -25,6 +25,52 @@ pub struct Context<'a> {
     pub today: Date,
 }
 
+impl<'a> Context<'a> {
+    /// The context of `documents`, and a CW011 for each duplicated id.
+    fn new(
+        documents: &'a [Document],
+        registry: &'a Registry,
+        vocabulary: &'a Vocabulary,
+        today: Date,
+    ) -> (Context<'a>, Vec<Diagnostic>) {
+        let mut diags = Vec::new();
+        let mut by_id: HashMap<&str, usize> = HashMap::new();
+        for (i, doc) in documents.iter().enumerate() {
+            if let Some(&first) = by_id.get(doc.id.value.as_str()) {
+                let original = &documents[first];
+                diags.push(
+                    Diagnostic::error("CW011", format!("duplicate document id `{}`", doc.id.value))
+                        .at(&doc.source, doc.id.span.clone())
+                        .label("second definition")
+                        .related(
+                            Location::new(&original.source, original.id.span.clone()),
+                            "first defined here",
+                        )
+                        .help(
+                            "give one of the documents the next free number (`crosswalk new` picks it)",
+                        ),
+                );
+            } else {
+                by_id.insert(doc.id.value.as_str(), i);
+            }
+        }
+        let by_path = documents
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.rel_path.as_str(), i))
+            .collect();
+        let ctx = Context {
+            documents,
+            registry,
+            vocabulary,
+            by_id,
+            by_path,
+            today,
+        };
+        (ctx, diags)
+    }
+}
+
 /// Run every cross-document rule.
 pub fn run(
     documents: &[Document],
@@ -32,42 +78,28 @@ pub fn run(
     vocabulary: &Vocabulary,
     today: Date,
 ) -> Vec<Diagnostic> {
-    let mut diags = Vec::new();
-    let mut by_id: HashMap<&str, usize> = HashMap::new();
-    for (i, doc) in documents.iter().enumerate() {
-        if let Some(&first) = by_id.get(doc.id.value.as_str()) {
-            let original = &documents[first];
-            diags.push(
-                Diagnostic::error("CW011", format!("duplicate document id `{}`", doc.id.value))
-                    .at(&doc.source, doc.id.span.clone())
-                    .label("second definition")
-                    .related(
-                        Location::new(&original.source, original.id.span.clone()),
-                        "first defined here",
-                    )
-                    .help(
-                        "give one of the documents the next free number (`crosswalk new` picks it)",
-                    ),
-            );
-        } else {
-            by_id.insert(doc.id.value.as_str(), i);
-        }
-    }
-    let by_path = documents
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (d.rel_path.as_str(), i))
-        .collect();
-    let ctx = Context {
-        documents,
-        registry,
-        vocabulary,
-        by_id,
-        by_path,
-        today,
-    };
+    let (ctx, mut diags) = Context::new(documents, registry, vocabulary, today);
     references::check(&ctx, &mut diags);
     lifecycle::check(&ctx, &mut diags);
+    diags
+}
+
+/// The rules that read a document's body (its links), for the documents
+/// at `positions` only. Everything they report is located in those bodies;
+/// every other rule reads front-matter. `serve` uses this when only prose
+/// changed.
+pub fn bodies(
+    documents: &[Document],
+    registry: &Registry,
+    vocabulary: &Vocabulary,
+    today: Date,
+    positions: &[usize],
+) -> Vec<Diagnostic> {
+    let (ctx, _) = Context::new(documents, registry, vocabulary, today);
+    let mut diags = Vec::new();
+    for &i in positions {
+        references::body_links(&ctx, &documents[i], &mut diags);
+    }
     diags
 }
 

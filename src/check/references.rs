@@ -368,7 +368,7 @@ fn is_grouping(fw: &LoadedFramework, idx: usize) -> bool {
             .any(|&c| !fw.catalog.nodes[c as usize].assessable)
 }
 
-fn body_links(ctx: &Context, doc: &Document, diags: &mut Vec<Diagnostic>) {
+pub(super) fn body_links(ctx: &Context, doc: &Document, diags: &mut Vec<Diagnostic>) {
     for link in &doc.outline.links {
         let span = link.span.clone();
         match &link.target {

@@ -32,52 +32,54 @@ pub fn build_index(
     for (i, _) in documents.iter().enumerate() {
         index.node(Node::Document(i));
     }
-    for (i, doc) in documents.iter().enumerate() {
-        let from = index.node(Node::Document(i));
-        for relation in &doc.relations {
-            if let Some(&target) = by_id.get(relation.target.value.as_str()) {
-                if target != i {
-                    let to = index.node(Node::Document(target));
-                    index.edge(from, to, Edge::Relation(relation.kind));
+    timing::phase("  declared edges", || {
+        for (i, doc) in documents.iter().enumerate() {
+            let from = index.node(Node::Document(i));
+            for relation in &doc.relations {
+                if let Some(&target) = by_id.get(relation.target.value.as_str()) {
+                    if target != i {
+                        let to = index.node(Node::Document(target));
+                        index.edge(from, to, Edge::Relation(relation.kind));
+                    }
                 }
             }
-        }
-        for reference in &doc.controls {
-            if let ControlLookup::Found(framework, idx) =
-                registry.control(&reference.framework, &reference.id)
-            {
-                let fw = index.node(Node::Framework(framework.alias.clone()));
-                let to = index.node(Node::Control(framework.alias.clone(), idx));
-                if !index.graph.contains_edge(to, fw) {
-                    index.edge(to, fw, Edge::InFramework);
-                }
-                let coverage = reference.coverage.unwrap_or(Coverage::Partial);
-                index.edge(
-                    from,
-                    to,
-                    Edge::CitesControl {
-                        coverage,
-                        note: reference.note.clone(),
-                    },
-                );
-            }
-        }
-        for reference in &doc.techniques {
-            {
-                if let Some((domain, t)) = registry.technique_position(&reference.id) {
-                    let to = index.node(Node::Technique(domain, t));
+            for reference in &doc.controls {
+                if let ControlLookup::Found(framework, idx) =
+                    registry.control(&reference.framework, &reference.id)
+                {
+                    let fw = index.node(Node::Framework(framework.alias.clone()));
+                    let to = index.node(Node::Control(framework.alias.clone(), idx));
+                    if !index.graph.contains_edge(to, fw) {
+                        index.edge(to, fw, Edge::InFramework);
+                    }
+                    let coverage = reference.coverage.unwrap_or(Coverage::Partial);
                     index.edge(
                         from,
                         to,
-                        Edge::AddressesTechnique {
-                            relation: reference.relation,
-                            coverage: reference.coverage.unwrap_or(Coverage::Full),
+                        Edge::CitesControl {
+                            coverage,
+                            note: reference.note.clone(),
                         },
                     );
                 }
             }
+            for reference in &doc.techniques {
+                {
+                    if let Some((domain, t)) = registry.technique_position(&reference.id) {
+                        let to = index.node(Node::Technique(domain, t));
+                        index.edge(
+                            from,
+                            to,
+                            Edge::AddressesTechnique {
+                                relation: reference.relation,
+                                coverage: reference.coverage.unwrap_or(Coverage::Full),
+                            },
+                        );
+                    }
+                }
+            }
         }
-    }
+    });
     timing::phase("  inference", || {
         infer::add_inferred(&mut index, registry, documents.len())
     });

@@ -446,10 +446,9 @@ impl Inference {
         docs.into_iter().collect()
     }
 
-    /// The controls whose page lists document `doc` through inference:
-    /// those one mapping away (their pages list the documents behind each
-    /// chain).
-    pub fn shown_on(&self, doc: usize) -> Vec<NodeIndex> {
+    /// Every control one mapping from a citation of `doc`: their pages name
+    /// or count the documents behind each chain.
+    pub fn one_mapping_from(&self, doc: usize) -> Vec<NodeIndex> {
         self.merge(doc, 2).into_iter().map(|l| l.target).collect()
     }
 

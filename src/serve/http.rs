@@ -190,14 +190,14 @@ async fn file(State(app): State<App>, uri: Uri) -> Response {
             .into_response();
     }
     match site.file(&path) {
-        Some(bytes) => respond(&site, &path, bytes, StatusCode::OK),
+        Some(bytes) => respond(&site, &path, &bytes, StatusCode::OK),
         None => not_found(&site),
     }
 }
 
 fn not_found(site: &LiveSite) -> Response {
     match site.file("404.html") {
-        Some(bytes) => respond(site, "404.html", bytes, StatusCode::NOT_FOUND),
+        Some(bytes) => respond(site, "404.html", &bytes, StatusCode::NOT_FOUND),
         None => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
 }

@@ -8,6 +8,7 @@
 //! with the diagnostics instead.
 
 mod http;
+pub mod search;
 pub mod state;
 mod watch;
 
@@ -49,7 +50,7 @@ pub enum ServeError {
 
 /// Run the server until Ctrl-C.
 pub fn run(options: ServeOptions) -> Result<(), ServeError> {
-    let site = LiveSite::load(&options.root)?;
+    let site = LiveSite::load(&options.root)?.with_search();
     if let Some(summary) = site.error_summary() {
         eprintln!("{summary}");
     }

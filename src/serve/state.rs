@@ -1,13 +1,18 @@
 //! The live site: the project, its rendered files in memory, and the
 //! diagnostics overlay when the latest change does not check.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::check::report::{self, Format};
 use crate::diagnostic::Severity;
 use crate::pipeline::{CheckOptions, PipelineError, Project};
 use crate::site::live::{self, Files, Footprint};
+use crate::site::search;
 use crate::site::theme::Theme;
+
+use super::search::{Records, SearchIndexer};
 
 /// What serve holds between rebuilds.
 pub struct LiveSite {
@@ -21,6 +26,10 @@ pub struct LiveSite {
     pub generation: u64,
     /// The served files are stale as a whole (a full render failed).
     needs_full: bool,
+    /// The search index, rebuilt in the background (`serve` only; tests
+    /// of the rendering leave it off), and the records it is built from.
+    search: Option<SearchIndexer>,
+    records: Records,
     /// The theme of the last full render, kept so that an edit to a
     /// document does not compile the templates again.
     theme: Option<Theme>,
@@ -52,10 +61,54 @@ impl LiveSite {
             pending_before: Footprint::default(),
             pending_paths: Default::default(),
             theme: None,
+            search: None,
+            records: Vec::new(),
             project,
         };
         site.render_everything();
         Ok(site)
+    }
+
+    /// Also serve a search index, refreshed in the background after every
+    /// rebuild.
+    pub fn with_search(mut self) -> Self {
+        self.search = Some(SearchIndexer::start(
+            self.project.book.config.book.language.clone(),
+        ));
+        self.refresh_all_records();
+        self
+    }
+
+    /// Records of every page, then a background index of them.
+    fn refresh_all_records(&mut self) {
+        if let Some(indexer) = &self.search {
+            self.records = search::records(&self.project)
+                .into_iter()
+                .map(Arc::new)
+                .collect();
+            indexer.refresh(&self.records);
+        }
+    }
+
+    /// New records for documents whose prose changed, then a background
+    /// index (documents' records come first, in document order).
+    fn refresh_document_records(&mut self, rel_paths: &[String]) {
+        let Some(indexer) = &self.search else {
+            return;
+        };
+        for rel in rel_paths {
+            if let Some(i) = self.project.document_by_path(rel) {
+                if let Some(slot) = self.records.get_mut(i) {
+                    *slot = Arc::new(search::document_record(&self.project, i));
+                }
+            }
+        }
+        indexer.refresh(&self.records);
+    }
+
+    /// The project as last updated.
+    pub fn project(&self) -> &Project {
+        &self.project
     }
 
     pub fn base_path(&self) -> String {
@@ -63,8 +116,11 @@ impl LiveSite {
     }
 
     /// A served file.
-    pub fn file(&self, path: &str) -> Option<&[u8]> {
-        self.files.get(path).map(Vec::as_slice)
+    pub fn file(&self, path: &str) -> Option<Cow<'_, [u8]>> {
+        if let (Some(indexer), true) = (&self.search, path.starts_with("pagefind/")) {
+            return indexer.file(path).map(Cow::Owned);
+        }
+        self.files.get(path).map(|f| Cow::Borrowed(f.as_slice()))
     }
 
     pub fn overlay(&self) -> Option<&str> {
@@ -222,6 +278,26 @@ impl LiveSite {
                     return true;
                 }
             },
+            Change::Documents(paths) if self.is_settled() && self.project.update_prose(&paths) => {
+                // Prose only: the documents' own pages are all that can
+                // change (their findings are rebuilt by the update).
+                self.generation += 1;
+                if self.set_overlay() {
+                    self.pending_paths.extend(paths);
+                    return true;
+                }
+                if let Some(theme) = &self.theme {
+                    let applied = crate::timing::phase("render changed pages", || {
+                        live::apply_prose(&self.project, theme, &mut self.files, &paths)
+                    });
+                    if let Err(err) = applied {
+                        self.overlay = Some(err.to_string());
+                        return true;
+                    }
+                }
+                self.refresh_document_records(&paths);
+                return true;
+            }
             Change::Documents(paths) => {
                 // Footprints are taken on the last state whose pages were
                 // rendered or on every state since, so a relation removed
@@ -257,7 +333,16 @@ impl LiveSite {
         }
         self.pending_before = Footprint::default();
         self.pending_paths.clear();
+        self.refresh_all_records();
         true
+    }
+
+    /// The served pages match the project and nothing waits to be rendered.
+    fn is_settled(&self) -> bool {
+        !self.needs_full
+            && self.overlay.is_none()
+            && self.pending_paths.is_empty()
+            && self.theme.is_some()
     }
 
     /// Render every page (first load, configuration or theme change).

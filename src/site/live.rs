@@ -42,28 +42,31 @@ pub fn render_all_with(project: &Project, theme: &Theme) -> Result<Files, BuildE
 /// Render some pages.
 pub fn render_pages(project: &Project, theme: &Theme, pages: &[Page]) -> Result<Files, BuildError> {
     let site = SiteContext::new(project);
-    pages
+    let tally = crate::timing::Tally::default();
+    let files = pages
         .par_iter()
         .map(|page| {
-            let html = pages::render(project, &site, theme, page)?;
+            let html = tally.time(page.kind(), || pages::render(project, &site, theme, page))?;
             Ok((page.path(project), html.into_bytes()))
         })
-        .collect()
+        .collect();
+    tally.print("  render");
+    files
 }
 
 /// What a set of documents touches, captured before and after a change.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Footprint {
-    /// Page paths (the union of before and after is re-rendered).
+    /// The documents' own pages (the union of before and after is always
+    /// re-rendered).
     pages: BTreeSet<String>,
-    /// Pages that depend on the documents' citations only: re-rendered only
-    /// when the citations differ between before and after. A citation made
-    /// by no other document feeds hundreds of inferred requirements, and can
-    /// make requirement pages appear or vanish (so the pages linking to
-    /// them change); an edit to the prose does none of that.
-    if_cited_changed: BTreeSet<String>,
-    /// The documents' citations (alias, node, coverage), by path.
-    citations: BTreeMap<String, Vec<(String, usize, &'static str)>>,
+    /// Pages that depend on the documents' front-matter only (citations
+    /// and what they infer, counts): re-rendered only when a front-matter
+    /// differs between before and after. A citation made by no other
+    /// document feeds hundreds of inferred requirements, and can make
+    /// requirement pages appear or vanish (so the pages linking to them
+    /// change); an edit to the prose does none of that.
+    if_front_matter_changed: BTreeSet<String>,
     /// What the summary pages (home, indexes, listings, matrices, framework,
     /// coverage and search pages) show of the documents, by path: their
     /// card, tags, citations and techniques. When it is the same before and
@@ -75,10 +78,8 @@ impl Footprint {
     /// Add another footprint's pages.
     pub fn extend(&mut self, other: Footprint) {
         self.pages.extend(other.pages);
-        self.if_cited_changed.extend(other.if_cited_changed);
-        for (path, cited) in other.citations {
-            self.citations.entry(path).or_insert(cited);
-        }
+        self.if_front_matter_changed
+            .extend(other.if_front_matter_changed);
         for (path, summary) in other.summary {
             self.summary.entry(path).or_insert(summary);
         }
@@ -97,12 +98,12 @@ impl Footprint {
             .chain(&after.pages)
             .map(String::as_str)
             .collect();
-        if before.citations != after.citations {
+        if Footprint::summaries_changed(before, after) {
             out.extend(
                 before
-                    .if_cited_changed
+                    .if_front_matter_changed
                     .iter()
-                    .chain(&after.if_cited_changed)
+                    .chain(&after.if_front_matter_changed)
                     .map(String::as_str),
             );
         }
@@ -112,8 +113,7 @@ impl Footprint {
     /// The pages that show something of the documents at `rel_paths`.
     pub fn of(project: &Project, rel_paths: &[String]) -> Footprint {
         let mut pages = BTreeSet::new();
-        let mut if_cited_changed = BTreeSet::new();
-        let mut citations = BTreeMap::new();
+        let mut if_front_matter_changed = BTreeSet::new();
         let mut summary = BTreeMap::new();
         let wanted: BTreeSet<&str> = rel_paths.iter().map(String::as_str).collect();
         let changed: Vec<usize> = project
@@ -124,10 +124,14 @@ impl Footprint {
             .map(|(i, _)| i)
             .collect();
         for &d in &changed {
+            // The document's own page is the only one that shows its body.
+            pages.insert(Page::Document(d).path(project));
+            // Every other page shows what its front-matter says (its card,
+            // citations and what they infer), so is re-rendered only when
+            // that changed.
             let mut add = |page: Page| {
-                pages.insert(page.path(project));
+                if_front_matter_changed.insert(page.path(project));
             };
-            add(Page::Document(d));
             let doc = &project.documents[d];
             add(Page::Listing {
                 group: "kinds",
@@ -150,34 +154,37 @@ impl Footprint {
                 });
             }
             if let Some(node) = project.index.document_node(d) {
+                let inference = &project.index.inference;
+                // Its neighbours, the requirements one mapping from what it
+                // cites (their pages name or count it), and those reached
+                // only through its citations (they may lose their page).
                 let neighbours = project
                     .index
                     .outgoing(node)
                     .into_iter()
                     .chain(project.index.incoming(node))
-                    .map(|(n, _)| n);
-                let shown_on = project.index.inference.shown_on(d);
-                for n in neighbours.chain(shown_on) {
+                    .map(|(n, _)| n)
+                    .chain(inference.one_mapping_from(d))
+                    .chain(inference.only_through(d));
+                for n in neighbours {
                     for page in pages_of_node(project, &project.index.graph[n]) {
                         add(page);
                     }
                 }
-                let mut cited = Vec::new();
-                for (n, edge) in project.index.outgoing(node) {
-                    if let (Edge::CitesControl { coverage, .. }, Node::Control(alias, i)) =
-                        (edge, &project.index.graph[n])
-                    {
-                        cited.push((alias.clone(), *i, coverage.as_str()));
-                        if_cited_changed.extend(linking_to(project, alias, *i));
-                    }
-                }
-                for n in project.index.inference.only_through(d) {
+                // Pages linking to requirements that may gain or lose their
+                // page with its citations.
+                let touched = project
+                    .index
+                    .outgoing(node)
+                    .into_iter()
+                    .filter(|(_, e)| matches!(e, Edge::CitesControl { .. }))
+                    .map(|(n, _)| n)
+                    .chain(inference.only_through(d));
+                for n in touched {
                     if let Node::Control(alias, i) = &project.index.graph[n] {
-                        if_cited_changed.insert(Page::Control(alias.clone(), *i).path(project));
-                        if_cited_changed.extend(linking_to(project, alias, *i));
+                        if_front_matter_changed.extend(linking_to(project, alias, *i));
                     }
                 }
-                citations.insert(doc.rel_path.clone(), cited);
             }
             summary.insert(doc.rel_path.clone(), summary_of(project, d));
         }
@@ -194,13 +201,12 @@ impl Footprint {
                 _ => false,
             });
             if links_here {
-                pages.insert(Page::Document(i).path(project));
+                if_front_matter_changed.insert(Page::Document(i).path(project));
             }
         }
         Footprint {
             pages,
-            if_cited_changed,
-            citations,
+            if_front_matter_changed,
             summary,
         }
     }
@@ -292,6 +298,30 @@ fn is_summary(page: &Page) -> bool {
     )
 }
 
+/// After [`Project::update_prose`]: only the changed documents' own pages
+/// can differ (every other page shows front-matter, which did not change).
+pub fn apply_prose(
+    project: &Project,
+    theme: &Theme,
+    files: &mut Files,
+    rel_paths: &[String],
+) -> Result<Vec<String>, BuildError> {
+    let pages: Vec<Page> = rel_paths
+        .iter()
+        .filter_map(|rel| project.document_by_path(rel))
+        .map(Page::Document)
+        .collect();
+    let mut changed = Vec::new();
+    for (path, bytes) in render_pages(project, theme, &pages)? {
+        if files.get(&path) != Some(&bytes) {
+            changed.push(path.clone());
+            files.insert(path, bytes);
+        }
+    }
+    changed.sort();
+    Ok(changed)
+}
+
 /// Bring `files` from the state rendered for the old project to the state
 /// for `project`, given the footprints of the changed documents before and
 /// after the change. Returns the paths that changed.
@@ -302,7 +332,7 @@ pub fn apply(
     before: &Footprint,
     after: &Footprint,
 ) -> Result<Vec<String>, BuildError> {
-    let all = pages::all_pages(project);
+    let all = crate::timing::phase("  list pages", || pages::all_pages(project));
     let by_path: BTreeMap<String, &Page> = all.iter().map(|p| (p.path(project), p)).collect();
     // Pages that no longer exist go; pages that are new are rendered.
     let stale: Vec<String> = files
@@ -324,13 +354,21 @@ pub fn apply(
         })
         .map(|(_, page)| (*page).clone())
         .collect();
-    let rendered = render_pages(project, theme, &wanted)?;
+    let fresh = wanted.iter().any(|p| !files.contains_key(&p.path(project)));
+    let rendered = crate::timing::phase(&format!("  render {} pages", wanted.len()), || {
+        render_pages(project, theme, &wanted)
+    })?;
     let mut changed: Vec<String> = stale;
     for (path, bytes) in rendered {
         if files.get(&path) != Some(&bytes) {
             changed.push(path.clone());
             files.insert(path, bytes);
         }
+    }
+    // The sitemap lists pages, the feed front-matter: unchanged otherwise.
+    if !(summaries || fresh) {
+        changed.sort();
+        return Ok(changed);
     }
     for (path, text) in feeds::all(project, &all) {
         let bytes = text.into_bytes();

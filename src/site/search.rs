@@ -140,7 +140,16 @@ pub fn index(
     project: &Project,
     records: Vec<Record>,
 ) -> Result<Vec<(String, Vec<u8>)>, SearchError> {
-    let language = project.book.config.book.language.clone();
+    index_records(records, &project.book.config.book.language)
+}
+
+/// [`index`] for records already built (serve keeps them between rebuilds
+/// and indexes in the background).
+pub fn index_records(
+    records: Vec<Record>,
+    language: &str,
+) -> Result<Vec<(String, Vec<u8>)>, SearchError> {
+    let language = language.to_string();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -390,7 +399,9 @@ fn tactic_names(project: &Project, domain: AttackDomain, t: usize) -> Vec<String
 
 /// A document: id, title, summary and body; filters from front-matter and
 /// from what it cites.
-fn document_record(project: &Project, i: usize) -> Record {
+/// The record of document `i` (records of documents come first in
+/// [`records`], in document order).
+pub fn document_record(project: &Project, i: usize) -> Record {
     let doc: &Document = &project.documents[i];
     let vocab = &project.vocabulary;
     let mut frameworks = Vec::new();
