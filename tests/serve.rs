@@ -458,6 +458,29 @@ fn an_event_on_an_existing_directory_is_not_a_change() {
         Change::Nothing,
         "an open of the source directory itself"
     );
+    // Regression: reading the theme opens its directories, and reading any
+    // file is reported too; neither is a change (serve rebuilt everything in
+    // a loop). A real edit still is.
+    let templates = tmp.path().join("theme/templates");
+    if templates.is_dir() {
+        assert_eq!(
+            site.classify(std::slice::from_ref(&templates)),
+            Change::Nothing
+        );
+    }
+    let config = tmp.path().join("book.toml");
+    assert_eq!(
+        site.classify(std::slice::from_ref(&config)),
+        Change::Nothing,
+        "book.toml only read"
+    );
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{text}\n")).unwrap();
+    assert_eq!(
+        site.classify(std::slice::from_ref(&config)),
+        Change::Everything,
+        "book.toml edited"
+    );
     // Regression: an editor's temporary file (sed -i writes `sedXXXXXX`,
     // vim probes with `4913`) that is gone by the time the event arrives is
     // not a vanished directory: it made serve rebuild everything per save.

@@ -26,6 +26,10 @@ pub struct LiveSite {
     pub generation: u64,
     /// The served files are stale as a whole (a full render failed).
     needs_full: bool,
+    /// What each file of the book looked like when last read, to tell a
+    /// change from a mere open or read (inotify reports those, and every
+    /// rebuild causes some).
+    stamps: Stamps,
     /// The search index, rebuilt in the background (`serve` only; tests
     /// of the rendering leave it off), and the records it is built from.
     search: Option<SearchIndexer>,
@@ -51,8 +55,12 @@ pub enum Change {
 
 impl LiveSite {
     pub fn load(root: &Path) -> Result<LiveSite, PipelineError> {
+        // Stamps before reading: a file changed in between gets a later
+        // stamp than the one kept, so its event is not mistaken for an open.
+        let stamps = Stamps::of_tree(root);
         let project = Project::load(root, &CheckOptions::default())?;
         let mut site = LiveSite {
+            stamps,
             root: root.to_path_buf(),
             files: Files::new(),
             overlay: None,
@@ -160,7 +168,7 @@ impl LiveSite {
                         .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
                 })
                 .unwrap_or(true);
-            if hidden || path.starts_with(&output) {
+            if hidden || path.starts_with(&output) || self.stamps.unchanged(&path) {
                 continue;
             }
             if path.starts_with(&src) {
@@ -174,6 +182,11 @@ impl LiveSite {
                 } else {
                     docs.extend(self.documents_under(&path, &rel));
                 }
+                continue;
+            }
+            // Outside the documents, a directory event is an open (its
+            // files have events of their own when they change).
+            if path.is_dir() {
                 continue;
             }
             let name = path
@@ -388,5 +401,73 @@ impl LiveSite {
         let _ = report::print(&mut text, &errors, Format::Human, false);
         self.overlay = Some(String::from_utf8_lossy(&text).into_owned());
         true
+    }
+}
+
+/// Size, modification and change times of the files last read, by absolute
+/// path. Reading a file generates events too, so comparing contents would
+/// feed itself; `stat` does not. Nanosecond times (ext4, tmpfs, overlayfs)
+/// tell two saves in the same second apart.
+#[derive(Default)]
+struct Stamps(std::sync::Mutex<std::collections::HashMap<PathBuf, Stamp>>);
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Stamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    inode: u64,
+    ctime_ns: i64,
+}
+
+impl Stamp {
+    fn of(path: &Path) -> Option<Stamp> {
+        let meta = std::fs::metadata(path).ok()?;
+        if !meta.is_file() {
+            return None;
+        }
+        #[cfg(unix)]
+        let (inode, ctime_ns) = {
+            use std::os::unix::fs::MetadataExt;
+            (meta.ino(), meta.ctime() * 1_000_000_000 + meta.ctime_nsec())
+        };
+        #[cfg(not(unix))]
+        let (inode, ctime_ns) = (0, 0);
+        Some(Stamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            inode,
+            ctime_ns,
+        })
+    }
+}
+
+impl Stamps {
+    /// Stamps of every file under `root` (hidden directories left out).
+    fn of_tree(root: &Path) -> Stamps {
+        let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+        let map = walkdir::WalkDir::new(&root)
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .filter_map(|e| Stamp::of(e.path()).map(|s| (e.path().to_path_buf(), s)))
+            .collect();
+        Stamps(std::sync::Mutex::new(map))
+    }
+
+    /// True when `path` is a file whose stamp is the one kept (the event
+    /// was an open or a read); otherwise keeps the new stamp and returns
+    /// false. Directories and vanished paths are never "unchanged".
+    fn unchanged(&self, path: &Path) -> bool {
+        let Ok(mut stamps) = self.0.lock() else {
+            return false;
+        };
+        match Stamp::of(path) {
+            Some(now) => stamps.insert(path.to_path_buf(), now) == Some(now),
+            None => {
+                stamps.remove(path);
+                false
+            }
+        }
     }
 }
