@@ -71,3 +71,10 @@ impl Tally {
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
+
+/// A process-wide tally, for work deep in a call tree (template rendering
+/// versus building its context, say).
+pub fn global() -> &'static Tally {
+    static GLOBAL: OnceLock<Tally> = OnceLock::new();
+    GLOBAL.get_or_init(Tally::default)
+}

@@ -48,6 +48,8 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+use rustc_hash::FxHashMap;
+
 use petgraph::graph::NodeIndex;
 use rayon::prelude::*;
 
@@ -250,7 +252,7 @@ impl Walker {
         if seed.start != seed.declared {
             chain.push(seed.start);
         }
-        let mut best: HashMap<u32, Reached<u32>> = HashMap::new();
+        let mut best: FxHashMap<u32, Reached<u32>> = FxHashMap::default();
         // (at, chain through `at`, hop coverages)
         let mut frontier = vec![(seed.start, chain, Vec::<Coverage>::new())];
         for _ in 0..max_hops {
@@ -326,7 +328,7 @@ pub struct Inference {
     /// Documents holding each seed, in document order.
     seed_documents: Vec<Vec<usize>>,
     /// Seeds reaching each control, in seed order.
-    reaching: HashMap<NodeIndex, Vec<u32>>,
+    reaching: FxHashMap<NodeIndex, Vec<u32>>,
 }
 
 impl Inference {
@@ -343,7 +345,7 @@ impl Inference {
         else {
             return Vec::new();
         };
-        let mut best: HashMap<NodeIndex, &Reached<NodeIndex>> = HashMap::new();
+        let mut best: FxHashMap<NodeIndex, &Reached<NodeIndex>> = FxHashMap::default();
         for &seed in seeds {
             for reached in &self.reach[seed as usize] {
                 if reached.hops >= below_hops || declared.binary_search(&reached.target).is_ok() {

@@ -13,8 +13,6 @@ pub mod crosswalk;
 pub mod explain;
 pub mod infer;
 
-use std::collections::HashMap;
-
 use crosswalk_catalog::AttackDomain;
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
@@ -74,7 +72,9 @@ pub enum Edge {
 #[derive(Debug, Default)]
 pub struct Index {
     pub graph: DiGraph<Node, Edge>,
-    nodes: HashMap<Node, NodeIndex>,
+    /// Fx rather than SipHash: keys are ours, and pages look nodes up
+    /// thousands of times per page set.
+    nodes: rustc_hash::FxHashMap<Node, NodeIndex>,
     /// The mapping sets resolved against the loaded frameworks; inferred
     /// links were produced from it, and pages read it for crosswalk tables.
     pub crosswalk: std::sync::Arc<Crosswalk>,

@@ -81,6 +81,7 @@ pub fn build(project: &Project, options: &BuildOptions) -> Result<BuildReport, B
             })
     })?;
     tally.print("render");
+    timing::global().print("context");
     for (path, bytes) in &theme.assets {
         staging.write(path, bytes)?;
     }

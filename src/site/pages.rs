@@ -223,7 +223,9 @@ pub fn render(
     let root = urls::root_of(&path);
     let mut ctx = Context::new();
     ctx.insert("site", site);
-    let (template, title, description) = fill(project, page, &root, &mut ctx);
+    let tally = crate::timing::global();
+    let (template, title, description) =
+        tally.time(page.kind(), || fill(project, page, &root, &mut ctx));
     ctx.insert(
         "page",
         &PageMeta {
@@ -234,9 +236,8 @@ pub fn render(
             description,
         },
     );
-    theme
-        .tera
-        .render(template, &ctx)
+    tally
+        .time("(tera)", || theme.tera.render(template, &ctx))
         .map_err(|e| BuildError::Render {
             page: path,
             message: error_chain(&e),
@@ -849,9 +850,12 @@ fn inferred_sources(project: &Project, n: petgraph::graph::NodeIndex) -> Inferre
 }
 
 /// `{alias, label, url}` of a requirement, for links.
+///
+/// Only for requirements that are graph nodes (cited, inferred or on a
+/// chain), which always have a page: no lookup needed for the URL.
 fn control_ref(project: &Project, alias: &str, idx: usize) -> serde_json::Value {
     let label = &project.registry.frameworks[alias].catalog.nodes[idx].label;
-    serde_json::json!({ "alias": alias, "label": label, "url": control_url(project, alias, label) })
+    serde_json::json!({ "alias": alias, "label": label, "url": urls::control(alias, label) })
 }
 
 /// Page URL of a control node.
@@ -885,7 +889,8 @@ fn chain_json(
     crate::graph::explain::explain_chain(&project.index, &project.registry, chain, target)
         .into_iter()
         .map(|s| {
-            let url = control_url(project, &s.alias, &s.label);
+            // Every step of a chain is a graph node, so it has a page.
+            let url = urls::control(&s.alias, &s.label);
             serde_json::json!({ "alias": s.alias, "label": s.label, "relationship": s.relationship, "set": s.set, "url": url })
         })
         .collect()
@@ -1214,11 +1219,13 @@ pub fn inferred_controls(project: &Project, doc: usize) -> Option<serde_json::Va
         partial: usize,
         two_mappings: usize,
     }
-    let links = project.index.inferred_controls(doc);
+    // Unsorted: groups are ordered by their keys and samples sorted below.
+    let links = project.index.inference.of_document(doc);
     if links.is_empty() {
         return None;
     }
-    let mut counts: BTreeMap<&str, Counts> = BTreeMap::new();
+    // A handful of frameworks: a vector beats a map here.
+    let mut counts: Vec<(&str, Counts)> = Vec::new();
     // Grouped by the chain before the target, the framework reached, and
     // the last hop's relationship and coverage.
     type Chain<'a> = (
@@ -1227,13 +1234,21 @@ pub fn inferred_controls(project: &Project, doc: usize) -> Option<serde_json::Va
         &'static str,
         &'static str,
     );
-    let mut chains: BTreeMap<Chain, Vec<(&str, usize)>> = BTreeMap::new();
+    let mut chains: rustc_hash::FxHashMap<Chain, Vec<(&str, usize)>> =
+        rustc_hash::FxHashMap::default();
     let mut hubs: BTreeSet<petgraph::graph::NodeIndex> = BTreeSet::new();
     for link in &links {
         let Node::Control(alias, c) = &project.index.graph[link.target] else {
             continue;
         };
-        let count = counts.entry(alias.as_str()).or_default();
+        let at = match counts.iter().position(|(a, _)| *a == alias.as_str()) {
+            Some(at) => at,
+            None => {
+                counts.push((alias.as_str(), Counts::default()));
+                counts.len() - 1
+            }
+        };
+        let count = &mut counts[at].1;
         match link.coverage {
             crate::document::Coverage::Full => count.full += 1,
             crate::document::Coverage::Partial => count.partial += 1,
@@ -1254,6 +1269,9 @@ pub fn inferred_controls(project: &Project, doc: usize) -> Option<serde_json::Va
             hubs.extend(link.chain.last());
         }
     }
+    counts.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let mut chains: Vec<(Chain, Vec<(&str, usize)>)> = chains.into_iter().collect();
+    chains.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let frameworks: Vec<_> = counts
         .into_iter()
         .map(|(alias, c)| {
@@ -1266,7 +1284,8 @@ pub fn inferred_controls(project: &Project, doc: usize) -> Option<serde_json::Va
         .collect();
     let one_mapping: Vec<_> = chains
         .into_iter()
-        .filter_map(|((chain, alias, relationship, coverage), targets)| {
+        .filter_map(|((chain, alias, relationship, coverage), mut targets)| {
+            targets.sort_unstable();
             let (&last, before) = chain.split_last()?;
             let steps = chain_json(project, before, last);
             let fw = &project.registry.frameworks[alias];
