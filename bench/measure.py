@@ -268,7 +268,7 @@ def cmd_serve(a):
 # report
 # --------------------------------------------------------------------------
 
-ORDER = ["crosswalk check", "crosswalk build --no-search", "crosswalk build",
+ORDER = ["crosswalk check", "check, catalogs only", "crosswalk build --no-search", "crosswalk build",
          "serve rebuild", "floor", "hugo", "hugo + pagefind", "mdbook build"]
 HEADER = ("| measure | docs | runs | median | min | max | peak RSS | output | files | search index |",
           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -376,6 +376,8 @@ def cmd_report(a):
            "%.2fx" % (b / h) if b and h else "")
     c = med("crosswalk check", big)
     target("check @%d <= 1 s" % big, c, 1.0, fmt_t(c))
+    k = med("check, catalogs only", big)
+    target("catalog loading (check without documents) <= 150 ms", k, 0.15, fmt_t(k))
     s = med("serve rebuild", big)
     target("incremental rebuild @%d <= 100 ms" % big, s, 0.1, fmt_t(s))
     g = growth.get("crosswalk build")
@@ -431,6 +433,9 @@ CLI) or of `searchindex*` (mdBook).
 
 - **floor** (`examples/floor.rs`): walk + TOML front-matter + pulldown-cmark +
   write on every core; no templates, graph, checks or search.
+- **check, catalogs only**: `crosswalk check` of the corpus's `book.toml`
+  with no documents: what loading every embedded catalog adds to `check`
+  (plus process start-up).
 - **hugo + pagefind**: `hugo` then the Pagefind CLI on its output, one timed
   command.
 - **serve rebuild**: `crosswalk serve`, one word of one document's body

@@ -10,7 +10,8 @@
 # 0.5 with cargo into the cache, the Pagefind CLI from npm into the cache),
 # builds crosswalk and examples/floor.rs in release, generates 1,000 and
 # 10,000 document corpora with gen_corpus.py, then measures for each size
-#   crosswalk check, crosswalk build --no-search, crosswalk build, floor,
+#   crosswalk check, check with catalogs only (the same book.toml, no
+#   documents), crosswalk build --no-search, crosswalk build, floor,
 #   hugo, hugo + pagefind, mdbook build (once only from 10,000 documents)
 # (median, min and max of --runs runs, peak RSS, output and search-index
 # sizes) and serve's incremental rebuild latency at the largest size. Prints
@@ -265,6 +266,11 @@ for n in $SIZES; do
   fi
 
   measure "crosswalk check" "$n" "$RUNS" "" -- "$CW" check "$book"
+  # What loading every embedded catalog adds to check: the same book.toml
+  # with no documents (catalogs plus process start-up, nothing else).
+  empty="$WORK/corpus/no-documents"
+  rm -rf "$empty" && mkdir -p "$empty/docs" && cp "$book/book.toml" "$empty/"
+  measure "check, catalogs only" "$n" "$RUNS" "" -- "$CW" check "$empty"
   if [ -n "$FLOOR_BIN" ]; then
     measure "floor" "$n" "$RUNS" "$OUT/floor-$n" -- "$FLOOR_BIN" "$book/docs" "$OUT/floor-$n"
   else
