@@ -562,3 +562,15 @@ fn site_has_coverage_crosswalk_and_control_pages_with_licences() {
     let gaps = read("coverage/cyfun2023/level-b.html");
     assert!(gaps.contains("../../controls/cyfun2023/level-b.html#req-id-am-1-1"));
 }
+
+/// The search page counts facets from records built without the documents'
+/// text; the counts must be those of the real index.
+#[test]
+fn facet_counts_need_no_document_text() {
+    use crosswalk::site::search;
+    let project = load("embedded");
+    let light = serde_json::to_value(search::facets(&search::facet_records(&project))).unwrap();
+    let full = serde_json::to_value(search::facets(&search::records(&project))).unwrap();
+    assert_eq!(light, full);
+    assert!(light.as_array().is_some_and(|f| !f.is_empty()));
+}

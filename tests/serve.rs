@@ -517,3 +517,39 @@ fn an_event_on_an_existing_directory_is_not_a_change() {
         "a vanished directory takes its documents with it"
     );
 }
+
+/// The records serve keeps for its background search index are those a
+/// fresh load gives, after prose, front-matter and structural changes.
+#[test]
+fn search_records_follow_every_kind_of_change() {
+    use crosswalk::site::search;
+    let tmp = fixture_copy();
+    let root = tmp.path();
+    let mut site = LiveSite::load(root).unwrap().with_search();
+    let same = |site: &LiveSite, step: &str| {
+        let fresh = Project::load(root, &CheckOptions::default()).unwrap();
+        let expected = search::records(&fresh);
+        let kept: Vec<search::Record> = site.search_records().into_iter().cloned().collect();
+        assert!(kept == expected, "{step}: records differ from a fresh load");
+    };
+    same(&site, "initial");
+    let arch = root.join("docs/architecture-operations/0003-backup-architecture.md");
+    edit(
+        &arch,
+        "Three copies, one immutable.",
+        "Three copies, one of them immutable.",
+    );
+    apply(&mut site, &arch);
+    same(&site, "prose");
+    edit(
+        &arch,
+        "title = \"Ransomware-resilient backup\"",
+        "title = \"Ransomware-proof backup\"",
+    );
+    apply(&mut site, &arch);
+    same(&site, "title");
+    let added = root.join("docs/governance/0007-added.md");
+    std::fs::write(&added, "+++\nid = \"HCB-0007\"\ntitle = \"Added\"\nkind = \"guidance\"\nstatus = \"draft\"\nversion = \"0.1\"\ncreated = 2026-05-01\ncontrols = [\"CSF2:PR.DS-11\"]\n+++\nHello.\n").unwrap();
+    apply(&mut site, &added);
+    same(&site, "document added");
+}

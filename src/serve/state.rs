@@ -34,6 +34,8 @@ pub struct LiveSite {
     /// of the rendering leave it off), and the records it is built from.
     search: Option<SearchIndexer>,
     records: Records,
+    /// The documents (by path) the first records are of, in order.
+    record_paths: Vec<String>,
     /// The theme of the last full render, kept so that an edit to a
     /// document does not compile the templates again.
     theme: Option<Theme>,
@@ -71,6 +73,7 @@ impl LiveSite {
             theme: None,
             search: None,
             records: Vec::new(),
+            record_paths: Vec::new(),
             project,
         };
         site.render_everything();
@@ -94,8 +97,43 @@ impl LiveSite {
                 .into_iter()
                 .map(Arc::new)
                 .collect();
+            self.record_paths = self.document_paths();
             indexer.refresh(&self.records);
         }
+    }
+
+    /// After an update that kept the same documents in the same order:
+    /// new records for the changed documents (their text is the costly
+    /// part) and for techniques and requirements (cheap, but they count
+    /// citing documents); otherwise all of them.
+    fn refresh_records_after(&mut self, rel_paths: &[String]) {
+        let Some(indexer) = &self.search else {
+            return;
+        };
+        if self.document_paths() != self.record_paths {
+            return self.refresh_all_records();
+        }
+        let documents = self.project.documents.len();
+        self.records.truncate(documents);
+        for rel in rel_paths {
+            if let Some(i) = self.project.document_by_path(rel) {
+                self.records[i] = Arc::new(search::document_record(&self.project, i));
+            }
+        }
+        self.records.extend(
+            search::catalog_records(&self.project)
+                .into_iter()
+                .map(Arc::new),
+        );
+        indexer.refresh(&self.records);
+    }
+
+    fn document_paths(&self) -> Vec<String> {
+        self.project
+            .documents
+            .iter()
+            .map(|d| d.rel_path.clone())
+            .collect()
     }
 
     /// New records for documents whose prose changed, then a background
@@ -112,6 +150,11 @@ impl LiveSite {
             }
         }
         indexer.refresh(&self.records);
+    }
+
+    /// The records the search index is built from (empty without search).
+    pub fn search_records(&self) -> Vec<&search::Record> {
+        self.records.iter().map(|r| r.as_ref()).collect()
     }
 
     /// The project as last updated.
@@ -271,6 +314,7 @@ impl LiveSite {
     /// Apply a change. Returns true if the served pages or overlay may have
     /// changed (open pages should reload).
     pub fn apply(&mut self, change: Change) -> bool {
+        let everything = change == Change::Everything;
         match change {
             Change::Nothing => return false,
             Change::Everything => match Project::load(&self.root, &CheckOptions::default()) {
@@ -325,7 +369,8 @@ impl LiveSite {
         if self.set_overlay() {
             return true;
         }
-        if self.needs_full || self.theme.is_none() {
+        let full = everything || self.needs_full || self.theme.is_none();
+        if full {
             self.render_everything();
         } else if let Some(theme) = &self.theme {
             let paths: Vec<String> = self.pending_paths.iter().cloned().collect();
@@ -344,9 +389,15 @@ impl LiveSite {
                 return true;
             }
         }
+        let paths: Vec<String> = std::mem::take(&mut self.pending_paths)
+            .into_iter()
+            .collect();
         self.pending_before = Footprint::default();
-        self.pending_paths.clear();
-        self.refresh_all_records();
+        if full {
+            self.refresh_all_records();
+        } else {
+            self.refresh_records_after(&paths);
+        }
         true
     }
 

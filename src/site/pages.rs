@@ -366,7 +366,7 @@ fn fill(
             // the index is built from, so both always agree.
             ctx.insert(
                 "facets",
-                &super::search::facets(&super::search::records(project)),
+                &super::search::facets(&super::search::facet_records(project)),
             );
             ctx.insert("cited_frameworks", &cited_frameworks(project));
             ("search.html", "Search".into(), None)
