@@ -545,6 +545,10 @@ fn site_has_coverage_crosswalk_and_control_pages_with_licences() {
     assert!(citing.contains(">NIST CSF v2.0</a></th><td>36</td><td>0</td><td>36</td><td>36</td>"));
     assert!(citing.contains(">CYFUN2023 PR.AC-1.2</a> <span class=\"chain-rel\""));
     assert!(citing.contains(">NIS2IR 11.6.1</a>"));
+    // CSF 2.0 is two mappings away: the first few are named, chain and all.
+    assert!(citing.contains("Two mappings away (partial)"));
+    assert!(citing.contains(">ISO27001 6.1.1</a> <span class=\"chain-rel\""));
+    assert!(citing.contains(">CSF2 GV.OC-01</a>"));
     // Two mappings away: summarised by hub, naming the cited requirements.
     let csf = read("controls/csf2/pr-aa-01.html");
     assert!(csf.contains("Through two mappings (partial)"));

@@ -1210,14 +1210,17 @@ const LABELS_PER_CHAIN: usize = 4;
 /// and the framework they reach, each with a few labels: the page of the
 /// chain's last requirement before the target lists every requirement it
 /// maps to, and each inferred requirement's page lists how it is reached.
-/// Chains of two mappings (always partial) are counted per framework.
+/// Requirements two mappings away (always partial) are counted per
+/// framework, the first few named with their whole chain.
 /// `None` when nothing is inferred.
 pub fn inferred_controls(project: &Project, doc: usize) -> Option<serde_json::Value> {
     #[derive(Default)]
-    struct Counts {
+    struct Counts<'a> {
         full: usize,
         partial: usize,
         two_mappings: usize,
+        /// Requirements two mappings away: (node, link), sampled below.
+        further: Vec<(usize, crate::graph::infer::InferredLink<'a>)>,
     }
     // Unsorted: groups are ordered by their keys and samples sorted below.
     let links = project.index.inference.of_document(doc);
@@ -1266,6 +1269,7 @@ pub fn inferred_controls(project: &Project, doc: usize) -> Option<serde_json::Va
                 .push((alias.as_str(), *c));
         } else {
             count.two_mappings += 1;
+            count.further.push((*c, *link));
             hubs.extend(link.chain.last());
         }
     }
@@ -1274,11 +1278,27 @@ pub fn inferred_controls(project: &Project, doc: usize) -> Option<serde_json::Va
     chains.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let frameworks: Vec<_> = counts
         .into_iter()
-        .map(|(alias, c)| {
+        .map(|(alias, mut c)| {
             let fw = &project.registry.frameworks[alias];
+            // The first few requirements two mappings away, each with its
+            // whole chain: what they are and why, without listing hundreds.
+            c.further.sort_unstable_by_key(|(idx, _)| *idx);
+            let further: Vec<_> = c
+                .further
+                .iter()
+                .take(LABELS_PER_CHAIN)
+                .map(|(idx, link)| {
+                    serde_json::json!({
+                        "target": control_ref(project, alias, *idx),
+                        "chain": chain_json(project, link.chain, link.target),
+                        "coverage": link.coverage.as_str(),
+                    })
+                })
+                .collect();
             serde_json::json!({
                 "alias": alias, "name": fw.catalog.name, "url": urls::framework(alias), "copyright": fw.catalog.copyright,
                 "count": c.full + c.partial, "full": c.full, "partial": c.partial, "two_mappings": c.two_mappings,
+                "further": further, "further_more": c.two_mappings.saturating_sub(LABELS_PER_CHAIN),
             })
         })
         .collect();
