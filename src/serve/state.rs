@@ -59,7 +59,7 @@ impl LiveSite {
     pub fn load(root: &Path) -> Result<LiveSite, PipelineError> {
         // Stamps before reading: a file changed in between gets a later
         // stamp than the one kept, so its event is not mistaken for an open.
-        let stamps = Stamps::of_tree(root);
+        let stamps = Stamps::of_inputs(root);
         let project = Project::load(root, &CheckOptions::default())?;
         let mut site = LiveSite {
             stamps,
@@ -211,10 +211,13 @@ impl LiveSite {
                         .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
                 })
                 .unwrap_or(true);
-            if hidden || path.starts_with(&output) || self.stamps.unchanged(&path) {
+            if hidden || path.starts_with(&output) {
                 continue;
             }
             if path.starts_with(&src) {
+                if self.stamps.unchanged(&path) {
+                    continue;
+                }
                 let rel = path
                     .strip_prefix(&src)
                     .unwrap_or(&path)
@@ -236,9 +239,10 @@ impl LiveSite {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            if name == "book.toml"
+            if (name == "book.toml"
                 || path.starts_with(root.join("theme"))
-                || self.is_catalog_file(&path)
+                || self.is_catalog_file(&path))
+                && !self.stamps.unchanged(&path)
             {
                 return Change::Everything;
             }
@@ -493,16 +497,40 @@ impl Stamp {
 }
 
 impl Stamps {
-    /// Stamps of every file under `root` (hidden directories left out).
-    fn of_tree(root: &Path) -> Stamps {
+    /// Stamps of the files a book is built from: `book.toml`, and what is
+    /// under its source and `theme/` directories (hidden ones left out).
+    /// Not the whole root: a repository holds much else (a Rust `target/`
+    /// of tens of thousands of files, say). Catalog files elsewhere get
+    /// their stamp at their first event.
+    fn of_inputs(root: &Path) -> Stamps {
         let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-        let map = walkdir::WalkDir::new(&root)
-            .into_iter()
-            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_file())
-            .filter_map(|e| Stamp::of(e.path()).map(|s| (e.path().to_path_buf(), s)))
-            .collect();
+        // Only `[book] src` is needed here; a book.toml that does not parse
+        // fails the load right after, with its located error.
+        let src = std::fs::read_to_string(root.join("book.toml"))
+            .ok()
+            .and_then(|text| text.parse::<toml::Table>().ok())
+            .and_then(|t| t.get("book")?.get("src")?.as_str().map(str::to_string))
+            .unwrap_or_else(|| "docs".to_string());
+        let src = root.join(src);
+        let mut map = std::collections::HashMap::new();
+        for dir in [src, root.join("theme")] {
+            let files = walkdir::WalkDir::new(&dir)
+                .into_iter()
+                .filter_entry(|e| {
+                    e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
+                })
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_file());
+            for entry in files {
+                if let Some(stamp) = Stamp::of(entry.path()) {
+                    map.insert(entry.path().to_path_buf(), stamp);
+                }
+            }
+        }
+        let config = root.join("book.toml");
+        if let Some(stamp) = Stamp::of(&config) {
+            map.insert(config, stamp);
+        }
         Stamps(std::sync::Mutex::new(map))
     }
 
