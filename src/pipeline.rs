@@ -210,22 +210,9 @@ impl Project {
         }
         let changed: std::collections::BTreeSet<&str> =
             changed.iter().map(String::as_str).collect();
-        let linking: Vec<usize> = self
-            .documents
-            .iter()
-            .enumerate()
-            .filter(|(_, doc)| {
-                doc.outline.links.iter().any(|link| match &link.target {
-                    crate::document::markdown::LinkTarget::File { path, .. } => {
-                        check::resolve_relative(&doc.rel_path, path)
-                            .is_some_and(|p| changed.contains(p.as_str()))
-                    }
-                    _ => false,
-                })
-            })
-            .map(|(i, _)| i)
-            .collect();
-        touched.extend(linking);
+        // By path only: a wiki link reads the target's id and title, which
+        // are front-matter and did not change.
+        touched.extend(self.documents_linking_to(&changed, false));
         touched.sort_unstable();
         touched.dedup();
         let bodies: Vec<(&str, usize)> = touched
@@ -320,6 +307,35 @@ impl Project {
     /// Position of a document by id.
     pub fn document_by_id(&self, id: &str) -> Option<usize> {
         self.by_id.get(id).copied()
+    }
+
+    /// Positions of the documents whose bodies link to one of `rel_paths`:
+    /// by relative path, and also by id (`[[HCB-0007]]`) when `by_id`.
+    pub fn documents_linking_to(
+        &self,
+        rel_paths: &std::collections::BTreeSet<&str>,
+        by_id: bool,
+    ) -> Vec<usize> {
+        use crate::document::markdown::LinkTarget;
+        let ids: std::collections::BTreeSet<&str> = self
+            .documents
+            .iter()
+            .filter(|d| by_id && rel_paths.contains(d.rel_path.as_str()))
+            .map(|d| d.id.value.as_str())
+            .collect();
+        self.documents
+            .iter()
+            .enumerate()
+            .filter(|(_, doc)| {
+                doc.outline.links.iter().any(|link| match &link.target {
+                    LinkTarget::Wiki(target) => ids.contains(target.as_str()),
+                    LinkTarget::File { path, .. } => check::resolve_relative(&doc.rel_path, path)
+                        .is_some_and(|p| rel_paths.contains(p.as_str())),
+                    _ => false,
+                })
+            })
+            .map(|(i, _)| i)
+            .collect()
     }
 
     /// Position of a document by path relative to the source directory.

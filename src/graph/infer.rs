@@ -490,11 +490,6 @@ impl Inference {
             })
             .min_by_key(|c| *c == Coverage::Partial)
     }
-
-    /// Every control some seed reaches.
-    pub fn reached_controls(&self) -> impl Iterator<Item = NodeIndex> + '_ {
-        self.reaching.keys().copied()
-    }
 }
 
 /// One way a control is reached: from a cited requirement, along a chain.

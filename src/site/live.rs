@@ -13,7 +13,6 @@ use super::context::SiteContext;
 use super::pages::{self, Page};
 use super::theme::Theme;
 use super::{feeds, BuildError};
-use crate::document::markdown::LinkTarget;
 use crate::graph::{Edge, Node};
 use crate::pipeline::Project;
 
@@ -189,20 +188,8 @@ impl Footprint {
             summary.insert(doc.rel_path.clone(), summary_of(project, d));
         }
         // Documents whose bodies link to a changed document show its title.
-        for (i, doc) in project.documents.iter().enumerate() {
-            let links_here = doc.outline.links.iter().any(|link| match &link.target {
-                LinkTarget::Wiki(target) => changed
-                    .iter()
-                    .any(|&c| project.documents[c].id.value == *target),
-                LinkTarget::File { path, .. } => {
-                    crate::check::resolve_relative(&doc.rel_path, path)
-                        .is_some_and(|p| wanted.contains(p.as_str()))
-                }
-                _ => false,
-            });
-            if links_here {
-                if_front_matter_changed.insert(Page::Document(i).path(project));
-            }
+        for i in project.documents_linking_to(&wanted, true) {
+            if_front_matter_changed.insert(Page::Document(i).path(project));
         }
         Footprint {
             pages,
