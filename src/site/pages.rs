@@ -1381,32 +1381,24 @@ const ROW: u32 = 56;
 /// stylesheet (both colour schemes); the lists beside it carry the same
 /// relations as links for screen readers and keyboard users, so the picture
 /// is one image (`role="img"` with a title and a description).
-fn relation_svg(
+fn relation_svg<'a>(
     doc: &DocCard,
-    outgoing: &[RelationGroup],
-    incoming: &[RelationGroup],
+    outgoing: &'a [RelationGroup<'a>],
+    incoming: &'a [RelationGroup<'a>],
 ) -> Option<String> {
-    let flat = |groups: &'_ [RelationGroup<'_>]| -> Vec<(&'static str, usize, usize)> {
+    let nodes = |groups: &'a [RelationGroup<'a>]| -> Vec<DiagramNode<'a>> {
         groups
             .iter()
-            .enumerate()
-            .flat_map(|(g, group)| (0..group.documents.len()).map(move |d| (group.label, g, d)))
+            .flat_map(|group| {
+                group.documents.iter().map(|card| DiagramNode {
+                    relation: group.label,
+                    card,
+                })
+            })
             .collect()
     };
-    let left: Vec<DiagramNode> = flat(incoming)
-        .into_iter()
-        .map(|(relation, g, d)| DiagramNode {
-            relation,
-            card: &incoming[g].documents[d],
-        })
-        .collect();
-    let right: Vec<DiagramNode> = flat(outgoing)
-        .into_iter()
-        .map(|(relation, g, d)| DiagramNode {
-            relation,
-            card: &outgoing[g].documents[d],
-        })
-        .collect();
+    let left = nodes(incoming);
+    let right = nodes(outgoing);
     if left.is_empty() && right.is_empty() {
         return None;
     }
