@@ -125,12 +125,11 @@ impl Project {
 
     /// Re-read the given files (paths relative to the source directory;
     /// missing files are removed) and re-run checking and the graph. The
-    /// catalogs and every other parsed document are kept: this is what makes
-    /// `serve` rebuild in milliseconds.
+    /// catalogs, the resolved crosswalk and every other parsed document are
+    /// kept. When only prose may have changed, try [`Project::update_prose`]
+    /// first: it is far cheaper and leaves the project untouched when it
+    /// does not apply.
     pub fn update(&mut self, changed: &[String]) {
-        if timing::phase("prose-only update", || self.update_prose(changed)) {
-            return;
-        }
         let src = self.book.src_dir();
         let prefix = crate::book::load::src_prefix(&self.book.root, &self.book.config);
         let changed: std::collections::BTreeSet<&str> =

@@ -339,7 +339,12 @@ impl LiveSite {
                     return true;
                 }
             },
-            Change::Documents(paths) if self.is_settled() && self.project.update_prose(&paths) => {
+            Change::Documents(paths)
+                if self.is_settled()
+                    && crate::timing::phase("prose-only update", || {
+                        self.project.update_prose(&paths)
+                    }) =>
+            {
                 // Prose only: the documents' own pages are all that can
                 // change (their findings are rebuilt by the update).
                 self.generation += 1;
