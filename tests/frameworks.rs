@@ -578,3 +578,31 @@ fn facet_counts_need_no_document_text() {
     assert_eq!(light, full);
     assert!(light.as_array().is_some_and(|f| !f.is_empty()));
 }
+
+/// `check` loads without the graph: no rule may depend on it, so the
+/// findings must be the same as with it.
+#[test]
+fn check_without_the_index_finds_the_same() {
+    // A book full of mistakes, so there are findings to compare.
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/twenty-mistakes");
+    let with = Project::load(&root, &CheckOptions::default()).unwrap();
+    let without = Project::load(
+        &root,
+        &CheckOptions {
+            without_index: true,
+            ..CheckOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(without.index.graph.node_count(), 0, "no graph was built");
+    assert!(with.index.graph.node_count() > 0);
+    let codes = |p: &Project| -> Vec<(String, String)> {
+        p.diagnostics
+            .iter()
+            .map(|d| (d.code.to_string(), d.message.clone()))
+            .collect()
+    };
+    assert!(codes(&with).len() >= 20);
+    assert_eq!(codes(&with), codes(&without));
+}
