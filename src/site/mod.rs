@@ -101,8 +101,12 @@ pub fn build(project: &Project, options: &BuildOptions) -> Result<BuildReport, B
 
 /// Index the site with Pagefind and write its files under `pagefind/`.
 fn write_search(project: &Project, staging: &Staging) -> Result<(), BuildError> {
-    for (path, bytes) in search::index(project, search::records(project))? {
-        staging.write(&path, &bytes)?;
-    }
+    let records = timing::phase("  search records", || search::records(project));
+    let files = search::index(project, records)?;
+    timing::phase("  write search files", || {
+        files
+            .iter()
+            .try_for_each(|(path, bytes)| staging.write(path, bytes))
+    })?;
     Ok(())
 }

@@ -174,7 +174,9 @@ pub fn index_records(
         .build()
         .map_err(|e| SearchError(e.to_string()))?;
     let files = runtime.block_on(run_pagefind(records, language))?;
-    Ok(with_offline_copies(files))
+    Ok(crate::timing::phase("  offline copies", || {
+        with_offline_copies(files)
+    }))
 }
 
 /// Feed the records to Pagefind and collect its output files.
@@ -202,10 +204,12 @@ async fn run_pagefind(
             .map_err(|e| SearchError(e.to_string()))?;
     }
     crate::timing::report("  pagefind records", adding.elapsed());
+    let building = std::time::Instant::now();
     let files = index
         .get_files()
         .await
         .map_err(|e| SearchError(e.to_string()))?;
+    crate::timing::report("  pagefind build + files", building.elapsed());
     Ok(files
         .into_iter()
         .map(|f| {
