@@ -15,6 +15,9 @@ use std::sync::OnceLock;
 use crosswalk::pipeline::{CheckOptions, Project};
 use crosswalk::site::{self, BuildOptions};
 
+/// Parts of the search index in the site the browser tests read.
+const BROWSER_SEARCH_SHARDS: usize = 3;
+
 const SETUP_HINT: &str = "run `bash scripts/test.sh` (it installs Chromium and the Node modules)";
 
 fn repo() -> PathBuf {
@@ -27,8 +30,11 @@ fn built_site() -> &'static Path {
     static SITE: OnceLock<PathBuf> = OnceLock::new();
     SITE.get_or_init(|| {
         let dest = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("site-browser/site");
-        let project =
+        let mut project =
             Project::load(&repo(), &CheckOptions::default()).expect("load the book in docs/");
+        // The book alone fits in one part of the search index; three parts
+        // make every search below go through the merge large books use.
+        project.book.config.build.search_shards = Some(BROWSER_SEARCH_SHARDS);
         let options = BuildOptions {
             dest: Some(dest.clone()),
             no_search: false,
@@ -307,13 +313,46 @@ fn search_index_is_written_with_offline_copies() {
         "pagefind.classic.js",
         "pagefind-entry.json",
         "offline/pagefind-entry.json.js",
+        "shards.js",
     ] {
         assert!(pagefind.join(file).is_file(), "pagefind/{file} missing");
     }
-    let fragments = files_with(&pagefind.join("fragment"), &["pf_fragment"]).len();
-    let offline = files_with(&pagefind.join("offline/fragment"), &["js"]).len();
-    assert!(
-        fragments > 0 && fragments == offline,
-        "{fragments} fragments, {offline} offline copies"
-    );
+    let listed = std::fs::read_to_string(pagefind.join("shards.js")).expect("shards.js");
+    let mut parts = vec![String::new()];
+    for n in 1..BROWSER_SEARCH_SHARDS {
+        let dir = format!("shard-{n}/");
+        assert!(
+            listed.contains(&format!("\"{dir}\"")),
+            "{dir} not in {listed}"
+        );
+        parts.push(dir);
+    }
+    assert!(!pagefind
+        .join(format!("shard-{BROWSER_SEARCH_SHARDS}"))
+        .exists());
+    for part in &parts {
+        // Every part has its entry and fragments, each with its file:// twin.
+        for file in [
+            "pagefind-entry.json",
+            "offline/{part}pagefind-entry.json.js",
+        ] {
+            let file = file.replace("{part}", part);
+            let path = if file.starts_with("offline/") {
+                pagefind.join(&file)
+            } else {
+                pagefind.join(part).join(&file)
+            };
+            assert!(path.is_file(), "{} missing", path.display());
+        }
+        let fragments = files_with(&pagefind.join(part).join("fragment"), &["pf_fragment"]).len();
+        let offline = files_with(
+            &pagefind.join("offline").join(part).join("fragment"),
+            &["js"],
+        )
+        .len();
+        assert!(
+            fragments > 0 && fragments == offline,
+            "part {part:?}: {fragments} fragments, {offline} offline copies"
+        );
+    }
 }

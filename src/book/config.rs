@@ -63,6 +63,9 @@ pub struct BuildSection {
     pub base_url: String,
     /// Build the search index (on by default; `build --no-search` overrides).
     pub search: bool,
+    /// Parts the search index is split into, built in parallel and merged
+    /// in the browser; unset: one part per 2,500 searchable pages, at most 8.
+    pub search_shards: Option<usize>,
 }
 
 impl Default for BuildSection {
@@ -71,6 +74,7 @@ impl Default for BuildSection {
             output: PathBuf::from("site"),
             base_url: "/".into(),
             search: true,
+            search_shards: None,
         }
     }
 }
@@ -178,6 +182,24 @@ impl BookConfig {
                 .help("use a short upper-case prefix such as `HCB`"),
             ));
         }
+        if let Some(n) = self.build.search_shards {
+            if !(1..=crate::site::search::MAX_SHARDS).contains(&n) {
+                return Err(Box::new(
+                    Diagnostic::error(
+                        "CW040",
+                        format!(
+                            "invalid book.toml: search-shards = {n} is out of range (1 to {})",
+                            crate::site::search::MAX_SHARDS
+                        ),
+                    )
+                    .at(file, find_key(&file.text, "search-shards"))
+                    .help(
+                        "remove the key to let crosswalk choose, or set it to the number of \
+                         cores that build the site",
+                    ),
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -247,5 +269,20 @@ mod tests {
         let config = parse("[build]\nbase-url = \"/a/b\"\n").unwrap();
         assert_eq!(config.base_path(), "/a/b/");
         assert_eq!(config.site_url(), None);
+    }
+
+    #[test]
+    fn search_shards_out_of_range_is_located() {
+        assert_eq!(
+            parse("[build]\nsearch-shards = 3\n")
+                .unwrap()
+                .build
+                .search_shards,
+            Some(3)
+        );
+        let err = parse("[build]\nsearch = true\nsearch-shards = 0\n").unwrap_err();
+        assert_eq!(err.code, "CW040");
+        assert!(err.message.contains("search-shards = 0"), "{}", err.message);
+        assert_eq!(err.location.unwrap().line_col(), (3, 1));
     }
 }

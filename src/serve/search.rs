@@ -9,7 +9,7 @@ use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
-use crate::site::search::{self, Record};
+use crate::site::search::{self, IndexSettings, Record};
 
 /// Records shared with the indexer: a rebuild replaces the changed
 /// documents' entries and hands over the list without copying the rest.
@@ -22,8 +22,8 @@ pub struct SearchIndexer {
 }
 
 impl SearchIndexer {
-    /// Start the indexer thread for a book written in `language`.
-    pub fn start(language: String) -> SearchIndexer {
+    /// Start the indexer thread for a book indexed with `settings`.
+    pub fn start(settings: IndexSettings) -> SearchIndexer {
         let (jobs, queue) = mpsc::channel::<Records>();
         let files = Arc::new(RwLock::new(BTreeMap::new()));
         let published = Arc::clone(&files);
@@ -37,7 +37,7 @@ impl SearchIndexer {
                     }
                     let started = Instant::now();
                     let owned: Vec<Record> = records.iter().map(|r| Record::clone(r)).collect();
-                    match search::index_records(owned, &language) {
+                    match search::index_records(owned, &settings) {
                         Ok(built) => {
                             if let Ok(mut files) = published.write() {
                                 *files = built.into_iter().collect();

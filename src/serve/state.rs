@@ -84,7 +84,7 @@ impl LiveSite {
     /// rebuild.
     pub fn with_search(mut self) -> Self {
         self.search = Some(SearchIndexer::start(
-            self.project.book.config.book.language.clone(),
+            crate::site::search::IndexSettings::of(&self.project),
         ));
         self.refresh_all_records();
         self

@@ -153,30 +153,157 @@ pub fn facets(records: &[Record]) -> Vec<Facet> {
         .collect()
 }
 
+/// Records per part of the index when `[build] search-shards` is unset.
+const RECORDS_PER_SHARD: usize = 2500;
+
+/// Upper bound on the automatic number of parts: every part costs the
+/// browser a few more small requests per search.
+const MAX_AUTO_SHARDS: usize = 8;
+
+/// Upper bound on a configured number of parts.
+pub const MAX_SHARDS: usize = 64;
+
+/// Script listing the index's other parts, read by `assets/search.js`.
+const SHARDS_SCRIPT: &str = "shards.js";
+
+/// How the index is built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexSettings {
+    /// The book's language (Pagefind's stemmer).
+    pub language: String,
+    /// Parts of the index (`[build] search-shards`); `None` picks one part
+    /// per [`RECORDS_PER_SHARD`] records.
+    pub shards: Option<usize>,
+}
+
+impl IndexSettings {
+    pub fn of(project: &Project) -> IndexSettings {
+        IndexSettings {
+            language: project.book.config.book.language.clone(),
+            shards: project.book.config.build.search_shards,
+        }
+    }
+}
+
 /// Build the index; returns the files to write, paths relative to the site
 /// root.
 pub fn index(
     project: &Project,
     records: Vec<Record>,
 ) -> Result<Vec<(String, Vec<u8>)>, SearchError> {
-    index_records(records, &project.book.config.book.language)
+    index_records(records, &IndexSettings::of(project))
+}
+
+/// How many parts the index of `records` records is split into.
+pub fn shard_count(records: usize, configured: Option<usize>) -> usize {
+    match configured {
+        Some(n) => n.clamp(1, MAX_SHARDS),
+        None => records
+            .div_ceil(RECORDS_PER_SHARD)
+            .clamp(1, MAX_AUTO_SHARDS),
+    }
+    .min(records.max(1))
+}
+
+/// Split records into `count` parts, each a contiguous run of the records
+/// in the order of their `priority` sort key (stable, so equal keys keep
+/// the order they came in), cut at about equal amounts of text.
+///
+/// Why contiguous: Pagefind merges the parts' results by score, keeping
+/// each part's order when scores tie, as they do when browsing by filters
+/// without words. Each part sorts its own results by priority, so parts
+/// holding successive priority ranges list in the right order merged.
+pub fn shard(records: Vec<Record>, count: usize) -> Vec<Vec<Record>> {
+    let mut records = records;
+    records.sort_by(|a, b| a.sort.get("priority").cmp(&b.sort.get("priority")));
+    let weight = |r: &Record| r.content.len() + r.url.len() + 64;
+    let total: usize = records.iter().map(weight).sum();
+    let count = count.max(1);
+    let mut shards: Vec<Vec<Record>> = Vec::with_capacity(count);
+    let mut current = Vec::new();
+    let mut done = 0usize;
+    let remaining = records.len();
+    for (n, record) in records.into_iter().enumerate() {
+        done += weight(&record);
+        current.push(record);
+        let parts_left = count - shards.len() - 1;
+        let records_left = remaining - n - 1;
+        // Cut when this part holds its share of the text, or when every
+        // later part needs one of the remaining records.
+        let share = total * (shards.len() + 1) / count;
+        if parts_left > 0 && (done >= share || records_left == parts_left) {
+            shards.push(std::mem::take(&mut current));
+        }
+    }
+    shards.push(current);
+    if shards.len() > 1 {
+        shards.retain(|part| !part.is_empty());
+    }
+    shards
 }
 
 /// [`index`] for records already built (serve keeps them between rebuilds
 /// and indexes in the background).
+///
+/// Pagefind's API indexes one record at a time behind a lock and compresses
+/// its output on one thread, so one index uses one core. The records are
+/// split into parts (see [`shard`]) indexed in parallel: the first part is
+/// the full bundle under `pagefind/`, the others only their index files
+/// under `pagefind/shard-N/`, and `pagefind/shards.js` lists them for
+/// `assets/search.js`, which merges them with Pagefind's `mergeIndex`.
 pub fn index_records(
     records: Vec<Record>,
-    language: &str,
+    settings: &IndexSettings,
 ) -> Result<Vec<(String, Vec<u8>)>, SearchError> {
-    let language = language.to_string();
+    let count = shard_count(records.len(), settings.shards);
+    let shards = shard(records, count);
+    let adding = std::time::Instant::now();
+    let built: Vec<Vec<(String, Vec<u8>)>> = shards
+        .into_par_iter()
+        .map(|records| index_one(records, &settings.language))
+        .collect::<Result<_, _>>()?;
+    crate::timing::report("  pagefind (all parts)", adding.elapsed());
+    let mut files = Vec::new();
+    let mut others = Vec::new();
+    for (n, part) in built.into_iter().enumerate() {
+        if n == 0 {
+            files.extend(part);
+            continue;
+        }
+        let dir = format!("shard-{n}/");
+        others.push(dir.clone());
+        files.extend(part.into_iter().filter_map(|(path, bytes)| {
+            let rel = path.strip_prefix(&format!("{DIR}/"))?;
+            // The first part's wasm serves every part.
+            (is_fetched(rel) && !rel.starts_with("wasm."))
+                .then(|| (format!("{DIR}/{dir}{rel}"), bytes))
+        }));
+    }
+    files.push((
+        format!("{DIR}/{SHARDS_SCRIPT}"),
+        shards_script(&others).into_bytes(),
+    ));
+    Ok(crate::timing::phase("  offline copies", || {
+        with_offline_copies(files)
+    }))
+}
+
+/// `pagefind/shards.js`: the other parts' directories, relative to
+/// `pagefind/`.
+fn shards_script(others: &[String]) -> String {
+    format!(
+        "/* Written by crosswalk: the other parts of this search index, merged by assets/search.js. */\nwindow.crosswalkSearchShards = {};\n",
+        serde_json::Value::from(others.to_vec())
+    )
+}
+
+/// One part of the index, on this thread.
+fn index_one(records: Vec<Record>, language: &str) -> Result<Vec<(String, Vec<u8>)>, SearchError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| SearchError(e.to_string()))?;
-    let files = runtime.block_on(run_pagefind(records, language))?;
-    Ok(crate::timing::phase("  offline copies", || {
-        with_offline_copies(files)
-    }))
+    runtime.block_on(run_pagefind(records, language.to_string()))
 }
 
 /// Feed the records to Pagefind and collect its output files.
@@ -189,7 +316,6 @@ async fn run_pagefind(
         .force_language(language.clone())
         .build();
     let mut index = PagefindIndex::new(Some(config)).map_err(|e| SearchError(e.to_string()))?;
-    let adding = std::time::Instant::now();
     for r in records {
         index
             .add_custom_record(
@@ -203,13 +329,10 @@ async fn run_pagefind(
             .await
             .map_err(|e| SearchError(e.to_string()))?;
     }
-    crate::timing::report("  pagefind records", adding.elapsed());
-    let building = std::time::Instant::now();
     let files = index
         .get_files()
         .await
         .map_err(|e| SearchError(e.to_string()))?;
-    crate::timing::report("  pagefind build + files", building.elapsed());
     Ok(files
         .into_iter()
         .map(|f| {
@@ -259,8 +382,9 @@ fn with_offline_copies(files: Vec<(String, Vec<u8>)>) -> Vec<(String, Vec<u8>)> 
 
 /// Files Pagefind's search code fetches at run time.
 fn is_fetched(rel: &str) -> bool {
-    rel == "pagefind-entry.json"
-        || rel.starts_with("wasm.")
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    name == "pagefind-entry.json"
+        || name.starts_with("wasm.")
         || rel.ends_with(".pf_meta")
         || rel.ends_with(".pf_index")
         || rel.ends_with(".pf_filter")
@@ -616,6 +740,67 @@ fn control_record(project: &Project, alias: &str, i: usize) -> Record {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn record(url: &str, priority: u8, text_len: usize) -> Record {
+        Record {
+            url: url.into(),
+            content: "x".repeat(text_len),
+            meta: BTreeMap::new(),
+            filters: BTreeMap::new(),
+            sort: sort_keys(priority, 0),
+        }
+    }
+
+    #[test]
+    fn shard_count_follows_size_and_setting() {
+        assert_eq!(shard_count(0, None), 1);
+        assert_eq!(shard_count(RECORDS_PER_SHARD, None), 1);
+        assert_eq!(shard_count(RECORDS_PER_SHARD + 1, None), 2);
+        assert_eq!(shard_count(1_000_000, None), MAX_AUTO_SHARDS);
+        assert_eq!(shard_count(100, Some(3)), 3);
+        // Never more parts than records.
+        assert_eq!(shard_count(2, Some(5)), 2);
+    }
+
+    #[test]
+    fn shards_are_contiguous_priority_runs_of_similar_weight() {
+        let records: Vec<Record> = (0..30)
+            .map(|n| record(&format!("p{}-{n}", 9 - n % 9), (9 - n % 9) as u8, 1000))
+            .collect();
+        let shards = shard(records.clone(), 3);
+        assert_eq!(shards.len(), 3);
+        assert_eq!(shards.iter().map(Vec::len).sum::<usize>(), 30);
+        assert!(
+            shards.iter().all(|s| (8..=12).contains(&s.len())),
+            "{:?}",
+            shards.iter().map(Vec::len).collect::<Vec<_>>()
+        );
+        // Concatenated, the parts are the records in priority order, equal
+        // priorities in their original order.
+        let mut expected = records;
+        expected.sort_by(|a, b| a.sort["priority"].cmp(&b.sort["priority"]));
+        let joined: Vec<Record> = shards.into_iter().flatten().collect();
+        assert_eq!(joined, expected);
+    }
+
+    #[test]
+    fn every_shard_gets_a_record_even_when_one_outweighs_the_rest() {
+        let mut records = vec![record("big", 1, 1_000_000)];
+        records.extend((0..3).map(|n| record(&format!("small-{n}"), 2, 10)));
+        let shards = shard(records, 4);
+        assert_eq!(
+            shards.iter().map(Vec::len).collect::<Vec<_>>(),
+            [1, 1, 1, 1]
+        );
+    }
+
+    #[test]
+    fn shards_script_lists_the_other_parts() {
+        assert_eq!(
+            shards_script(&["shard-1/".into()]).lines().last(),
+            Some("window.crosswalkSearchShards = [\"shard-1/\"];")
+        );
+    }
 
     #[test]
     fn base64_matches_rfc4648() {

@@ -286,6 +286,29 @@ try {
     assert(all.length > 0, "no results before filtering");
   });
 
+  await check("filters without words list every document by priority, across the index's parts", async () => {
+    const parts = existsSync(path.join(siteDir, "pagefind/shard-1"));
+    assert(parts, "the site under test has one search index part: build it with search-shards > 1");
+    await page.goto(`${origin}/search.html?type=Document`);
+    await page.waitForFunction(() => document.getElementById("search-app")?.dataset.state === "done", null, { timeout: 20000 });
+    while (await page.isVisible("#search-more")) {
+      const n = await page.$$eval("#search-results > li", (li) => li.length);
+      await page.click("#search-more");
+      await page.waitForFunction((before) => document.querySelectorAll("#search-results > li").length > before, n, { timeout: 10000 });
+    }
+    const hrefs = await page.$$eval("#search-results > li h3 a", (as) => as.map((a) => a.getAttribute("href")));
+    const docs = (await list("documents")).filter((f) => f !== "index.html");
+    assert(hrefs.length === docs.length, `${hrefs.length} results for ${docs.length} documents`);
+    const priorities = [];
+    for (const href of hrefs) {
+      const file = path.join(siteDir, "documents", new URL(href).pathname.split("/").pop());
+      const html = await readFile(file, "utf8");
+      priorities.push(Number(html.match(/<dt>Priority<\/dt><dd>(\d)/)?.[1] || 9));
+    }
+    const unordered = priorities.findIndex((p, i) => i > 0 && p < priorities[i - 1]);
+    assert(unordered === -1, `priority ${priorities[unordered]} after ${priorities[unordered - 1]} at result ${unordered + 1}: ${priorities.join(",")}`);
+  });
+
   await check("header search form leads to results", async () => {
     await page.goto(`${origin}${SUBPATH}documents/index.html`);
     await page.fill("#site-search", "T1486");

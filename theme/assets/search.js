@@ -6,6 +6,11 @@
  * loads pagefind/pagefind.classic.js (a classic-script build written by
  * crosswalk) and answers Pagefind's fetches from pagefind/offline/*.js,
  * classic scripts that hand their bytes to crosswalkPagefindData().
+ *
+ * Large books split the index into parts built in parallel:
+ * pagefind/shards.js lists the parts besides pagefind/ itself, and each is
+ * merged with Pagefind's mergeIndex, which sums the facet counts and merges
+ * the results by score.
  */
 (function () {
   "use strict";
@@ -83,6 +88,13 @@
       if (!window.crosswalkPagefind) throw new Error("pagefind.classic.js did not load");
       return window.crosswalkPagefind;
     });
+  }
+
+  /** The index's other parts (pagefind/shards.js); none if it is missing. */
+  function loadShards() {
+    return loadScript(base.href + "shards.js").then(function () {
+      return Array.isArray(window.crosswalkSearchShards) ? window.crosswalkSearchShards : [];
+    }, function () { return []; });
   }
 
   function boxes() {
@@ -269,11 +281,21 @@
     app.hidden = false;
     if (fallback) fallback.hidden = true;
     status.textContent = "Loading the search index…";
-    loadPagefind().then(function (module) {
-      pagefind = module;
-      return pagefind.options({ basePath: offline ? base.href : base.pathname, noWorker: offline, excerptLength: 24 });
+    var shards = [];
+    var indexPath = offline ? base.href : base.pathname;
+    Promise.all([loadPagefind(), loadShards()]).then(function (loaded) {
+      pagefind = loaded[0];
+      shards = loaded[1];
+      return pagefind.options({ basePath: indexPath, noWorker: offline, excerptLength: 24 });
     }).then(function () {
       return pagefind.init ? pagefind.init() : null;
+    }).then(function () {
+      // One after another: merged results keep the parts' order on ties.
+      return shards.reduce(function (done, dir) {
+        return done.then(function () {
+          return pagefind.mergeIndex(indexPath + dir, { excerptLength: 24 });
+        });
+      }, Promise.resolve());
     }).then(function () {
       // Loading the filter index up front makes each search report facet counts.
       return pagefind.filters ? pagefind.filters() : null;
