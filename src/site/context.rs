@@ -137,3 +137,23 @@ pub fn reading_order(a: &Document, b: &Document) -> std::cmp::Ordering {
         .then(a.priority.unwrap_or(9).cmp(&b.priority.unwrap_or(9)))
         .then(a.number.cmp(&b.number))
 }
+
+/// A requirement for links: `{alias, label, url}`.
+#[derive(Serialize)]
+pub struct ControlRef<'a> {
+    pub alias: &'a str,
+    pub label: &'a str,
+    pub url: String,
+}
+
+/// One step of an inferred link's chain, linked to its page.
+#[derive(Serialize)]
+pub struct ChainStepView {
+    pub alias: String,
+    pub label: String,
+    /// How this step relates to the next; `None` for the last.
+    pub relationship: Option<&'static str>,
+    /// The mapping set giving that hop.
+    pub set: Option<String>,
+    pub url: String,
+}

@@ -5,6 +5,7 @@ mod context;
 mod feeds;
 pub mod live;
 mod pages;
+mod document_page;
 pub mod search;
 pub mod theme;
 pub mod urls;

@@ -6,13 +6,10 @@ use crosswalk_catalog::AttackDomain;
 use serde::Serialize;
 use tera::Context;
 
-use super::context::{reading_order, DocCard, SiteContext};
+use super::context::{reading_order, ChainStepView, ControlRef, DocCard, SiteContext};
 use super::theme::{error_chain, Theme};
 use super::{urls, BuildError};
-use crate::catalog::{ControlLookup, TechniqueLookup};
-use crate::check::is_technique_id;
-use crate::document::markdown::{self, LinkResolver};
-use crate::document::{Document, RelationKind, TechniqueRelation, Vocabulary};
+use crate::document::{Document, TechniqueRelation, Vocabulary};
 use crate::graph::{Edge, Node};
 use crate::pipeline::Project;
 
@@ -94,7 +91,11 @@ impl Page {
     }
 }
 
-fn technique(project: &Project, domain: AttackDomain, i: usize) -> &crosswalk_catalog::Technique {
+pub(super) fn technique(
+    project: &Project,
+    domain: AttackDomain,
+    i: usize,
+) -> &crosswalk_catalog::Technique {
     &project
         .registry
         .attack_domain(domain)
@@ -152,55 +153,6 @@ pub fn all_pages(project: &Project) -> Vec<Page> {
     framework_pages(project, &mut pages);
     pages.extend(controls.into_iter().map(|(a, i)| Page::Control(a, i)));
     pages
-}
-
-/// Resolves body links for a page at `root`.
-struct Links<'a> {
-    project: &'a Project,
-    root: &'a str,
-    from: &'a Document,
-}
-
-impl LinkResolver for Links<'_> {
-    fn wiki(&self, target: &str) -> Option<(String, String)> {
-        let target = target.trim();
-        if let Some((alias, id)) = target.split_once(':') {
-            if let ControlLookup::Found(fw, i) =
-                self.project.registry.control(alias.trim(), id.trim())
-            {
-                let node = &fw.catalog.nodes[i];
-                return Some((
-                    format!("{}{}", self.root, urls::control(&fw.alias, &node.label)),
-                    format!("{} {}", fw.alias, node.label),
-                ));
-            }
-            return None;
-        }
-        if is_technique_id(target) {
-            if let TechniqueLookup::Found(domain, t) = self.project.registry.technique(target) {
-                return Some((
-                    format!("{}{}", self.root, urls::technique(domain, &t.id)),
-                    format!("{} {}", t.id, t.name),
-                ));
-            }
-            return None;
-        }
-        let doc = &self.project.documents[self.project.document_by_id(target)?];
-        Some((
-            format!("{}{}", self.root, urls::document(&doc.id.value)),
-            format!("{} {}", doc.id.value, doc.title.value),
-        ))
-    }
-
-    fn file(&self, path: &str, anchor: Option<&str>) -> Option<String> {
-        let resolved = crate::check::resolve_relative(&self.from.rel_path, path)?;
-        let doc = &self.project.documents[self.project.document_by_path(&resolved)?];
-        let url = format!("{}{}", self.root, urls::document(&doc.id.value));
-        Some(match anchor {
-            Some(a) => format!("{url}#{a}"),
-            None => url,
-        })
-    }
 }
 
 #[derive(Serialize)]
@@ -272,7 +224,9 @@ fn fill(
         }
         Page::Document(i) => {
             let doc = &project.documents[*i];
-            document(project, *i, root, ctx);
+            let mut own = super::document_page::fill(project, *i, root);
+            own.extend(std::mem::replace(ctx, Context::new()));
+            *ctx = own;
             (
                 "document.html",
                 format!("{}: {}", doc.id.value, doc.title.value),
@@ -413,171 +367,6 @@ fn home(project: &Project, ctx: &mut Context) {
     ctx.insert("start_here", &start_here);
     ctx.insert("recent", &recent);
     ctx.insert("document_count", &project.documents.len());
-}
-
-#[derive(Serialize)]
-struct RelationGroup<'a> {
-    label: &'static str,
-    documents: Vec<DocCard<'a>>,
-}
-
-#[derive(Serialize)]
-struct ControlItem {
-    label: String,
-    name: Option<String>,
-    url: String,
-    coverage: &'static str,
-    note: Option<String>,
-    inferred: bool,
-}
-
-#[derive(Serialize)]
-struct TechniqueItem {
-    id: String,
-    name: String,
-    url: String,
-    coverage: &'static str,
-    relation: &'static str,
-}
-
-fn document(project: &Project, i: usize, root: &str, ctx: &mut Context) {
-    let doc = &project.documents[i];
-    let vocab = &project.vocabulary;
-    let rendered = markdown::render(
-        doc.body_text(),
-        &Links {
-            project,
-            root,
-            from: doc,
-        },
-    );
-    let toc: Vec<_> = rendered
-        .headings
-        .iter()
-        .filter(|h| (2..=3).contains(&h.level))
-        .collect();
-    let node = project
-        .index
-        .document_node(i)
-        .expect("every document has a node");
-    let mut outgoing: BTreeMap<RelationKind, Vec<DocCard>> = BTreeMap::new();
-    let mut incoming: BTreeMap<RelationKind, Vec<DocCard>> = BTreeMap::new();
-    let mut controls: BTreeMap<String, Vec<ControlItem>> = BTreeMap::new();
-    let mut techniques: BTreeMap<TechniqueRelation, Vec<TechniqueItem>> = BTreeMap::new();
-    for (target, edge) in project.index.outgoing(node) {
-        match (edge, &project.index.graph[target]) {
-            (Edge::Relation(kind), Node::Document(t)) => outgoing
-                .entry(*kind)
-                .or_default()
-                .push(DocCard::new(&project.documents[*t], vocab)),
-            (Edge::CitesControl { coverage, note }, Node::Control(alias, c)) => {
-                let node = &project.registry.frameworks[alias].catalog.nodes[*c];
-                controls
-                    .entry(alias.clone())
-                    .or_default()
-                    .push(ControlItem {
-                        label: node.label.clone(),
-                        name: node.name.clone().or_else(|| node.description.clone()),
-                        url: urls::control(alias, &node.label),
-                        coverage: coverage.as_str(),
-                        note: note.clone(),
-                        inferred: false,
-                    });
-            }
-            (Edge::AddressesTechnique { relation, coverage }, Node::Technique(d, t)) => {
-                let t = technique(project, *d, *t);
-                techniques
-                    .entry(*relation)
-                    .or_default()
-                    .push(TechniqueItem {
-                        id: t.id.clone(),
-                        name: t.name.clone(),
-                        url: urls::technique(*d, &t.id),
-                        coverage: coverage.as_str(),
-                        relation: relation.as_str(),
-                    });
-            }
-            _ => {}
-        }
-    }
-    for (source, edge) in project.index.incoming(node) {
-        if let (Edge::Relation(kind), Node::Document(s)) = (edge, &project.index.graph[source]) {
-            incoming
-                .entry(*kind)
-                .or_default()
-                .push(DocCard::new(&project.documents[*s], vocab));
-        }
-    }
-    let superseded_by: Vec<_> = incoming
-        .get(&RelationKind::Supersedes)
-        .map(|v| v.iter().map(|c| c.id).collect())
-        .unwrap_or_default();
-    // "Related" reads the same both ways: show one group, not two.
-    if let Some(back) = incoming.remove(&RelationKind::Related) {
-        let forward = outgoing.entry(RelationKind::Related).or_default();
-        for card in back {
-            if !forward.iter().any(|c| c.id == card.id) {
-                forward.push(card);
-            }
-        }
-    }
-    let outgoing: Vec<_> = outgoing
-        .into_iter()
-        .map(|(k, documents)| RelationGroup {
-            label: k.label(),
-            documents,
-        })
-        .collect();
-    let incoming: Vec<_> = incoming
-        .into_iter()
-        .map(|(k, documents)| RelationGroup {
-            label: k.inverse_label(),
-            documents,
-        })
-        .collect();
-    let controls: Vec<_> = controls
-        .into_iter()
-        .map(|(alias, items)| {
-            let fw = &project.registry.frameworks[&alias];
-            serde_json::json!({ "alias": alias, "name": fw.catalog.name, "url": urls::framework(&alias), "items": items })
-        })
-        .collect();
-    let techniques: Vec<_> = techniques
-        .into_iter()
-        .map(|(r, items)| serde_json::json!({ "relation": r.as_str(), "items": items }))
-        .collect();
-    let card = DocCard::new(doc, vocab);
-    ctx.insert("relation_svg", &relation_svg(&card, &outgoing, &incoming));
-    ctx.insert("doc", &card);
-    ctx.insert(
-        "meta",
-        &serde_json::json!({
-            "authors": doc.authors,
-            "audience": doc.audience.iter().map(|a| vocab.title(a)).collect::<Vec<_>>(),
-            "budget": doc.budget,
-            "effort": doc.effort,
-            "org_size": doc.org_size,
-            "tags": doc.tags.iter().map(|t| serde_json::json!({"name": t, "url": urls::listing("tags", t)})).collect::<Vec<_>>(),
-            "review_by": doc.review_by.as_ref().map(|r| r.value.to_string()),
-            "kind_url": urls::listing("kinds", &doc.kind.value),
-            "status_url": urls::listing("statuses", &doc.status.value),
-            "area_url": doc.area.as_ref().map(|a| urls::listing("areas", &a.value)),
-            "source": format!("{}/{}", project.book.config.book.src.display(), doc.rel_path),
-        }),
-    );
-    ctx.insert("body", &body_headings_below_title(&rendered.html));
-    ctx.insert(
-        "toc",
-        &toc.iter()
-            .map(|h| serde_json::json!({"level": h.level, "text": h.text, "anchor": h.anchor}))
-            .collect::<Vec<_>>(),
-    );
-    ctx.insert("outgoing", &outgoing);
-    ctx.insert("incoming", &incoming);
-    ctx.insert("superseded_by", &superseded_by);
-    ctx.insert("controls", &controls);
-    ctx.insert("also_satisfies", &inferred_controls(project, i));
-    ctx.insert("techniques", &techniques);
 }
 
 fn technique_page(project: &Project, domain: AttackDomain, i: usize, ctx: &mut Context) {
@@ -807,7 +596,7 @@ fn inferred_sources(project: &Project, n: petgraph::graph::NodeIndex) -> Inferre
                 .collect();
             out.one_mapping.push(serde_json::json!({
                 "coverage": source.link.coverage.as_str(),
-                "chain": chain_json(project, source.link.chain, n),
+                "chain": chain_view(project, source.link.chain, n),
                 "documents": shown, "more": docs.len().saturating_sub(DOCUMENTS_PER_SOURCE),
                 "source_url": node_url(project, source.declared),
             }));
@@ -853,13 +642,17 @@ fn inferred_sources(project: &Project, n: petgraph::graph::NodeIndex) -> Inferre
 ///
 /// Only for requirements that are graph nodes (cited, inferred or on a
 /// chain), which always have a page: no lookup needed for the URL.
-fn control_ref(project: &Project, alias: &str, idx: usize) -> serde_json::Value {
+pub(super) fn control_ref<'a>(project: &'a Project, alias: &'a str, idx: usize) -> ControlRef<'a> {
     let label = &project.registry.frameworks[alias].catalog.nodes[idx].label;
-    serde_json::json!({ "alias": alias, "label": label, "url": urls::control(alias, label) })
+    ControlRef {
+        alias,
+        label,
+        url: urls::control(alias, label),
+    }
 }
 
 /// Page URL of a control node.
-fn node_url(project: &Project, node: petgraph::graph::NodeIndex) -> Option<String> {
+pub(super) fn node_url(project: &Project, node: petgraph::graph::NodeIndex) -> Option<String> {
     match &project.index.graph[node] {
         Node::Control(alias, idx) => {
             let label = &project.registry.frameworks[alias].catalog.nodes[*idx].label;
@@ -880,18 +673,21 @@ fn control_url(project: &Project, alias: &str, label: &str) -> Option<String> {
         .map(|_| urls::control(alias, label))
 }
 
-/// The steps of an inferred link's chain, each linked when it has a page.
-fn chain_json(
+/// The steps of an inferred link's chain, each linked to its page.
+pub(super) fn chain_view(
     project: &Project,
     chain: &[petgraph::graph::NodeIndex],
     target: petgraph::graph::NodeIndex,
-) -> Vec<serde_json::Value> {
+) -> Vec<ChainStepView> {
     crate::graph::explain::explain_chain(&project.index, &project.registry, chain, target)
         .into_iter()
-        .map(|s| {
+        .map(|s| ChainStepView {
             // Every step of a chain is a graph node, so it has a page.
-            let url = urls::control(&s.alias, &s.label);
-            serde_json::json!({ "alias": s.alias, "label": s.label, "relationship": s.relationship, "set": s.set, "url": url })
+            url: urls::control(&s.alias, &s.label),
+            alias: s.alias,
+            label: s.label,
+            relationship: s.relationship,
+            set: s.set,
         })
         .collect()
 }
@@ -1193,299 +989,6 @@ fn crosswalk_page(project: &Project, set: usize, ctx: &mut Context) -> String {
     ctx.insert("rows", &rows);
     ctx.insert("copyrights", &copyrights);
     format!("Crosswalk: {}", mapping_set.name)
-}
-
-/// Labels shown per chain on a document page; the rest are counted.
-const LABELS_PER_CHAIN: usize = 4;
-
-/// The requirements a document is inferred to satisfy ("also satisfies"),
-/// kept apart from the declared `controls` so the two are never presented
-/// as one.
-///
-/// Mapping sets fan out widely (one CSF 2.0 subcategory maps to hundreds of
-/// NIS2 items, and two hops through ISO 27001 reach most of a catalog), so
-/// listing every inferred requirement on every citing document would make
-/// the site grow with documents x mappings. The page gives counts per
-/// framework, then the chains of one mapping grouped by where they start
-/// and the framework they reach, each with a few labels: the page of the
-/// chain's last requirement before the target lists every requirement it
-/// maps to, and each inferred requirement's page lists how it is reached.
-/// Requirements two mappings away (always partial) are counted per
-/// framework, the first few named with their whole chain.
-/// `None` when nothing is inferred.
-pub fn inferred_controls(project: &Project, doc: usize) -> Option<serde_json::Value> {
-    #[derive(Default)]
-    struct Counts<'a> {
-        full: usize,
-        partial: usize,
-        two_mappings: usize,
-        /// Requirements two mappings away: (node, link), sampled below.
-        further: Vec<(usize, crate::graph::infer::InferredLink<'a>)>,
-    }
-    // Unsorted: groups are ordered by their keys and samples sorted below.
-    let links = project.index.inference.of_document(doc);
-    if links.is_empty() {
-        return None;
-    }
-    // A handful of frameworks: a vector beats a map here.
-    let mut counts: Vec<(&str, Counts)> = Vec::new();
-    // Grouped by the chain before the target, the framework reached, and
-    // the last hop's relationship and coverage.
-    type Chain<'a> = (
-        &'a [petgraph::graph::NodeIndex],
-        &'a str,
-        &'static str,
-        &'static str,
-    );
-    let mut chains: rustc_hash::FxHashMap<Chain, Vec<(&str, usize)>> =
-        rustc_hash::FxHashMap::default();
-    let mut hubs: BTreeSet<petgraph::graph::NodeIndex> = BTreeSet::new();
-    for link in &links {
-        let Node::Control(alias, c) = &project.index.graph[link.target] else {
-            continue;
-        };
-        let at = match counts.iter().position(|(a, _)| *a == alias.as_str()) {
-            Some(at) => at,
-            None => {
-                counts.push((alias.as_str(), Counts::default()));
-                counts.len() - 1
-            }
-        };
-        let count = &mut counts[at].1;
-        match link.coverage {
-            crate::document::Coverage::Full => count.full += 1,
-            crate::document::Coverage::Partial => count.partial += 1,
-        }
-        if link.hops <= 1 {
-            let relationship = crate::graph::crosswalk::relationship_label(link.relationship);
-            chains
-                .entry((
-                    link.chain,
-                    alias.as_str(),
-                    relationship,
-                    link.coverage.as_str(),
-                ))
-                .or_default()
-                .push((alias.as_str(), *c));
-        } else {
-            count.two_mappings += 1;
-            count.further.push((*c, *link));
-            hubs.extend(link.chain.last());
-        }
-    }
-    counts.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let mut chains: Vec<(Chain, Vec<(&str, usize)>)> = chains.into_iter().collect();
-    chains.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let frameworks: Vec<_> = counts
-        .into_iter()
-        .map(|(alias, mut c)| {
-            let fw = &project.registry.frameworks[alias];
-            // The first few requirements two mappings away, each with its
-            // whole chain: what they are and why, without listing hundreds.
-            c.further.sort_unstable_by_key(|(idx, _)| *idx);
-            let further: Vec<_> = c
-                .further
-                .iter()
-                .take(LABELS_PER_CHAIN)
-                .map(|(idx, link)| {
-                    serde_json::json!({
-                        "target": control_ref(project, alias, *idx),
-                        "chain": chain_json(project, link.chain, link.target),
-                        "coverage": link.coverage.as_str(),
-                    })
-                })
-                .collect();
-            serde_json::json!({
-                "alias": alias, "name": fw.catalog.name, "url": urls::framework(alias), "copyright": fw.catalog.copyright,
-                "count": c.full + c.partial, "full": c.full, "partial": c.partial, "two_mappings": c.two_mappings,
-                "further": further, "further_more": c.two_mappings.saturating_sub(LABELS_PER_CHAIN),
-            })
-        })
-        .collect();
-    let one_mapping: Vec<_> = chains
-        .into_iter()
-        .filter_map(|((chain, alias, relationship, coverage), mut targets)| {
-            targets.sort_unstable();
-            let (&last, before) = chain.split_last()?;
-            let steps = chain_json(project, before, last);
-            let fw = &project.registry.frameworks[alias];
-            Some(serde_json::json!({
-                "chain": steps, "relationship": relationship, "coverage": coverage, "alias": alias, "framework": fw.catalog.name,
-                "count": targets.len(),
-                "targets": targets.iter().take(LABELS_PER_CHAIN).map(|(a, c)| control_ref(project, a, *c)).collect::<Vec<_>>(),
-                "more": targets.len().saturating_sub(LABELS_PER_CHAIN),
-                "more_url": node_url(project, last),
-            }))
-        })
-        .collect();
-    Some(serde_json::json!({
-        "count": links.len(), "frameworks": frameworks, "one_mapping": one_mapping,
-        "hubs": hubs.len(),
-    }))
-}
-
-/// Drop the body's leading `<h1>` (it repeats the title the page header
-/// already shows) and, if the body still uses `<h1>`, demote every heading
-/// one level, so each document page has exactly one h1 and no skipped level.
-fn body_headings_below_title(html: &str) -> String {
-    let trimmed = html.trim_start();
-    let mut body = if trimmed.starts_with("<h1") {
-        trimmed
-            .find("</h1>")
-            .map_or(trimmed, |end| &trimmed[end + "</h1>".len()..])
-            .to_string()
-    } else {
-        html.to_string()
-    };
-    if body.contains("<h1") {
-        for level in (1..=5).rev() {
-            body = body
-                .replace(&format!("<h{level}"), &format!("<h{}", level + 1))
-                .replace(&format!("</h{level}>"), &format!("</h{}>", level + 1));
-        }
-    }
-    body
-}
-
-/// Escape text for SVG (XML) content.
-fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// Shorten to `max` characters with an ellipsis, for fixed-width boxes.
-fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let cut: String = text.chars().take(max.saturating_sub(1)).collect();
-        format!("{}…", cut.trim_end())
-    }
-}
-
-/// One neighbour box of the relation diagram.
-struct DiagramNode<'a> {
-    relation: &'static str,
-    card: &'a DocCard<'a>,
-}
-
-const SVG_WIDTH: u32 = 760;
-const BOX_W: u32 = 230;
-const BOX_H: u32 = 46;
-const ROW: u32 = 56;
-
-/// Server-rendered SVG of a document's neighbours: documents pointing at it
-/// on the left, documents it points at on the right. Colours come from the
-/// stylesheet (both colour schemes); the lists beside it carry the same
-/// relations as links for screen readers and keyboard users, so the picture
-/// is one image (`role="img"` with a title and a description).
-fn relation_svg<'a>(
-    doc: &DocCard,
-    outgoing: &'a [RelationGroup<'a>],
-    incoming: &'a [RelationGroup<'a>],
-) -> Option<String> {
-    let nodes = |groups: &'a [RelationGroup<'a>]| -> Vec<DiagramNode<'a>> {
-        groups
-            .iter()
-            .flat_map(|group| {
-                group.documents.iter().map(|card| DiagramNode {
-                    relation: group.label,
-                    card,
-                })
-            })
-            .collect()
-    };
-    let left = nodes(incoming);
-    let right = nodes(outgoing);
-    if left.is_empty() && right.is_empty() {
-        return None;
-    }
-    let rows = left.len().max(right.len()).max(1) as u32;
-    let height = rows * ROW + 16;
-    let centre_x = (SVG_WIDTH - BOX_W) / 2;
-    let centre_y = height / 2 - BOX_H / 2;
-    let mut svg = format!(
-        "<svg class=\"relation-diagram\" role=\"img\" aria-labelledby=\"rel-svg-title rel-svg-desc\" viewBox=\"0 0 {SVG_WIDTH} {height}\" width=\"{SVG_WIDTH}\" height=\"{height}\" xmlns=\"http://www.w3.org/2000/svg\">\
-<title id=\"rel-svg-title\">Relations of {id}</title><desc id=\"rel-svg-desc\">{desc}</desc>\
-<defs><marker id=\"rel-arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0 0L10 5L0 10z\" class=\"rel-arrowhead\"/></marker></defs>",
-        id = xml_escape(doc.id),
-        desc = xml_escape(&diagram_description(doc, &left, &right)),
-    );
-    for (side, nodes) in [(0u32, &left), (1u32, &right)] {
-        let x = if side == 0 { 8 } else { SVG_WIDTH - BOX_W - 8 };
-        let offset = (height - nodes.len() as u32 * ROW) / 2;
-        for (n, node) in nodes.iter().enumerate() {
-            let y = offset + n as u32 * ROW + (ROW - BOX_H) / 2;
-            let (x1, x2) = if side == 0 {
-                (x + BOX_W, centre_x)
-            } else {
-                (centre_x + BOX_W, x)
-            };
-            let (y1, y2) = if side == 0 {
-                (y + BOX_H / 2, centre_y + BOX_H / 2)
-            } else {
-                (centre_y + BOX_H / 2, y + BOX_H / 2)
-            };
-            svg.push_str(&format!(
-                "<line class=\"rel-edge rel-{kind}\" x1=\"{x1}\" y1=\"{y1}\" x2=\"{x2}\" y2=\"{y2}\" marker-end=\"url(#rel-arrow)\"/>",
-                kind = urls::slug(node.relation),
-            ));
-            svg.push_str(&diagram_box(x, y, node.relation, node.card, false));
-        }
-    }
-    svg.push_str(&diagram_box(centre_x, centre_y, "This document", doc, true));
-    svg.push_str("</svg>");
-    Some(svg)
-}
-
-/// A two-line box: relation label, then id and title.
-fn diagram_box(x: u32, y: u32, label: &str, card: &DocCard, own: bool) -> String {
-    let class = match (own, card.retired) {
-        (true, _) => "rel-node rel-self",
-        (false, true) => "rel-node rel-retired",
-        (false, false) => "rel-node",
-    };
-    format!(
-        "<g class=\"{class}\"><rect x=\"{x}\" y=\"{y}\" width=\"{BOX_W}\" height=\"{BOX_H}\" rx=\"6\"/>\
-<text x=\"{tx}\" y=\"{y1}\" class=\"rel-label\">{label}</text>\
-<text x=\"{tx}\" y=\"{y2}\" class=\"rel-title\">{title}</text></g>",
-        tx = x + 10,
-        y1 = y + 17,
-        y2 = y + 36,
-        label = xml_escape(&format!("{} · {}", clip(label, 18), card.id)),
-        title = xml_escape(&clip(card.title, 27)),
-    )
-}
-
-/// The diagram in words, for its `<desc>`.
-fn diagram_description(doc: &DocCard, left: &[DiagramNode], right: &[DiagramNode]) -> String {
-    let verb = |relation: &str, passive: bool| match (relation, passive) {
-        ("Related", _) => "is related to".to_string(),
-        (r, true) => format!("is {}", r.to_lowercase()),
-        (r, false) => r.to_lowercase(),
-    };
-    let mut parts = Vec::new();
-    for node in right {
-        parts.push(format!(
-            "{} {} {} ({})",
-            doc.id,
-            verb(node.relation, false),
-            node.card.id,
-            node.card.title
-        ));
-    }
-    for node in left {
-        parts.push(format!(
-            "{} {} {} ({})",
-            doc.id,
-            verb(node.relation, true),
-            node.card.id,
-            node.card.title
-        ));
-    }
-    format!("{}.", parts.join("; "))
 }
 
 /// Documents addressing a technique, split into declared and only-inferred
