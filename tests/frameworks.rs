@@ -17,6 +17,9 @@ use crosswalk::graph::infer::{infer_controls, Seed};
 use crosswalk::graph::{Edge, Node};
 use crosswalk::pipeline::{CheckOptions, Project};
 
+mod common;
+use common::copy_tree;
+
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/frameworks")
@@ -33,6 +36,26 @@ fn crosswalk(args: &[&str]) -> Output {
         .env("NO_COLOR", "1")
         .output()
         .expect("run crosswalk")
+}
+
+/// `crosswalk build --no-search` of a book into a temporary directory,
+/// which must succeed.
+fn build_without_search(book: &Path) -> tempfile::TempDir {
+    let dest = tempfile::tempdir().unwrap();
+    let out = crosswalk(&[
+        "build",
+        book.to_str().unwrap(),
+        "--dest",
+        dest.path().to_str().unwrap(),
+        "--no-search",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dest
 }
 
 fn stdout(output: &Output) -> String {
@@ -501,20 +524,7 @@ fn cli_catalogs_lists_every_embedded_alias_with_counts() {
 
 #[test]
 fn site_has_coverage_crosswalk_and_control_pages_with_licences() {
-    let dest = tempfile::tempdir().unwrap();
-    let out = crosswalk(&[
-        "build",
-        fixture("embedded").to_str().unwrap(),
-        "--dest",
-        dest.path().to_str().unwrap(),
-        "--no-search",
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let dest = build_without_search(&fixture("embedded"));
     let read = |p: &str| {
         std::fs::read_to_string(dest.path().join(p)).unwrap_or_else(|e| panic!("{p}: {e}"))
     };
@@ -565,6 +575,38 @@ fn site_has_coverage_crosswalk_and_control_pages_with_licences() {
     assert!(read("controls/cyfun2023/index.html").contains("id=\"req-id-am-1-1\""));
     let gaps = read("coverage/cyfun2023/level-b.html");
     assert!(gaps.contains("../../controls/cyfun2023/level-b.html#req-id-am-1-1"));
+}
+
+/// Chains are rendered by the theme's `chain.html` partial, once per
+/// distinct chain and reused: a book's override of that partial shows on
+/// document pages (one and two mappings away) and on control pages.
+#[test]
+fn chain_partial_from_the_theme_renders_every_chain() {
+    let book = tempfile::tempdir().unwrap();
+    copy_tree(&fixture("embedded"), book.path());
+    let templates = book.path().join("theme/templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    std::fs::write(
+        templates.join("chain.html"),
+        "{% for s in chain %}[{{ s.alias }}:{{ s.label }}@{{ root }}]{% endfor %}",
+    )
+    .unwrap();
+    let dest = build_without_search(book.path());
+    let read = |p: &str| std::fs::read_to_string(dest.path().join(p)).unwrap();
+    let citing = read("documents/hcb-0001.html");
+    // One mapping away: the chain up to the requirement that maps on.
+    assert!(citing.contains("[CYFUN2023:PR.AC-1@../][CYFUN2023:PR.AC-1.1@../] <span"));
+    // Two mappings away: the whole chain, target included.
+    assert!(citing.contains("[CYFUN2023:PR.AC-1.1@../][ISO27001:6.1.1@../][CSF2:GV.OC-01@../]"));
+    assert!(
+        !citing.contains("chain-rel\" title="),
+        "the default partial leaked"
+    );
+    let control = read("controls/cyfun2025/pr-aa-01-1.html");
+    assert!(
+        control.contains("[CYFUN2023:PR.AC-1.1@../../]"),
+        "control page"
+    );
 }
 
 /// The search page counts facets from records built without the documents'

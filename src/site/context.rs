@@ -22,6 +22,9 @@ pub struct SiteContext<'a> {
     pub domains: Vec<Facet>,
     pub frameworks: Vec<Facet>,
     pub generator: &'static str,
+    /// Partials rendered once per distinct input during this build.
+    #[serde(skip)]
+    pub fragments: super::fragments::FragmentCache,
 }
 
 /// A value with its title and page, for navigation.
@@ -84,6 +87,7 @@ impl<'a> SiteContext<'a> {
             domains,
             frameworks,
             generator: concat!("crosswalk ", env!("CARGO_PKG_VERSION")),
+            fragments: Default::default(),
         }
     }
 }

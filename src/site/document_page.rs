@@ -11,8 +11,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use tera::Context;
 
-use super::context::{ChainStepView, ControlRef, DocCard};
-use super::pages::{chain_view, control_ref, node_url, technique};
+use std::sync::Arc;
+
+use super::context::{ControlRef, DocCard};
+use super::fragments::Fragments;
+use super::pages::{control_ref, node_url, technique};
 use super::urls;
 use crate::catalog::{ControlLookup, TechniqueLookup};
 use crate::check::is_technique_id;
@@ -157,7 +160,12 @@ struct DocumentPage<'a> {
 }
 
 /// The document page's template data.
-pub(super) fn fill(project: &Project, i: usize, root: &str) -> Context {
+pub(super) fn fill(
+    project: &Project,
+    i: usize,
+    fragments: &Fragments,
+) -> Result<Context, tera::Error> {
+    let root = fragments.root;
     let doc = &project.documents[i];
     let vocab = &project.vocabulary;
     let rendered = markdown::render(
@@ -303,10 +311,10 @@ pub(super) fn fill(project: &Project, i: usize, root: &str) -> Context {
         incoming: &incoming,
         superseded_by,
         controls,
-        also_satisfies: inferred_controls(project, i),
+        also_satisfies: inferred_controls(project, i, fragments)?,
         techniques,
     };
-    Context::from_serialize(&page).expect("a document page's data serialises to a map")
+    Context::from_serialize(&page)
 }
 
 /// Labels shown per chain on a document page; the rest are counted.
@@ -340,7 +348,8 @@ struct InferredFramework<'a> {
 #[derive(Serialize)]
 struct FurtherRequirement<'a> {
     target: ControlRef<'a>,
-    chain: Vec<ChainStepView>,
+    /// The whole chain, rendered by `chain.html`.
+    chain_html: Arc<str>,
     coverage: &'static str,
 }
 
@@ -348,7 +357,8 @@ struct FurtherRequirement<'a> {
 /// mapping.
 #[derive(Serialize)]
 struct OneMappingChain<'a> {
-    chain: Vec<ChainStepView>,
+    /// The chain before the targets, rendered by `chain.html`.
+    chain_html: Arc<str>,
     relationship: &'static str,
     coverage: &'static str,
     alias: &'a str,
@@ -374,7 +384,11 @@ struct OneMappingChain<'a> {
 /// Requirements two mappings away (always partial) are counted per
 /// framework, the first few named with their whole chain.
 /// `None` when nothing is inferred.
-pub fn inferred_controls(project: &Project, doc: usize) -> Option<AlsoSatisfies<'_>> {
+fn inferred_controls<'a>(
+    project: &'a Project,
+    doc: usize,
+    fragments: &Fragments,
+) -> Result<Option<AlsoSatisfies<'a>>, tera::Error> {
     #[derive(Default)]
     struct Counts<'a> {
         full: usize,
@@ -386,7 +400,7 @@ pub fn inferred_controls(project: &Project, doc: usize) -> Option<AlsoSatisfies<
     // Unsorted: groups are ordered by their keys and samples sorted below.
     let links = project.index.inference.of_document(doc);
     if links.is_empty() {
-        return None;
+        return Ok(None);
     }
     // A handful of frameworks: a vector beats a map here.
     let mut counts: Vec<(&str, Counts)> = Vec::new();
@@ -448,13 +462,15 @@ pub fn inferred_controls(project: &Project, doc: usize) -> Option<AlsoSatisfies<
                 .further
                 .iter()
                 .take(LABELS_PER_CHAIN)
-                .map(|(idx, link)| FurtherRequirement {
-                    target: control_ref(project, alias, *idx),
-                    chain: chain_view(project, link.chain, link.target),
-                    coverage: link.coverage.as_str(),
+                .map(|(idx, link)| {
+                    Ok(FurtherRequirement {
+                        target: control_ref(project, alias, *idx),
+                        chain_html: fragments.chain(project, link.chain, link.target)?,
+                        coverage: link.coverage.as_str(),
+                    })
                 })
-                .collect();
-            InferredFramework {
+                .collect::<Result<_, tera::Error>>()?;
+            Ok(InferredFramework {
                 alias,
                 name: &fw.catalog.name,
                 url: urls::framework(alias),
@@ -465,17 +481,21 @@ pub fn inferred_controls(project: &Project, doc: usize) -> Option<AlsoSatisfies<
                 two_mappings: c.two_mappings,
                 further,
                 further_more: c.two_mappings.saturating_sub(LABELS_PER_CHAIN),
-            }
+            })
         })
-        .collect();
+        .collect::<Result<_, tera::Error>>()?;
     let one_mapping: Vec<_> = chains
         .into_iter()
         .filter_map(|((chain, alias, relationship, coverage), mut targets)| {
             targets.sort_unstable();
             let (&last, before) = chain.split_last()?;
             let fw = &project.registry.frameworks[alias];
-            Some(OneMappingChain {
-                chain: chain_view(project, before, last),
+            let chain_html = match fragments.chain(project, before, last) {
+                Ok(html) => html,
+                Err(e) => return Some(Err(e)),
+            };
+            Some(Ok(OneMappingChain {
+                chain_html,
                 relationship,
                 coverage,
                 alias,
@@ -488,15 +508,15 @@ pub fn inferred_controls(project: &Project, doc: usize) -> Option<AlsoSatisfies<
                     .collect(),
                 more: targets.len().saturating_sub(LABELS_PER_CHAIN),
                 more_url: node_url(project, last),
-            })
+            }))
         })
-        .collect();
-    Some(AlsoSatisfies {
+        .collect::<Result<_, tera::Error>>()?;
+    Ok(Some(AlsoSatisfies {
         count: links.len(),
         frameworks,
         one_mapping,
         hubs: hubs.len(),
-    })
+    }))
 }
 
 /// Drop the body's leading `<h1>` (it repeats the title the page header

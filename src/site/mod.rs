@@ -2,10 +2,11 @@
 //! Tera templates, written atomically.
 
 mod context;
+mod document_page;
 mod feeds;
+mod fragments;
 pub mod live;
 mod pages;
-mod document_page;
 pub mod search;
 pub mod theme;
 pub mod urls;

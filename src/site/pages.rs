@@ -6,7 +6,8 @@ use crosswalk_catalog::AttackDomain;
 use serde::Serialize;
 use tera::Context;
 
-use super::context::{reading_order, ChainStepView, ControlRef, DocCard, SiteContext};
+use super::context::{reading_order, ControlRef, DocCard, SiteContext};
+use super::fragments::Fragments;
 use super::theme::{error_chain, Theme};
 use super::{urls, BuildError};
 use crate::document::{Document, TechniqueRelation, Vocabulary};
@@ -176,8 +177,18 @@ pub fn render(
     let mut ctx = Context::new();
     ctx.insert("site", site);
     let tally = crate::timing::global();
-    let (template, title, description) =
-        tally.time(page.kind(), || fill(project, page, &root, &mut ctx));
+    let fragments = Fragments {
+        tera: &theme.tera,
+        cache: &site.fragments,
+        root: &root,
+    };
+    let render_error = |e: tera::Error| BuildError::Render {
+        page: path.clone(),
+        message: error_chain(&e),
+    };
+    let (template, title, description) = tally
+        .time(page.kind(), || fill(project, page, &fragments, &mut ctx))
+        .map_err(render_error)?;
     ctx.insert(
         "page",
         &PageMeta {
@@ -190,21 +201,18 @@ pub fn render(
     );
     tally
         .time("(tera)", || theme.tera.render(template, &ctx))
-        .map_err(|e| BuildError::Render {
-            page: path,
-            message: error_chain(&e),
-        })
+        .map_err(render_error)
 }
 
 /// Insert the page's own data; returns (template, title, description).
 fn fill(
     project: &Project,
     page: &Page,
-    root: &str,
+    fragments: &Fragments,
     ctx: &mut Context,
-) -> (&'static str, String, Option<String>) {
+) -> Result<(&'static str, String, Option<String>), tera::Error> {
     let vocab = &project.vocabulary;
-    match page {
+    Ok(match page {
         Page::Home => {
             home(project, ctx);
             (
@@ -224,7 +232,7 @@ fn fill(
         }
         Page::Document(i) => {
             let doc = &project.documents[*i];
-            let mut own = super::document_page::fill(project, *i, root);
+            let mut own = super::document_page::fill(project, *i, fragments)?;
             own.extend(std::mem::replace(ctx, Context::new()));
             *ctx = own;
             (
@@ -296,7 +304,7 @@ fn fill(
             )
         }
         Page::Control(alias, i) => {
-            let title = control_page(project, alias, *i, ctx);
+            let title = control_page(project, alias, *i, fragments, ctx)?;
             ("control.html", title, None)
         }
         Page::Framework(alias) => {
@@ -326,7 +334,7 @@ fn fill(
             ("search.html", "Search".into(), None)
         }
         Page::NotFound => ("404.html", "Page not found".into(), None),
-    }
+    })
 }
 
 fn home(project: &Project, ctx: &mut Context) {
@@ -497,7 +505,13 @@ fn matrix_page(project: &Project, domain: AttackDomain, ctx: &mut Context) {
     ctx.insert("licence", &catalog.licence);
 }
 
-fn control_page(project: &Project, alias: &str, i: usize, ctx: &mut Context) -> String {
+fn control_page(
+    project: &Project,
+    alias: &str,
+    i: usize,
+    fragments: &Fragments,
+    ctx: &mut Context,
+) -> Result<String, tera::Error> {
     let fw = &project.registry.frameworks[alias];
     let node = &fw.catalog.nodes[i];
     let vocab = &project.vocabulary;
@@ -512,7 +526,7 @@ fn control_page(project: &Project, alias: &str, i: usize, ctx: &mut Context) -> 
                 );
             }
         }
-        inferred = inferred_sources(project, n);
+        inferred = inferred_sources(project, n, fragments)?;
     }
     let levels: Vec<_> = node
         .levels
@@ -551,13 +565,13 @@ fn control_page(project: &Project, alias: &str, i: usize, ctx: &mut Context) -> 
     ctx.insert("inferred_via", &inferred.via_hub);
     ctx.insert("mapped", &mapped_requirements(project, alias, i));
     ctx.insert("mapped_techniques", &mapped_techniques(project, alias, i));
-    format!(
+    Ok(format!(
         "{alias} {}{}",
         node.label,
         node.name
             .as_ref()
             .map_or(String::new(), |n| format!(": {n}"))
-    )
+    ))
 }
 
 /// Documents listed per source on a control page; the rest are counted
@@ -578,7 +592,11 @@ struct InferredSources {
 /// The ways requirement `n` is reached from requirements documents cite.
 /// Sized by the mappings, not by the documents: a control reached by
 /// thousands of documents lists each citing requirement once.
-fn inferred_sources(project: &Project, n: petgraph::graph::NodeIndex) -> InferredSources {
+fn inferred_sources(
+    project: &Project,
+    n: petgraph::graph::NodeIndex,
+    fragments: &Fragments,
+) -> Result<InferredSources, tera::Error> {
     let vocab = &project.vocabulary;
     let inference = &project.index.inference;
     let mut out = InferredSources::default();
@@ -596,7 +614,7 @@ fn inferred_sources(project: &Project, n: petgraph::graph::NodeIndex) -> Inferre
                 .collect();
             out.one_mapping.push(serde_json::json!({
                 "coverage": source.link.coverage.as_str(),
-                "chain": chain_view(project, source.link.chain, n),
+                "chain_html": fragments.chain(project, source.link.chain, n)?,
                 "documents": shown, "more": docs.len().saturating_sub(DOCUMENTS_PER_SOURCE),
                 "source_url": node_url(project, source.declared),
             }));
@@ -635,7 +653,7 @@ fn inferred_sources(project: &Project, n: petgraph::graph::NodeIndex) -> Inferre
             "more": sources.len().saturating_sub(LABELS_PER_HUB),
         }));
     }
-    out
+    Ok(out)
 }
 
 /// `{alias, label, url}` of a requirement, for links.
@@ -671,25 +689,6 @@ fn control_url(project: &Project, alias: &str, label: &str) -> Option<String> {
         .index
         .find(&Node::Control(alias.to_string(), idx))
         .map(|_| urls::control(alias, label))
-}
-
-/// The steps of an inferred link's chain, each linked to its page.
-pub(super) fn chain_view(
-    project: &Project,
-    chain: &[petgraph::graph::NodeIndex],
-    target: petgraph::graph::NodeIndex,
-) -> Vec<ChainStepView> {
-    crate::graph::explain::explain_chain(&project.index, &project.registry, chain, target)
-        .into_iter()
-        .map(|s| ChainStepView {
-            // Every step of a chain is a graph node, so it has a page.
-            url: urls::control(&s.alias, &s.label),
-            alias: s.alias,
-            label: s.label,
-            relationship: s.relationship,
-            set: s.set,
-        })
-        .collect()
 }
 
 /// Requirements of other frameworks a requirement maps to, by framework.
