@@ -105,9 +105,10 @@ pub fn build(project: &Project, options: &BuildOptions) -> Result<BuildReport, B
 fn write_search(project: &Project, staging: &Staging) -> Result<(), BuildError> {
     let records = timing::phase("  search records", || search::records(project));
     let files = search::index(project, records)?;
+    // Thousands of files (each part's fragments and their offline twins).
     timing::phase("  write search files", || {
         files
-            .iter()
+            .par_iter()
             .try_for_each(|(path, bytes)| staging.write(path, bytes))
     })?;
     Ok(())
