@@ -429,6 +429,29 @@ fn the_server_rebuilds_on_change_add_and_delete_and_shows_errors() {
     assert!(status.success(), "graceful shutdown exits 0: {status:?}");
 }
 
+/// serve watches the book's inputs, not its whole root: a `theme/` made
+/// while serving is watched from then on, and what was written into it
+/// before its watch began is read too.
+#[test]
+fn a_theme_made_while_serving_is_watched() {
+    let tmp = fixture_copy();
+    let root: PathBuf = tmp.path().to_path_buf();
+    std::fs::remove_dir_all(root.join("theme")).unwrap();
+    let server = Server::start(&root, &[]);
+    let templates = root.join("theme/templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    let page = |text: &str| format!("<!DOCTYPE html><html><body><p>{text}</p></body></html>");
+    std::fs::write(templates.join("404.html"), page("first override")).unwrap();
+    server.wait_for("/404.html", "the new theme", |_, b| {
+        b.contains("first override")
+    });
+    std::fs::write(templates.join("404.html"), page("second override")).unwrap();
+    server.wait_for("/404.html", "a change inside it", |_, b| {
+        b.contains("second override")
+    });
+    assert!(server.stop().success());
+}
+
 #[test]
 fn a_taken_port_is_a_clear_error() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -188,6 +188,11 @@ impl LiveSite {
             .map(|o| format!("{o}\nthe site shows the last good pages until this is fixed"))
     }
 
+    /// The configuration of the last book that loaded.
+    pub fn config(&self) -> &crate::book::BookConfig {
+        &self.project.book.config
+    }
+
     /// Classify changed paths (absolute or relative to the book root).
     pub fn classify(&self, paths: &[PathBuf]) -> Change {
         let root = self

@@ -1,7 +1,8 @@
 //! Watching the book and driving rebuilds.
 
-use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use notify::{PollWatcher, RecommendedWatcher, RecursiveMode};
@@ -10,19 +11,108 @@ use tokio::sync::broadcast;
 
 use super::state::LiveSite;
 use super::{ServeError, ServeOptions};
-
-/// Keeps the watcher alive; dropping it stops watching. The debouncers are
-/// never read, only held.
-#[allow(dead_code)]
-pub enum Watcher {
-    Native(Debouncer<RecommendedWatcher>),
-    Poll(Debouncer<PollWatcher>),
-}
+use crate::book::BookConfig;
 
 /// Short enough to feel instant, long enough to merge an editor's
 /// write-rename-chmod burst into one rebuild.
 const DEBOUNCE: Duration = Duration::from_millis(20);
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
+
+/// Keeps the watcher alive; dropping it stops watching.
+pub struct Watcher {
+    _watched: Arc<Mutex<Watched>>,
+}
+
+/// The debounced watcher and the paths it watches now.
+struct Watched {
+    debounced: Debounced,
+    current: BTreeMap<PathBuf, RecursiveMode>,
+}
+
+enum Debounced {
+    Native(Debouncer<RecommendedWatcher>),
+    Poll(Debouncer<PollWatcher>),
+}
+
+impl Watched {
+    fn watcher(&mut self) -> &mut dyn notify::Watcher {
+        match &mut self.debounced {
+            Debounced::Native(d) => d.watcher(),
+            Debounced::Poll(d) => d.watcher(),
+        }
+    }
+
+    /// Watch exactly `targets`: unwatch what is no longer a target, watch
+    /// what is new (a source directory renamed in book.toml, a `theme/`
+    /// created while serving). Returns whether a target was added.
+    fn sync(&mut self, targets: BTreeMap<PathBuf, RecursiveMode>) -> Result<bool, notify::Error> {
+        let stale: Vec<PathBuf> = self
+            .current
+            .iter()
+            .filter(|(path, mode)| targets.get(*path) != Some(*mode))
+            .map(|(path, _)| path.clone())
+            .collect();
+        for path in stale {
+            // A directory that vanished is no longer watched anyway.
+            let _ = self.watcher().unwatch(&path);
+            self.current.remove(&path);
+        }
+        let mut added = false;
+        for (path, mode) in targets {
+            if !self.current.contains_key(&path) {
+                self.watcher().watch(&path, mode)?;
+                self.current.insert(path, mode);
+                added = true;
+            }
+        }
+        Ok(added)
+    }
+}
+
+/// What serve watches: the book's root without its subdirectories
+/// (`book.toml`, and directories appearing), the source and `theme/`
+/// directories with theirs, and the directories of catalog and mapping
+/// files outside those. Not the whole root: a repository holds much else
+/// (a Rust `target/` of tens of thousands of files, say), whose changes
+/// would cost inotify watches and wake the rebuilder for nothing.
+pub fn targets(root: &Path, config: &BookConfig) -> BTreeMap<PathBuf, RecursiveMode> {
+    let mut out = BTreeMap::new();
+    let recursive: Vec<PathBuf> = [root.join(&config.book.src), root.join("theme")]
+        .into_iter()
+        .filter(|dir| dir.is_dir())
+        .map(|dir| dir.canonicalize().unwrap_or(dir))
+        .collect();
+    let covered = |path: &Path| recursive.iter().any(|dir| path.starts_with(dir));
+    if !covered(root) {
+        out.insert(root.to_path_buf(), RecursiveMode::NonRecursive);
+    }
+    let catalogs = config
+        .attack
+        .files
+        .values()
+        .chain(config.frameworks.values().filter_map(|f| f.file.as_ref()))
+        .chain(&config.mappings.files);
+    for file in catalogs {
+        let Some(dir) = root.join(file).parent().map(Path::to_path_buf) else {
+            continue;
+        };
+        let dir = dir.canonicalize().unwrap_or(dir);
+        if dir.is_dir() && !covered(&dir) {
+            out.insert(dir, RecursiveMode::NonRecursive);
+        }
+    }
+    for dir in &recursive {
+        // A source directory inside `theme/` (or the other way round) is
+        // covered by the outer one.
+        if !recursive
+            .iter()
+            .any(|other| other != dir && dir.starts_with(other))
+        {
+            out.insert(dir.clone(), RecursiveMode::Recursive);
+        }
+    }
+    out
+}
 
 pub fn start(
     options: &ServeOptions,
@@ -40,40 +130,43 @@ pub fn start(
         .canonicalize()
         .unwrap_or_else(|_| options.root.clone());
     let watch_err = |e: notify::Error| ServeError::Watch(e.to_string());
-    let watcher = if options.poll {
+    let debounced = if options.poll {
         let config = Config::default().with_timeout(DEBOUNCE).with_notify_config(
             notify::Config::default()
                 .with_poll_interval(POLL_INTERVAL)
                 .with_compare_contents(true),
         );
-        let mut debouncer =
-            new_debouncer_opt::<_, PollWatcher>(config, handler).map_err(watch_err)?;
-        debouncer
-            .watcher()
-            .watch(&root, RecursiveMode::Recursive)
-            .map_err(watch_err)?;
-        Watcher::Poll(debouncer)
+        Debounced::Poll(new_debouncer_opt::<_, PollWatcher>(config, handler).map_err(watch_err)?)
     } else {
         let config = Config::default().with_timeout(DEBOUNCE);
-        let mut debouncer =
-            new_debouncer_opt::<_, RecommendedWatcher>(config, handler).map_err(watch_err)?;
-        debouncer
-            .watcher()
-            .watch(&root, RecursiveMode::Recursive)
-            .map_err(watch_err)?;
-        Watcher::Native(debouncer)
+        Debounced::Native(
+            new_debouncer_opt::<_, RecommendedWatcher>(config, handler).map_err(watch_err)?,
+        )
     };
+    let mut watched = Watched {
+        debounced,
+        current: BTreeMap::new(),
+    };
+    let initial = match site.read() {
+        Ok(site) => targets(&root, site.config()),
+        Err(poisoned) => targets(&root, poisoned.into_inner().config()),
+    };
+    watched.sync(initial).map_err(watch_err)?;
+    let watched = Arc::new(Mutex::new(watched));
+    let for_loop = Arc::clone(&watched);
     std::thread::Builder::new()
         .name("crosswalk-rebuild".into())
-        .spawn(move || rebuild_loop(rx, site, reload))
+        .spawn(move || rebuild_loop(rx, site, reload, root, for_loop))
         .map_err(|e| ServeError::Runtime(e.to_string()))?;
-    Ok(watcher)
+    Ok(Watcher { _watched: watched })
 }
 
 fn rebuild_loop(
     rx: std::sync::mpsc::Receiver<Vec<PathBuf>>,
     site: Arc<RwLock<LiveSite>>,
     reload: broadcast::Sender<u64>,
+    root: PathBuf,
+    watched: Arc<Mutex<Watched>>,
 ) {
     while let Ok(mut paths) = rx.recv() {
         // Merge whatever else arrived meanwhile into one rebuild.
@@ -87,6 +180,7 @@ fn rebuild_loop(
         };
         let change = guard.classify(&paths);
         let kind = format!("{change:?}");
+        let everything = change == super::state::Change::Everything;
         if guard.apply(change) {
             let generation = guard.generation;
             let summary = guard.error_summary();
@@ -96,6 +190,80 @@ fn rebuild_loop(
                 Some(s) => eprintln!("{s}"),
                 None => eprintln!("rebuilt in {} ms ({kind})", started.elapsed().as_millis()),
             }
+        } else {
+            drop(guard);
         }
+        // book.toml or the theme changed: the directories to watch may too
+        // (a source directory renamed, `theme/` created).
+        if everything || paths.iter().any(|p| p.is_dir()) {
+            let targets = match site.read() {
+                Ok(site) => targets(&root, site.config()),
+                Err(poisoned) => targets(&root, poisoned.into_inner().config()),
+            };
+            let added = match watched.lock() {
+                Ok(mut watched) => watched.sync(targets).unwrap_or_else(|err| {
+                    eprintln!("warning: cannot watch a new directory: {err}");
+                    false
+                }),
+                Err(_) => false,
+            };
+            // Files written into a directory before it was watched had no
+            // events: read the book again.
+            if added {
+                let mut guard = match site.write() {
+                    Ok(g) => g,
+                    Err(poisoned) => poisoned.into_inner(),
+                };
+                if guard.apply(super::state::Change::Everything) {
+                    let generation = guard.generation;
+                    drop(guard);
+                    let _ = reload.send(generation);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::SourceFile;
+
+    fn config(text: &str) -> BookConfig {
+        BookConfig::parse(&SourceFile::new("book.toml", text.to_string())).unwrap()
+    }
+
+    #[test]
+    fn watches_the_book_inputs_not_the_whole_root() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().canonicalize().unwrap();
+        for dir in ["docs/sub", "theme/templates", "catalogs", "target/debug"] {
+            std::fs::create_dir_all(root.join(dir)).unwrap();
+        }
+        let targets = targets(
+            &root,
+            &config("[mappings]\nfiles = [\"catalogs/ours.yaml\"]\n"),
+        );
+        let expected: BTreeMap<PathBuf, RecursiveMode> = [
+            (root.clone(), RecursiveMode::NonRecursive),
+            (root.join("catalogs"), RecursiveMode::NonRecursive),
+            (root.join("docs"), RecursiveMode::Recursive),
+            (root.join("theme"), RecursiveMode::Recursive),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(targets, expected);
+    }
+
+    #[test]
+    fn a_source_at_the_root_watches_it_all_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().canonicalize().unwrap();
+        std::fs::create_dir_all(root.join("theme")).unwrap();
+        let targets = targets(&root, &config("[book]\nsrc = \".\"\n"));
+        let expected: BTreeMap<PathBuf, RecursiveMode> = [(root.clone(), RecursiveMode::Recursive)]
+            .into_iter()
+            .collect();
+        assert_eq!(targets, expected);
     }
 }
