@@ -452,6 +452,39 @@ fn a_theme_made_while_serving_is_watched() {
     assert!(server.stop().success());
 }
 
+/// The background index follows book.toml: set `search-shards` while
+/// serving and the next index comes in that many parts.
+#[test]
+fn search_parts_follow_book_toml_while_serving() {
+    let tmp = fixture_copy();
+    let root = tmp.path();
+    let mut site = LiveSite::load(root).unwrap().with_search();
+    let shards_script = |site: &LiveSite| {
+        site.file("pagefind/shards.js")
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+    };
+    let wait = |site: &LiveSite, what: &str, check: &dyn Fn(&str) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !shards_script(site).is_some_and(|s| check(&s)) {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    wait(&site, "the first index", &|s| s.contains("= [];"));
+    let config = root.join("book.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let text = if text.contains("[build]") {
+        text.replace("[build]", "[build]\nsearch-shards = 2")
+    } else {
+        format!("{text}\n[build]\nsearch-shards = 2\n")
+    };
+    std::fs::write(&config, text).unwrap();
+    apply(&mut site, &config);
+    wait(&site, "an index in two parts", &|s| {
+        s.contains("\"shard-1/\"")
+    });
+}
+
 #[test]
 fn a_taken_port_is_a_clear_error() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

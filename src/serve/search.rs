@@ -18,23 +18,24 @@ pub type Records = Vec<Arc<Record>>;
 /// The background indexer and the files it last produced.
 pub struct SearchIndexer {
     files: Arc<RwLock<BTreeMap<String, Vec<u8>>>>,
-    jobs: Sender<Records>,
+    jobs: Sender<(Records, IndexSettings)>,
 }
 
 impl SearchIndexer {
-    /// Start the indexer thread for a book indexed with `settings`.
-    pub fn start(settings: IndexSettings) -> SearchIndexer {
-        let (jobs, queue) = mpsc::channel::<Records>();
+    /// Start the indexer thread.
+    pub fn start() -> SearchIndexer {
+        let (jobs, queue) = mpsc::channel::<(Records, IndexSettings)>();
         let files = Arc::new(RwLock::new(BTreeMap::new()));
         let published = Arc::clone(&files);
         std::thread::Builder::new()
             .name("crosswalk-search".into())
             .spawn(move || {
-                while let Ok(mut records) = queue.recv() {
+                while let Ok(mut job) = queue.recv() {
                     // Only the newest state matters.
                     while let Ok(newer) = queue.try_recv() {
-                        records = newer;
+                        job = newer;
                     }
+                    let (records, settings) = job;
                     let started = Instant::now();
                     let owned: Vec<Record> = records.iter().map(|r| Record::clone(r)).collect();
                     match search::index_records(owned, &settings) {
@@ -52,10 +53,11 @@ impl SearchIndexer {
         SearchIndexer { files, jobs }
     }
 
-    /// Index these records (after the pages are served).
-    pub fn refresh(&self, records: &Records) {
+    /// Index these records with the book's current settings (language,
+    /// parts), after the pages are served.
+    pub fn refresh(&self, records: &Records, settings: IndexSettings) {
         // The thread only stops with the process; a send cannot fail before.
-        let _ = self.jobs.send(records.clone());
+        let _ = self.jobs.send((records.clone(), settings));
     }
 
     /// A file of the latest index (`pagefind/...`).

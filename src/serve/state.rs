@@ -83,9 +83,7 @@ impl LiveSite {
     /// Also serve a search index, refreshed in the background after every
     /// rebuild.
     pub fn with_search(mut self) -> Self {
-        self.search = Some(SearchIndexer::start(
-            crate::site::search::IndexSettings::of(&self.project),
-        ));
+        self.search = Some(SearchIndexer::start());
         self.refresh_all_records();
         self
     }
@@ -98,7 +96,10 @@ impl LiveSite {
                 .map(Arc::new)
                 .collect();
             self.record_paths = self.document_paths();
-            indexer.refresh(&self.records);
+            indexer.refresh(
+                &self.records,
+                crate::site::search::IndexSettings::of(&self.project),
+            );
         }
     }
 
@@ -125,7 +126,10 @@ impl LiveSite {
                 .into_iter()
                 .map(Arc::new),
         );
-        indexer.refresh(&self.records);
+        indexer.refresh(
+            &self.records,
+            crate::site::search::IndexSettings::of(&self.project),
+        );
     }
 
     fn document_paths(&self) -> Vec<String> {
@@ -149,7 +153,10 @@ impl LiveSite {
                 }
             }
         }
-        indexer.refresh(&self.records);
+        indexer.refresh(
+            &self.records,
+            crate::site::search::IndexSettings::of(&self.project),
+        );
     }
 
     /// The records the search index is built from (empty without search).
