@@ -45,10 +45,14 @@ fn snapshot_dir(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 fn build_good(dest: &Path) -> BTreeMap<String, Vec<u8>> {
-    let good = fixture("good");
+    build_book(&fixture("good"), dest)
+}
+
+/// `crosswalk build` of `book` into `dest`, which must succeed; the files.
+fn build_book(book: &Path, dest: &Path) -> BTreeMap<String, Vec<u8>> {
     let out = crosswalk(&[
         "build",
-        good.to_str().unwrap(),
+        book.to_str().unwrap(),
         "--dest",
         dest.to_str().unwrap(),
     ]);
@@ -196,6 +200,34 @@ fn two_builds_are_byte_identical() {
     let first = build_good(&tmp.path().join("a"));
     let second = build_good(&tmp.path().join("b"));
     assert!(first.len() > 50, "a real site was written");
+    assert_eq!(
+        first.keys().collect::<Vec<_>>(),
+        second.keys().collect::<Vec<_>>()
+    );
+    for (path, bytes) in &first {
+        assert!(bytes == &second[path], "{path} differs between two builds");
+    }
+}
+
+/// Index parts are built on parallel threads; the site must not depend on
+/// which finishes first.
+#[test]
+fn two_builds_with_a_split_search_index_are_byte_identical() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = tmp.path().join("book");
+    copy_tree(&fixture("good"), &book);
+    let config = std::fs::read_to_string(book.join("book.toml")).unwrap();
+    std::fs::write(
+        book.join("book.toml"),
+        config.replace("[build]", "[build]\nsearch-shards = 3"),
+    )
+    .unwrap();
+    let first = build_book(&book, &tmp.path().join("a"));
+    let second = build_book(&book, &tmp.path().join("b"));
+    assert!(
+        first.contains_key("pagefind/shard-2/pagefind-entry.json"),
+        "the index is in three parts"
+    );
     assert_eq!(
         first.keys().collect::<Vec<_>>(),
         second.keys().collect::<Vec<_>>()
