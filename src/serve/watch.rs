@@ -2,14 +2,14 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use notify::{PollWatcher, RecommendedWatcher, RecursiveMode};
 use notify_debouncer_mini::{new_debouncer_opt, Config, DebounceEventResult, Debouncer};
 use tokio::sync::broadcast;
 
-use super::state::LiveSite;
+use super::state::{Change, LiveSite};
 use super::{ServeError, ServeOptions};
 use crate::book::BookConfig;
 
@@ -147,10 +147,10 @@ pub fn start(
         debounced,
         current: BTreeMap::new(),
     };
-    let initial = match site.read() {
-        Ok(site) => targets(&root, site.config()),
-        Err(poisoned) => targets(&root, poisoned.into_inner().config()),
-    };
+    let initial = targets(
+        &root,
+        site.read().unwrap_or_else(PoisonError::into_inner).config(),
+    );
     watched.sync(initial).map_err(watch_err)?;
     let watched = Arc::new(Mutex::new(watched));
     let for_loop = Arc::clone(&watched);
@@ -173,33 +173,15 @@ fn rebuild_loop(
         while let Ok(more) = rx.try_recv() {
             paths.extend(more);
         }
-        let started = Instant::now();
-        let mut guard = match site.write() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        let change = guard.classify(&paths);
-        let kind = format!("{change:?}");
-        let everything = change == super::state::Change::Everything;
-        if guard.apply(change) {
-            let generation = guard.generation;
-            let summary = guard.error_summary();
-            drop(guard);
-            let _ = reload.send(generation);
-            match summary {
-                Some(s) => eprintln!("{s}"),
-                None => eprintln!("rebuilt in {} ms ({kind})", started.elapsed().as_millis()),
-            }
-        } else {
-            drop(guard);
-        }
-        // book.toml or the theme changed: the directories to watch may too
-        // (a source directory renamed, `theme/` created).
+        let everything = rebuild(&site, &reload, |live| live.classify(&paths));
+        // book.toml or the theme changed, or a directory appeared: the
+        // directories to watch may have too (a source directory renamed,
+        // `theme/` created).
         if everything || paths.iter().any(|p| p.is_dir()) {
-            let targets = match site.read() {
-                Ok(site) => targets(&root, site.config()),
-                Err(poisoned) => targets(&root, poisoned.into_inner().config()),
-            };
+            let targets = targets(
+                &root,
+                site.read().unwrap_or_else(PoisonError::into_inner).config(),
+            );
             let added = match watched.lock() {
                 Ok(mut watched) => watched.sync(targets).unwrap_or_else(|err| {
                     eprintln!("warning: cannot watch a new directory: {err}");
@@ -210,18 +192,35 @@ fn rebuild_loop(
             // Files written into a directory before it was watched had no
             // events: read the book again.
             if added {
-                let mut guard = match site.write() {
-                    Ok(g) => g,
-                    Err(poisoned) => poisoned.into_inner(),
-                };
-                if guard.apply(super::state::Change::Everything) {
-                    let generation = guard.generation;
-                    drop(guard);
-                    let _ = reload.send(generation);
-                }
+                rebuild(&site, &reload, |_| Change::Everything);
             }
         }
     }
+}
+
+/// Decide the change under the write lock, apply it, and tell open pages
+/// to reload. Returns whether the whole book was read again.
+fn rebuild(
+    site: &RwLock<LiveSite>,
+    reload: &broadcast::Sender<u64>,
+    change_of: impl FnOnce(&LiveSite) -> Change,
+) -> bool {
+    let started = Instant::now();
+    let mut live = site.write().unwrap_or_else(PoisonError::into_inner);
+    let change = change_of(&live);
+    let kind = format!("{change:?}");
+    let everything = change == Change::Everything;
+    if live.apply(change) {
+        let generation = live.generation;
+        let summary = live.error_summary();
+        drop(live);
+        let _ = reload.send(generation);
+        match summary {
+            Some(s) => eprintln!("{s}"),
+            None => eprintln!("rebuilt in {} ms ({kind})", started.elapsed().as_millis()),
+        }
+    }
+    everything
 }
 
 #[cfg(test)]

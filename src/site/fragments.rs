@@ -15,7 +15,7 @@ use super::urls;
 use crate::pipeline::Project;
 
 /// The partial that renders a chain's steps.
-pub const CHAIN_TEMPLATE: &str = "chain.html";
+const CHAIN_TEMPLATE: &str = "chain.html";
 
 /// A chain (target last) and the root of the page showing it: links in a
 /// fragment are relative to the page.
@@ -69,7 +69,7 @@ impl Fragments<'_> {
 }
 
 /// The steps of an inferred link's chain, each linked to its page.
-pub fn chain_view(project: &Project, chain: &[NodeIndex], target: NodeIndex) -> Vec<ChainStepView> {
+fn chain_view(project: &Project, chain: &[NodeIndex], target: NodeIndex) -> Vec<ChainStepView> {
     crate::graph::explain::explain_chain(&project.index, &project.registry, chain, target)
         .into_iter()
         .map(|s| ChainStepView {

@@ -195,7 +195,7 @@ pub fn index(
 }
 
 /// How many parts the index of `records` records is split into.
-pub fn shard_count(records: usize, configured: Option<usize>) -> usize {
+fn shard_count(records: usize, configured: Option<usize>) -> usize {
     match configured {
         Some(n) => n.clamp(1, MAX_SHARDS),
         None => records
@@ -213,7 +213,7 @@ pub fn shard_count(records: usize, configured: Option<usize>) -> usize {
 /// each part's order when scores tie, as they do when browsing by filters
 /// without words. Each part sorts its own results by priority, so parts
 /// holding successive priority ranges list in the right order merged.
-pub fn shard(records: Vec<Record>, count: usize) -> Vec<Vec<Record>> {
+fn shard(records: Vec<Record>, count: usize) -> Vec<Vec<Record>> {
     let mut records = records;
     records.sort_by(|a, b| a.sort.get("priority").cmp(&b.sort.get("priority")));
     let weight = |r: &Record| r.content.len() + r.url.len() + 64;
