@@ -203,6 +203,17 @@ impl BookConfig {
         Ok(())
     }
 
+    /// The catalog and mapping files `book.toml` points at (ATT&CK bundles,
+    /// frameworks of the book's own, mapping files), relative to the book
+    /// root.
+    pub fn catalog_files(&self) -> impl Iterator<Item = &PathBuf> {
+        self.attack
+            .files
+            .values()
+            .chain(self.frameworks.values().filter_map(|f| f.file.as_ref()))
+            .chain(&self.mappings.files)
+    }
+
     /// The site's path prefix (`/hcb/`) from `base-url`, always with slashes
     /// at both ends.
     pub fn base_path(&self) -> String {

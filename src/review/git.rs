@@ -177,10 +177,10 @@ impl<'r> TreeReader<'r> {
             Some(src) => self.write_tree(&src, &dest.join(&config.book.src))?,
             None => false,
         };
-        for file in catalog_files(&config) {
-            if let Some(path) = join_inside(book, &file) {
+        for file in config.catalog_files() {
+            if let Some(path) = join_inside(book, file) {
                 if let Some(bytes) = self.read_blob(&path)? {
-                    write_file(&dest.join(&file), &bytes)?;
+                    write_file(&dest.join(file), &bytes)?;
                 }
             }
         }
@@ -254,14 +254,6 @@ impl<'r> TreeReader<'r> {
         }
         Ok(())
     }
-}
-
-/// Files `book.toml` points at, relative to the book root.
-fn catalog_files(config: &BookConfig) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = config.attack.files.values().cloned().collect();
-    files.extend(config.frameworks.values().filter_map(|f| f.file.clone()));
-    files.extend(config.mappings.files.iter().cloned());
-    files
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), GitError> {

@@ -318,13 +318,7 @@ impl LiveSite {
             .root
             .canonicalize()
             .unwrap_or_else(|_| self.root.clone());
-        config
-            .attack
-            .files
-            .values()
-            .chain(config.frameworks.values().filter_map(|f| f.file.as_ref()))
-            .chain(&config.mappings.files)
-            .any(|p| root.join(p) == path)
+        config.catalog_files().any(|p| root.join(p) == path)
     }
 
     /// Apply a change. Returns true if the served pages or overlay may have

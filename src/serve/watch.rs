@@ -86,13 +86,7 @@ pub fn targets(root: &Path, config: &BookConfig) -> BTreeMap<PathBuf, RecursiveM
     if !covered(root) {
         out.insert(root.to_path_buf(), RecursiveMode::NonRecursive);
     }
-    let catalogs = config
-        .attack
-        .files
-        .values()
-        .chain(config.frameworks.values().filter_map(|f| f.file.as_ref()))
-        .chain(&config.mappings.files);
-    for file in catalogs {
+    for file in config.catalog_files() {
         let Some(dir) = root.join(file).parent().map(Path::to_path_buf) else {
             continue;
         };
