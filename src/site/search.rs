@@ -263,6 +263,7 @@ pub fn index_records(
         .map(|records| index_one(records, &settings.language))
         .collect::<Result<_, _>>()?;
     crate::timing::report("  pagefind (all parts)", adding.elapsed());
+    let prefix = format!("{DIR}/");
     let mut files = Vec::new();
     let mut others = Vec::new();
     for (n, part) in built.into_iter().enumerate() {
@@ -273,7 +274,7 @@ pub fn index_records(
         let dir = format!("shard-{n}/");
         others.push(dir.clone());
         files.extend(part.into_iter().filter_map(|(path, bytes)| {
-            let rel = path.strip_prefix(&format!("{DIR}/"))?;
+            let rel = path.strip_prefix(&prefix)?;
             // The first part's wasm serves every part.
             (is_fetched(rel) && !rel.starts_with("wasm."))
                 .then(|| (format!("{DIR}/{dir}{rel}"), bytes))
