@@ -64,7 +64,7 @@ pub struct BuildSection {
     /// Build the search index (on by default; `build --no-search` overrides).
     pub search: bool,
     /// Parts the search index is split into, built in parallel and merged
-    /// in the browser; unset: one part per 2,500 searchable pages, at most 8.
+    /// in the browser; unset: one part per 1,000 searchable pages, at most 12.
     pub search_shards: Option<usize>,
 }
 
