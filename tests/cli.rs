@@ -353,6 +353,45 @@ fn rendered_pages_carry_the_graph_both_ways() {
     insta::assert_snapshot!("rendered_body_hcb_0003", body_of(&architecture));
 }
 
+/// Lists of documents take each card from the theme's `doc_card.html`
+/// partial, rendered once per document and page depth and reused: a book's
+/// override shows on the home page, listing pages and document pages, with
+/// links relative to each page.
+#[test]
+fn doc_card_partial_from_the_theme_renders_every_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = tmp.path().join("book");
+    copy_tree(&fixture("good"), &book);
+    std::fs::write(
+        book.join("theme/templates/doc_card.html"),
+        "<li>[{{ doc.id }} {{ doc.status }}@{{ root }}{{ doc.url }}]</li>",
+    )
+    .unwrap();
+    let site = build_book(&book, &tmp.path().join("site"));
+    let home = page(&site, "index.html");
+    assert!(
+        home.contains("[HCB-0001 active@documents/hcb-0001.html]"),
+        "start here"
+    );
+    let listing = page(&site, "tags/ransomware.html");
+    assert!(listing.contains("[HCB-0003 active@../documents/hcb-0003.html]"));
+    let document = page(&site, "documents/hcb-0003.html");
+    assert!(
+        document.contains("[HCB-0004 active@../documents/hcb-0004.html]"),
+        "implemented by"
+    );
+    assert!(
+        document.contains("[HCB-0002 superseded@../documents/hcb-0002.html]"),
+        "supersedes"
+    );
+    for html in [&home, &listing, &document] {
+        assert!(
+            !html.contains("<li class=\"doc-card"),
+            "the default partial leaked"
+        );
+    }
+}
+
 /// The rendered Markdown body of a document page (stable across theme changes).
 fn body_of(html: &str) -> String {
     let start = html.find("<div class=\"body\">").expect("body div");

@@ -109,6 +109,10 @@ pub struct DocCard<'a> {
     pub created: String,
     pub updated: String,
     pub version: &'a str,
+    /// The card's markup from `doc_card.html`, where a list shows it
+    /// (see `Fragments::cards`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub html: Option<std::sync::Arc<str>>,
 }
 
 impl<'a> DocCard<'a> {
@@ -128,6 +132,7 @@ impl<'a> DocCard<'a> {
             created: doc.created.to_string(),
             updated: doc.last_changed().to_string(),
             version: &doc.version,
+            html: None,
         }
     }
 }

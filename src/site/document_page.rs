@@ -238,20 +238,24 @@ pub(super) fn fill(
             }
         }
     }
-    let outgoing: Vec<_> = outgoing
+    let outgoing = outgoing
         .into_iter()
-        .map(|(k, documents)| RelationGroup {
-            label: k.label(),
-            documents,
+        .map(|(k, documents)| {
+            Ok(RelationGroup {
+                label: k.label(),
+                documents: fragments.cards(documents)?,
+            })
         })
-        .collect();
-    let incoming: Vec<_> = incoming
+        .collect::<Result<Vec<_>, tera::Error>>()?;
+    let incoming = incoming
         .into_iter()
-        .map(|(k, documents)| RelationGroup {
-            label: k.inverse_label(),
-            documents,
+        .map(|(k, documents)| {
+            Ok(RelationGroup {
+                label: k.inverse_label(),
+                documents: fragments.cards(documents)?,
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>, tera::Error>>()?;
     let controls: Vec<_> = controls
         .into_iter()
         .map(|(alias, items)| ControlGroup {

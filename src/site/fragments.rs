@@ -10,21 +10,27 @@ use petgraph::graph::NodeIndex;
 use rustc_hash::FxHashMap;
 use tera::{Context, Tera};
 
-use super::context::ChainStepView;
+use super::context::{ChainStepView, DocCard};
 use super::urls;
 use crate::pipeline::Project;
 
 /// The partial that renders a chain's steps.
 const CHAIN_TEMPLATE: &str = "chain.html";
 
+/// The partial that renders a document's card in a list of documents.
+const CARD_TEMPLATE: &str = "doc_card.html";
+
 /// A chain (target last) and the root of the page showing it: links in a
 /// fragment are relative to the page.
 type ChainKey = (Vec<NodeIndex>, String);
 
-/// Rendered fragments of one build, by input.
+/// Rendered fragments of one build, by input. A cache lives as long as one
+/// render of the project: an edit while serving starts a new one.
 #[derive(Default)]
 pub struct FragmentCache {
     chains: RwLock<FxHashMap<ChainKey, Arc<str>>>,
+    /// Cards by page root, then document id.
+    cards: RwLock<FxHashMap<String, FxHashMap<String, Arc<str>>>>,
 }
 
 /// The cache with what rendering needs: the theme's templates and the
@@ -65,6 +71,44 @@ impl Fragments<'_> {
             cache.insert(key, Arc::clone(&html));
         }
         Ok(html)
+    }
+}
+
+impl Fragments<'_> {
+    /// A document's card for lists of documents, rendered by
+    /// `doc_card.html` once per document and page root.
+    pub fn card(&self, card: &DocCard) -> Result<Arc<str>, tera::Error> {
+        let cached = self.cache.cards.read().ok().and_then(|cards| {
+            cards
+                .get(self.root)
+                .and_then(|by_id| by_id.get(card.id))
+                .cloned()
+        });
+        if let Some(html) = cached {
+            return Ok(html);
+        }
+        let mut ctx = Context::new();
+        ctx.insert("doc", card);
+        ctx.insert("root", self.root);
+        let html: Arc<str> = self.tera.render(CARD_TEMPLATE, &ctx)?.into();
+        if let Ok(mut cards) = self.cache.cards.write() {
+            cards
+                .entry(self.root.to_string())
+                .or_default()
+                .insert(card.id.to_string(), Arc::clone(&html));
+        }
+        Ok(html)
+    }
+
+    /// Cards with their markup (`html`), for `doc_list` in macros.html.
+    pub fn cards<'a>(&self, cards: Vec<DocCard<'a>>) -> Result<Vec<DocCard<'a>>, tera::Error> {
+        cards
+            .into_iter()
+            .map(|mut card| {
+                card.html = Some(self.card(&card)?);
+                Ok(card)
+            })
+            .collect()
     }
 }
 

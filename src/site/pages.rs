@@ -214,7 +214,7 @@ fn fill(
     let vocab = &project.vocabulary;
     Ok(match page {
         Page::Home => {
-            home(project, ctx);
+            home(project, fragments, ctx)?;
             (
                 "home.html",
                 project.book.config.book.title.clone(),
@@ -253,7 +253,7 @@ fn fill(
                 })
                 .collect();
             docs.sort_by(|a, b| reading_order(a, b));
-            let cards: Vec<_> = docs.iter().map(|d| DocCard::new(d, vocab)).collect();
+            let cards = fragments.cards(docs.iter().map(|d| DocCard::new(d, vocab)).collect())?;
             let group_title = match *group {
                 "kinds" => "Kind",
                 "statuses" => "Status",
@@ -337,7 +337,7 @@ fn fill(
     })
 }
 
-fn home(project: &Project, ctx: &mut Context) {
+fn home(project: &Project, fragments: &Fragments, ctx: &mut Context) -> Result<(), tera::Error> {
     let vocab = &project.vocabulary;
     let mut sorted: Vec<&Document> = project.documents.iter().collect();
     sorted.sort_by(|a, b| reading_order(a, b));
@@ -353,12 +353,14 @@ fn home(project: &Project, ctx: &mut Context) {
             serde_json::json!({ "value": area, "title": vocab.title(area), "url": urls::listing("areas", area), "documents": docs })
         })
         .collect();
-    let start_here: Vec<_> = sorted
-        .iter()
-        .filter(|d| d.priority == Some(1) && !Vocabulary::is_retired(&d.status.value))
-        .take(8)
-        .map(|d| DocCard::new(d, vocab))
-        .collect();
+    let start_here = fragments.cards(
+        sorted
+            .iter()
+            .filter(|d| d.priority == Some(1) && !Vocabulary::is_retired(&d.status.value))
+            .take(8)
+            .map(|d| DocCard::new(d, vocab))
+            .collect(),
+    )?;
     let mut recent: Vec<&Document> = project.documents.iter().collect();
     recent.sort_by(|a, b| {
         b.last_changed()
@@ -375,6 +377,7 @@ fn home(project: &Project, ctx: &mut Context) {
     ctx.insert("start_here", &start_here);
     ctx.insert("recent", &recent);
     ctx.insert("document_count", &project.documents.len());
+    Ok(())
 }
 
 fn technique_page(project: &Project, domain: AttackDomain, i: usize, ctx: &mut Context) {
