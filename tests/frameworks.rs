@@ -577,21 +577,26 @@ fn site_has_coverage_crosswalk_and_control_pages_with_licences() {
     assert!(gaps.contains("../../controls/cyfun2023/level-b.html#req-id-am-1-1"));
 }
 
+/// The site of the `embedded` fixture with the theme's `name` template
+/// overridden by `text`.
+fn build_with_template(name: &str, text: &str) -> tempfile::TempDir {
+    let book = tempfile::tempdir().unwrap();
+    copy_tree(&fixture("embedded"), book.path());
+    let templates = book.path().join("theme/templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    std::fs::write(templates.join(name), text).unwrap();
+    build_without_search(book.path())
+}
+
 /// Chains are rendered by the theme's `chain.html` partial, once per
 /// distinct chain and reused: a book's override of that partial shows on
 /// document pages (one and two mappings away) and on control pages.
 #[test]
 fn chain_partial_from_the_theme_renders_every_chain() {
-    let book = tempfile::tempdir().unwrap();
-    copy_tree(&fixture("embedded"), book.path());
-    let templates = book.path().join("theme/templates");
-    std::fs::create_dir_all(&templates).unwrap();
-    std::fs::write(
-        templates.join("chain.html"),
+    let dest = build_with_template(
+        "chain.html",
         "{% for s in chain %}[{{ s.alias }}:{{ s.label }}@{{ root }}]{% endfor %}",
-    )
-    .unwrap();
-    let dest = build_without_search(book.path());
+    );
     let read = |p: &str| std::fs::read_to_string(dest.path().join(p)).unwrap();
     let citing = read("documents/hcb-0001.html");
     // One mapping away: the chain up to the requirement that maps on.
@@ -606,6 +611,27 @@ fn chain_partial_from_the_theme_renders_every_chain() {
     assert!(
         control.contains("[CYFUN2023:PR.AC-1.1@../../]"),
         "control page"
+    );
+}
+
+/// Groups of requirements one mapping away are rendered by the theme's
+/// `mapping_group.html` partial, once per distinct group and page depth: a
+/// book's override shows on every document with that group.
+#[test]
+fn mapping_group_partial_from_the_theme_renders_every_group() {
+    let dest = build_with_template(
+        "mapping_group.html",
+        "<li>[{{ group.count }} {{ group.alias }} {{ group.coverage }}:\
+         {% for t in group.targets %}{{ t.label }},{% endfor %}@{{ root }}]</li>",
+    );
+    let citing = std::fs::read_to_string(dest.path().join("documents/hcb-0001.html")).unwrap();
+    assert!(
+        citing.contains("<li>[2 CYFUN2025 partial:PR.AA-01.1,PR.AA-01.2,@../]</li>"),
+        "the override renders the group"
+    );
+    assert!(
+        !citing.contains("requirements <span class=\"chip\">inferred"),
+        "the default partial leaked"
     );
 }
 

@@ -14,7 +14,7 @@ use tera::Context;
 use std::sync::Arc;
 
 use super::context::{ControlRef, DocCard};
-use super::fragments::Fragments;
+use super::fragments::{Fragments, GroupKey};
 use super::pages::{control_ref, node_url, technique};
 use super::urls;
 use crate::catalog::{ControlLookup, TechniqueLookup};
@@ -371,6 +371,9 @@ struct OneMappingChain<'a> {
     targets: Vec<ControlRef<'a>>,
     more: usize,
     more_url: Option<String>,
+    /// This group's markup from `mapping_group.html`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    html: Option<Arc<str>>,
 }
 
 /// The requirements a document is inferred to satisfy ("also satisfies"),
@@ -498,21 +501,35 @@ fn inferred_controls<'a>(
                 Ok(html) => html,
                 Err(e) => return Some(Err(e)),
             };
-            Some(Ok(OneMappingChain {
+            let shown = &targets[..targets.len().min(LABELS_PER_CHAIN)];
+            let mut group = OneMappingChain {
                 chain_html,
                 relationship,
                 coverage,
                 alias,
                 framework: &fw.catalog.name,
                 count: targets.len(),
-                targets: targets
+                targets: shown
                     .iter()
-                    .take(LABELS_PER_CHAIN)
                     .map(|(a, c)| control_ref(project, a, *c))
                     .collect(),
                 more: targets.len().saturating_sub(LABELS_PER_CHAIN),
                 more_url: node_url(project, last),
-            }))
+                html: None,
+            };
+            let key = GroupKey {
+                chain: chain.to_vec(),
+                alias: alias.to_string(),
+                relationship,
+                coverage,
+                shown: shown.iter().map(|(_, c)| *c).collect(),
+                count: targets.len(),
+            };
+            group.html = match fragments.group(key, &group) {
+                Ok(html) => Some(html),
+                Err(e) => return Some(Err(e)),
+            };
+            Some(Ok(group))
         })
         .collect::<Result<_, tera::Error>>()?;
     Ok(Some(AlsoSatisfies {

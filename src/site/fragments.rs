@@ -4,10 +4,12 @@
 //! a site of 10,000 documents renders a few thousand distinct chains tens
 //! of thousands of times. The markup stays in the theme (`chain.html`).
 
+use std::hash::Hash;
 use std::sync::{Arc, RwLock};
 
 use petgraph::graph::NodeIndex;
 use rustc_hash::FxHashMap;
+use serde::Serialize;
 use tera::{Context, Tera};
 
 use super::context::{ChainStepView, DocCard};
@@ -20,18 +22,37 @@ const CHAIN_TEMPLATE: &str = "chain.html";
 /// The partial that renders a document's card in a list of documents.
 const CARD_TEMPLATE: &str = "doc_card.html";
 
-/// A chain (target last) and the root of the page showing it: links in a
-/// fragment are relative to the page.
-type ChainKey = (Vec<NodeIndex>, String);
+/// The partial that renders a group of requirements one mapping away.
+const GROUP_TEMPLATE: &str = "mapping_group.html";
 
-/// Rendered fragments of one build, by input. A cache lives as long as one
-/// render of the project: an edit while serving starts a new one.
+/// What a group of requirements one mapping away shows: everything its
+/// view is built from.
+#[derive(Hash, PartialEq, Eq)]
+pub struct GroupKey {
+    /// The chain, up to the requirement that maps on.
+    pub chain: Vec<NodeIndex>,
+    /// The framework reached.
+    pub alias: String,
+    pub relationship: &'static str,
+    pub coverage: &'static str,
+    /// The requirements named (catalog positions) and how many there are.
+    pub shown: Vec<usize>,
+    pub count: usize,
+}
+
+/// Rendered fragments of one build, by what they show and the page root
+/// (links in a fragment are relative to the page). A cache lives as long
+/// as one render of the project: an edit while serving starts a new one.
 #[derive(Default)]
 pub struct FragmentCache {
-    chains: RwLock<FxHashMap<ChainKey, Arc<str>>>,
-    /// Cards by page root, then document id.
-    cards: RwLock<FxHashMap<String, FxHashMap<String, Arc<str>>>>,
+    chains: Cache<Vec<NodeIndex>>,
+    /// By document id.
+    cards: Cache<String>,
+    groups: Cache<GroupKey>,
 }
+
+/// Fragments by input and page root.
+type Cache<K> = RwLock<FxHashMap<(K, String), Arc<str>>>;
 
 /// The cache with what rendering needs: the theme's templates and the
 /// page's root.
@@ -53,51 +74,21 @@ impl Fragments<'_> {
         let mut key: Vec<NodeIndex> = Vec::with_capacity(chain.len() + 1);
         key.extend_from_slice(chain);
         key.push(target);
-        let key = (key, self.root.to_string());
-        if let Some(html) = self
-            .cache
-            .chains
-            .read()
-            .ok()
-            .and_then(|c| c.get(&key).cloned())
-        {
-            return Ok(html);
-        }
-        let mut ctx = Context::new();
-        ctx.insert("chain", &chain_view(project, chain, target));
-        ctx.insert("root", self.root);
-        let html: Arc<str> = self.tera.render(CHAIN_TEMPLATE, &ctx)?.into();
-        if let Ok(mut cache) = self.cache.chains.write() {
-            cache.insert(key, Arc::clone(&html));
-        }
-        Ok(html)
+        self.cached(&self.cache.chains, key, CHAIN_TEMPLATE, "chain", || {
+            chain_view(project, chain, target)
+        })
     }
-}
 
-impl Fragments<'_> {
     /// A document's card for lists of documents, rendered by
     /// `doc_card.html` once per document and page root.
     pub fn card(&self, card: &DocCard) -> Result<Arc<str>, tera::Error> {
-        let cached = self.cache.cards.read().ok().and_then(|cards| {
-            cards
-                .get(self.root)
-                .and_then(|by_id| by_id.get(card.id))
-                .cloned()
-        });
-        if let Some(html) = cached {
-            return Ok(html);
-        }
-        let mut ctx = Context::new();
-        ctx.insert("doc", card);
-        ctx.insert("root", self.root);
-        let html: Arc<str> = self.tera.render(CARD_TEMPLATE, &ctx)?.into();
-        if let Ok(mut cards) = self.cache.cards.write() {
-            cards
-                .entry(self.root.to_string())
-                .or_default()
-                .insert(card.id.to_string(), Arc::clone(&html));
-        }
-        Ok(html)
+        self.cached(
+            &self.cache.cards,
+            card.id.to_string(),
+            CARD_TEMPLATE,
+            "doc",
+            || card,
+        )
     }
 
     /// Cards with their markup (`html`), for `doc_list` in macros.html.
@@ -109,6 +100,36 @@ impl Fragments<'_> {
                 Ok(card)
             })
             .collect()
+    }
+
+    /// A group of requirements one mapping away, rendered by
+    /// `mapping_group.html` from `view` once per distinct `key` and root.
+    pub fn group<V: Serialize>(&self, key: GroupKey, view: &V) -> Result<Arc<str>, tera::Error> {
+        self.cached(&self.cache.groups, key, GROUP_TEMPLATE, "group", || view)
+    }
+
+    /// The fragment of `key` on a page at this root: from the cache, or
+    /// rendered by `template` with `view()` as `name` and `root`.
+    fn cached<K: Hash + Eq, V: Serialize>(
+        &self,
+        cache: &Cache<K>,
+        key: K,
+        template: &str,
+        name: &str,
+        view: impl FnOnce() -> V,
+    ) -> Result<Arc<str>, tera::Error> {
+        let key = (key, self.root.to_string());
+        if let Some(html) = cache.read().ok().and_then(|c| c.get(&key).cloned()) {
+            return Ok(html);
+        }
+        let mut ctx = Context::new();
+        ctx.insert(name, &view());
+        ctx.insert("root", self.root);
+        let html: Arc<str> = self.tera.render(template, &ctx)?.into();
+        if let Ok(mut cache) = cache.write() {
+            cache.insert(key, Arc::clone(&html));
+        }
+        Ok(html)
     }
 }
 
