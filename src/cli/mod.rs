@@ -50,8 +50,10 @@ enum Command {
     Catalogs(catalogs::Args),
 }
 
-/// Entry point used by `main.rs`.
-pub fn main() -> ExitCode {
+/// Entry point used by `main.rs`. `before_one_shot` runs before every
+/// command but `serve`, once the command line is read: the binary tunes its
+/// allocator for a process that exits when done.
+pub fn main(before_one_shot: fn()) -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
@@ -63,6 +65,9 @@ pub fn main() -> ExitCode {
             };
         }
     };
+    if !matches!(cli.command, Command::Serve(_)) {
+        before_one_shot();
+    }
     let code = match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Check(args) => check::run(args),
