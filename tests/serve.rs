@@ -458,6 +458,23 @@ fn a_theme_made_while_serving_is_watched() {
 fn search_parts_follow_book_toml_while_serving() {
     let tmp = fixture_copy();
     let root = tmp.path();
+    let config = root.join("book.toml");
+    let set_parts = |parts: usize| {
+        let text = std::fs::read_to_string(&config).unwrap();
+        let text: String = text
+            .lines()
+            .filter(|l| !l.starts_with("search-shards"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let setting = format!("[build]\nsearch-shards = {parts}");
+        let text = if text.contains("[build]") {
+            text.replace("[build]", &setting)
+        } else {
+            format!("{text}\n{setting}\n")
+        };
+        std::fs::write(&config, text).unwrap();
+    };
+    set_parts(1);
     let mut site = LiveSite::load(root).unwrap().with_search();
     let shards_script = |site: &LiveSite| {
         site.file("pagefind/shards.js")
@@ -470,15 +487,8 @@ fn search_parts_follow_book_toml_while_serving() {
             std::thread::sleep(Duration::from_millis(50));
         }
     };
-    wait(&site, "the first index", &|s| s.contains("= [];"));
-    let config = root.join("book.toml");
-    let text = std::fs::read_to_string(&config).unwrap();
-    let text = if text.contains("[build]") {
-        text.replace("[build]", "[build]\nsearch-shards = 2")
-    } else {
-        format!("{text}\n[build]\nsearch-shards = 2\n")
-    };
-    std::fs::write(&config, text).unwrap();
+    wait(&site, "an index in one part", &|s| s.contains("= [];"));
+    set_parts(2);
     apply(&mut site, &config);
     wait(&site, "an index in two parts", &|s| {
         s.contains("\"shard-1/\"")
