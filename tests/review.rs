@@ -7,6 +7,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
+
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
@@ -50,16 +52,27 @@ fn check_json_snapshot() {
     insta::assert_snapshot!("check_json", text(&out.stdout));
 }
 
+/// The formats book copied out of this repository: GitHub and SARIF
+/// reports name files from the top of the book's git repository, and the
+/// snapshots are of a book that is in none.
+fn formats_book_outside_git() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    common::copy_tree(&fixture("review/formats"), dir.path());
+    dir
+}
+
 #[test]
 fn check_github_snapshot() {
-    let out = crosswalk(&["check", &formats_book(), "--format", "github"]);
+    let book = formats_book_outside_git();
+    let out = crosswalk(&["check", book.path().to_str().unwrap(), "--format", "github"]);
     assert_eq!(out.status.code(), Some(1));
     insta::assert_snapshot!("check_github", text(&out.stdout));
 }
 
 #[test]
 fn check_sarif_snapshot() {
-    let out = crosswalk(&["check", &formats_book(), "--format", "sarif"]);
+    let book = formats_book_outside_git();
+    let out = crosswalk(&["check", book.path().to_str().unwrap(), "--format", "sarif"]);
     assert_eq!(out.status.code(), Some(1));
     // The tool version changes with every release; the rest must not.
     let sarif = text(&out.stdout).replace(env!("CARGO_PKG_VERSION"), "[version]");
@@ -471,4 +484,41 @@ fn diff_against_the_same_commit_says_nothing_changed() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(json["documents"]["added"], serde_json::json!([]));
     assert_eq!(json["references"], serde_json::json!([]));
+}
+
+/// A book in a subdirectory of its repository: GitHub annotations and SARIF
+/// results name files from the repository's top, which is what GitHub
+/// resolves them against, whatever directory `check` runs in.
+#[test]
+fn ci_reports_name_files_from_the_repository_top() {
+    let repo = Repo::new();
+    repo.write(
+        "handbook/book.toml",
+        "[book]\ntitle = \"Handbook\"\nid-prefix = \"HCB\"\n",
+    );
+    repo.write(
+        "handbook/docs/0001-a.md",
+        &doc(1, "A", "guidance", "draft", "techniques = [\"T9999\"]\n"),
+    );
+    let from_top = repo.run(&["check", "handbook", "--format", "github"]);
+    assert_eq!(from_top.status.code(), Some(1));
+    let github = text(&from_top.stdout);
+    assert!(
+        github.contains("::error file=handbook/docs/0001-a.md,line="),
+        "{github}"
+    );
+    let inside = crosswalk_in(
+        &repo.path().join("handbook"),
+        &["check", ".", "--format", "sarif"],
+    );
+    let sarif: serde_json::Value = serde_json::from_slice(&inside.stdout).expect("SARIF is JSON");
+    let uri = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+        ["artifactLocation"]["uri"];
+    assert_eq!(uri, "handbook/docs/0001-a.md");
+    let human = repo.run(&["check", "handbook"]);
+    assert!(
+        text(&human.stderr).contains("docs/0001-a.md")
+            && !text(&human.stderr).contains("handbook/docs"),
+        "people read paths from the book, as before"
+    );
 }

@@ -20,11 +20,16 @@ pub enum Format {
 }
 
 /// Print diagnostics in `format`, followed (for humans) by a summary line.
+/// Files are named relative to the book root; GitHub and SARIF reports put
+/// `repository_prefix` (where the book is in its repository, such as
+/// `handbook/`) before them, since their readers resolve paths from the
+/// repository's top.
 pub fn print(
     out: &mut dyn Write,
     diagnostics: &[Diagnostic],
     format: Format,
     color: bool,
+    repository_prefix: &str,
 ) -> io::Result<()> {
     match format {
         Format::Human => human(out, diagnostics, color),
@@ -32,9 +37,9 @@ pub fn print(
             serde_json::to_writer_pretty(&mut *out, &json_report(diagnostics))?;
             writeln!(out)
         }
-        Format::Github => github(out, diagnostics),
+        Format::Github => github(out, diagnostics, repository_prefix),
         Format::Sarif => {
-            serde_json::to_writer_pretty(&mut *out, &sarif(diagnostics))?;
+            serde_json::to_writer_pretty(&mut *out, &sarif(diagnostics, repository_prefix))?;
             writeln!(out)
         }
     }
@@ -167,7 +172,7 @@ fn json_diagnostic(d: &Diagnostic) -> JsonDiagnostic {
 }
 
 /// GitHub Actions workflow commands; values escaped as GitHub requires.
-fn github(out: &mut dyn Write, diagnostics: &[Diagnostic]) -> io::Result<()> {
+fn github(out: &mut dyn Write, diagnostics: &[Diagnostic], prefix: &str) -> io::Result<()> {
     for d in diagnostics {
         let level = match d.severity {
             Severity::Error => "error",
@@ -175,7 +180,10 @@ fn github(out: &mut dyn Write, diagnostics: &[Diagnostic]) -> io::Result<()> {
         };
         let mut props = Vec::new();
         if let Some(file) = d.file_name() {
-            props.push(format!("file={}", escape_property(&file)));
+            props.push(format!(
+                "file={}",
+                escape_property(&format!("{prefix}{file}"))
+            ));
         }
         if let Some(loc) = &d.location {
             let (line, col) = loc.line_col();
@@ -213,10 +221,10 @@ fn escape_property(s: &str) -> String {
 /// SARIF 2.1.0 log with one run, valid against the OASIS schema (checked by
 /// `tests/review.rs` with the schema vendored in `tests/schemas/`).
 ///
-/// Paths are relative to the book root and given with the `%SRCROOT%` base
-/// (SARIF's conventional name for "the checked-out sources") so consumers
-/// that know where the book lives can resolve them.
-pub fn sarif(diagnostics: &[Diagnostic]) -> serde_json::Value {
+/// Paths are relative to the repository's top (`prefix` is where the book
+/// is in it) and given with the `%SRCROOT%` base, SARIF's conventional name
+/// for "the checked-out sources", as code scanning expects.
+pub fn sarif(diagnostics: &[Diagnostic], prefix: &str) -> serde_json::Value {
     let rules: Vec<_> = codes::CODES
         .iter()
         .map(|(code, title)| {
@@ -226,7 +234,10 @@ pub fn sarif(diagnostics: &[Diagnostic]) -> serde_json::Value {
             })
         })
         .collect();
-    let results: Vec<_> = diagnostics.iter().map(sarif_result).collect();
+    let results: Vec<_> = diagnostics
+        .iter()
+        .map(|d| sarif_result(d, prefix))
+        .collect();
     serde_json::json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -244,7 +255,7 @@ pub fn sarif(diagnostics: &[Diagnostic]) -> serde_json::Value {
 
 /// One SARIF result. `ruleIndex` is only given when the code is in the rule
 /// table: a wrong index would attach the finding to another rule.
-fn sarif_result(d: &Diagnostic) -> serde_json::Value {
+fn sarif_result(d: &Diagnostic, prefix: &str) -> serde_json::Value {
     let mut message = d.message.clone();
     if let Some(help) = &d.help {
         message.push_str(" (help: ");
@@ -261,7 +272,7 @@ fn sarif_result(d: &Diagnostic) -> serde_json::Value {
     }
     if let Some(file) = d.file_name() {
         let mut physical = serde_json::json!({
-            "artifactLocation": { "uri": sarif_uri(&file), "uriBaseId": "%SRCROOT%" }
+            "artifactLocation": { "uri": sarif_uri(&format!("{prefix}{file}")), "uriBaseId": "%SRCROOT%" }
         });
         if let Some(loc) = &d.location {
             physical["region"] = sarif_region(loc);

@@ -31,6 +31,7 @@ pub fn run(args: Args) -> u8 {
             &project.diagnostics,
             Format::Human,
             color(),
+            "",
         );
     }
     let options = BuildOptions {

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{book_root, color, report_fatal, FAILURE, OK, PROBLEMS};
+use super::{book_root, color, report_fatal_in, FAILURE, OK, PROBLEMS};
 use crate::check::report::{self, Format};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::pipeline::{CheckOptions, Project};
@@ -27,13 +27,20 @@ pub struct Args {
 
 pub fn run(args: Args) -> u8 {
     let root = book_root(args.book);
+    // Machine reports for CI name files from the repository's top.
+    let prefix = match args.format {
+        Format::Github | Format::Sarif => {
+            review::git::book_dir_in_repository(&root).unwrap_or_default()
+        }
+        Format::Human | Format::Json => String::new(),
+    };
     let options = CheckOptions {
         without_index: true,
         ..CheckOptions::default()
     };
     let project = match Project::load(&root, &options) {
         Ok(p) => p,
-        Err(err) => return report_fatal(&err, args.format),
+        Err(err) => return report_fatal_in(&err, args.format, &prefix),
     };
     let diagnostics = match &args.changed_since {
         None => project.diagnostics.clone(),
@@ -45,7 +52,7 @@ pub fn run(args: Args) -> u8 {
             }
         },
     };
-    if let Err(err) = print(&diagnostics, args.format) {
+    if let Err(err) = print(&diagnostics, args.format, &prefix) {
         eprintln!("error: cannot write the report: {err}");
         return FAILURE;
     }
@@ -70,11 +77,11 @@ fn changed_since(
 
 /// Human reports go to stderr (they are for people); machine formats go to
 /// stdout so they can be piped or redirected to a file.
-fn print(diagnostics: &[Diagnostic], format: Format) -> std::io::Result<()> {
+fn print(diagnostics: &[Diagnostic], format: Format, prefix: &str) -> std::io::Result<()> {
     if format == Format::Human {
-        report::print(&mut std::io::stderr(), diagnostics, format, color())
+        report::print(&mut std::io::stderr(), diagnostics, format, color(), prefix)
     } else {
-        report::print(&mut std::io::stdout(), diagnostics, format, false)
+        report::print(&mut std::io::stdout(), diagnostics, format, false, prefix)
     }
 }
 

@@ -97,13 +97,25 @@ fn color() -> bool {
 
 /// Report a pipeline failure (bad book.toml, missing directory) and return 2.
 fn report_fatal(err: &PipelineError, format: Format) -> u8 {
+    report_fatal_in(err, format, "")
+}
+
+/// [`report_fatal`] for a book at `repository_prefix` in its repository
+/// (see `report::print`).
+fn report_fatal_in(err: &PipelineError, format: Format, repository_prefix: &str) -> u8 {
     let diags = err.diagnostics();
     if diags.is_empty() {
         eprintln!("error: {err}");
     } else if format == Format::Human {
-        let _ = report::print(&mut std::io::stderr(), &diags, Format::Human, color());
+        let _ = report::print(&mut std::io::stderr(), &diags, Format::Human, color(), "");
     } else {
-        let _ = report::print(&mut std::io::stdout(), &diags, format, false);
+        let _ = report::print(
+            &mut std::io::stdout(),
+            &diags,
+            format,
+            false,
+            repository_prefix,
+        );
     }
     FAILURE
 }

@@ -41,7 +41,7 @@ pub fn run(args: Args) -> u8 {
             if diags.is_empty() {
                 eprintln!("error: {err}");
             } else {
-                let _ = report::print(&mut std::io::stderr(), &diags, Format::Human, color());
+                let _ = report::print(&mut std::io::stderr(), &diags, Format::Human, color(), "");
             }
             FAILURE
         }

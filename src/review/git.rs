@@ -60,6 +60,24 @@ impl Snapshot {
     }
 }
 
+/// Where the book lives in its git working tree, as a prefix for paths
+/// relative to the book root: `handbook/` for a book in `handbook/`, empty
+/// at the top. `None` outside a git working tree. CI annotations (GitHub
+/// workflow commands, SARIF for code scanning) name files from the
+/// repository's top, not from the book.
+pub fn book_dir_in_repository(book_root: &Path) -> Option<String> {
+    let root = canonical(book_root).ok()?;
+    let repo = gix::discover(&root).ok()?;
+    let workdir = canonical(repo.workdir()?).ok()?;
+    let rel = root.strip_prefix(&workdir).ok()?;
+    let mut prefix = String::new();
+    for part in rel.components() {
+        prefix.push_str(&part.as_os_str().to_string_lossy());
+        prefix.push('/');
+    }
+    Some(prefix)
+}
+
 /// Write the book rooted at `book_root` (inside a git working tree) as it
 /// was at `rev` into a temporary directory.
 pub fn snapshot(book_root: &Path, rev: &str) -> Result<Snapshot, GitError> {

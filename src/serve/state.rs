@@ -335,7 +335,7 @@ impl LiveSite {
                 Err(err) => {
                     let diags = err.diagnostics();
                     let mut text = Vec::new();
-                    let _ = report::print(&mut text, &diags, Format::Human, false);
+                    let _ = report::print(&mut text, &diags, Format::Human, false, "");
                     self.overlay = Some(if diags.is_empty() {
                         err.to_string()
                     } else {
@@ -464,7 +464,7 @@ impl LiveSite {
             return false;
         }
         let mut text = Vec::new();
-        let _ = report::print(&mut text, &errors, Format::Human, false);
+        let _ = report::print(&mut text, &errors, Format::Human, false, "");
         self.overlay = Some(String::from_utf8_lossy(&text).into_owned());
         true
     }
