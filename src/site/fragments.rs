@@ -1,8 +1,11 @@
 //! Partial templates rendered once per distinct input and reused, as
-//! Hugo's `partialCached`: the chain of an inferred link is shown on every
+//! Hugo's `partialCached`. The chain of an inferred link is shown on every
 //! document citing its first requirement and on the pages it leads to, so
 //! a site of 10,000 documents renders a few thousand distinct chains tens
-//! of thousands of times. The markup stays in the theme (`chain.html`).
+//! of thousands of times; a document's card shows in every list holding
+//! it; a group of requirements one mapping away shows on every document
+//! citing the requirement it starts from. The markup stays in the theme
+//! (`chain.html`, `doc_card.html`, `mapping_group.html`).
 
 use std::hash::Hash;
 use std::sync::{Arc, RwLock};
