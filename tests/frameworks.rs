@@ -38,23 +38,29 @@ fn crosswalk(args: &[&str]) -> Output {
         .expect("run crosswalk")
 }
 
+/// `crosswalk` with `args`, which must exit 0.
+fn crosswalk_ok(args: &[&str]) -> Output {
+    let out = crosswalk(args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "crosswalk {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// `crosswalk build --no-search` of a book into a temporary directory,
 /// which must succeed.
 fn build_without_search(book: &Path) -> tempfile::TempDir {
     let dest = tempfile::tempdir().unwrap();
-    let out = crosswalk(&[
+    crosswalk_ok(&[
         "build",
         book.to_str().unwrap(),
         "--dest",
         dest.path().to_str().unwrap(),
         "--no-search",
     ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     dest
 }
 
@@ -410,19 +416,13 @@ fn cli_coverage_of_attack_per_tactic() {
 }
 
 fn refs_json(id: &str) -> serde_json::Value {
-    let out = crosswalk(&[
+    let out = crosswalk_ok(&[
         "refs",
         id,
         fixture("embedded").to_str().unwrap(),
         "--format",
         "json",
     ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
