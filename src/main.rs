@@ -18,7 +18,8 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// returning it to the system. mimalloc purges free pages after a second
 /// by default, so a build that frees and allocates in waves over many
 /// seconds faulted its pages back in, zeroed by the kernel: about 2 s of
-/// system time in a build of 10,000 documents, for 3 % less peak memory. A one-shot command exits when done, which returns
+/// system time in a build of 10,000 documents. Keeping them costs about
+/// 3 % more peak memory. A one-shot command exits when done, which returns
 /// everything at once; `serve` lives on and keeps the default.
 fn keep_freed_memory() {
     // SAFETY: sets a process-wide option; mimalloc reads it when it purges.
