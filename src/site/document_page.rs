@@ -493,51 +493,72 @@ fn inferred_controls<'a>(
         .collect::<Result<_, tera::Error>>()?;
     let one_mapping: Vec<_> = chains
         .into_iter()
-        .filter_map(|((chain, alias, relationship, coverage), mut targets)| {
+        .map(|((chain, alias, relationship, coverage), mut targets)| {
             targets.sort_unstable();
-            let (&last, before) = chain.split_last()?;
-            let fw = &project.registry.frameworks[alias];
-            let chain_html = match fragments.chain(project, before, last) {
-                Ok(html) => html,
-                Err(e) => return Some(Err(e)),
-            };
-            let shown = &targets[..targets.len().min(LABELS_PER_CHAIN)];
-            let mut group = OneMappingChain {
-                chain_html,
-                relationship,
-                coverage,
+            one_mapping_group(
+                project,
+                fragments,
+                chain,
                 alias,
-                framework: &fw.catalog.name,
-                count: targets.len(),
-                targets: shown
-                    .iter()
-                    .map(|(a, c)| control_ref(project, a, *c))
-                    .collect(),
-                more: targets.len().saturating_sub(LABELS_PER_CHAIN),
-                more_url: node_url(project, last),
-                html: None,
-            };
-            let key = GroupKey {
-                chain: chain.to_vec(),
-                alias: alias.to_string(),
                 relationship,
                 coverage,
-                shown: shown.iter().map(|(_, c)| *c).collect(),
-                count: targets.len(),
-            };
-            group.html = match fragments.group(key, &group) {
-                Ok(html) => Some(html),
-                Err(e) => return Some(Err(e)),
-            };
-            Some(Ok(group))
+                &targets,
+            )
         })
-        .collect::<Result<_, tera::Error>>()?;
+        .collect::<Result<Vec<_>, tera::Error>>()?
+        .into_iter()
+        .flatten()
+        .collect();
     Ok(Some(AlsoSatisfies {
         count: links.len(),
         frameworks,
         one_mapping,
         hubs: hubs.len(),
     }))
+}
+
+/// One group of requirements one mapping away: those of framework `alias`
+/// reached through `chain` (target last) with the last hop's relationship
+/// and coverage, the first few named, its markup from `mapping_group.html`.
+/// `None` for an empty chain.
+fn one_mapping_group<'a>(
+    project: &'a Project,
+    fragments: &Fragments,
+    chain: &[petgraph::graph::NodeIndex],
+    alias: &'a str,
+    relationship: &'static str,
+    coverage: &'static str,
+    targets: &[(&'a str, usize)],
+) -> Result<Option<OneMappingChain<'a>>, tera::Error> {
+    let Some((&last, before)) = chain.split_last() else {
+        return Ok(None);
+    };
+    let shown = &targets[..targets.len().min(LABELS_PER_CHAIN)];
+    let mut group = OneMappingChain {
+        chain_html: fragments.chain(project, before, last)?,
+        relationship,
+        coverage,
+        alias,
+        framework: &project.registry.frameworks[alias].catalog.name,
+        count: targets.len(),
+        targets: shown
+            .iter()
+            .map(|(a, c)| control_ref(project, a, *c))
+            .collect(),
+        more: targets.len().saturating_sub(LABELS_PER_CHAIN),
+        more_url: node_url(project, last),
+        html: None,
+    };
+    let key = GroupKey {
+        chain: chain.to_vec(),
+        alias: alias.to_string(),
+        relationship,
+        coverage,
+        shown: shown.iter().map(|(_, c)| *c).collect(),
+        count: targets.len(),
+    };
+    group.html = Some(fragments.group(key, &group)?);
+    Ok(Some(group))
 }
 
 /// Drop the body's leading `<h1>` (it repeats the title the page header
