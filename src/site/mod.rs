@@ -70,18 +70,32 @@ pub fn build(project: &Project, options: &BuildOptions) -> Result<BuildReport, B
     let pages = timing::phase("list pages", || pages::all_pages(project));
     let staging = Staging::new(&dest)?;
     let tally = timing::Tally::default();
-    timing::phase("render + write pages", || {
-        pages
-            .par_iter()
-            .try_for_each(|page| -> Result<(), BuildError> {
-                let html =
-                    tally.time(page.kind(), || pages::render(project, &site, &theme, page))?;
-                tally.time("(write)", || {
-                    staging.write(&page.path(project), html.as_bytes())
-                })?;
-                Ok(())
-            })
-    })?;
+    let render_pages = || {
+        timing::phase("render + write pages", || {
+            pages
+                .par_iter()
+                .try_for_each(|page| -> Result<(), BuildError> {
+                    let html =
+                        tally.time(page.kind(), || pages::render(project, &site, &theme, page))?;
+                    tally.time("(write)", || {
+                        staging.write(&page.path(project), html.as_bytes())
+                    })?;
+                    Ok(())
+                })
+        })
+    };
+    // The search index reads the project, not the pages, so it is built
+    // beside them: each side's serial stretches (a part of the index
+    // finishing alone, the last pages) leave a core to the other.
+    let index_search = || {
+        if options.no_search {
+            return Ok(());
+        }
+        timing::phase("search index", || write_search(project, &staging))
+    };
+    let (rendered, searched) = rayon::join(render_pages, index_search);
+    rendered?;
+    searched?;
     tally.print("render");
     timing::global().print("context");
     for (path, bytes) in &theme.assets {
@@ -89,9 +103,6 @@ pub fn build(project: &Project, options: &BuildOptions) -> Result<BuildReport, B
     }
     for (path, text) in feeds::all(project, &pages) {
         staging.write(&path, text.as_bytes())?;
-    }
-    if !options.no_search {
-        timing::phase("search index", || write_search(project, &staging))?;
     }
     timing::phase("commit", || staging.commit())?;
     Ok(BuildReport {
