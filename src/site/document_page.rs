@@ -13,9 +13,9 @@ use tera::Context;
 
 use std::sync::Arc;
 
-use super::context::{ControlRef, DocCard};
+use super::context::{ControlRef, DocCard, SiteContext};
 use super::fragments::{Fragments, GroupKey};
-use super::pages::{control_ref, node_url, technique};
+use super::pages::{control_ref, node_url, technique, PageMeta};
 use super::urls;
 use crate::catalog::{ControlLookup, TechniqueLookup};
 use crate::check::is_technique_id;
@@ -137,21 +137,21 @@ struct TagLink<'a> {
 }
 
 #[derive(Serialize)]
-struct TocEntry<'a> {
+struct TocEntry {
     level: u8,
-    text: &'a str,
-    anchor: &'a str,
+    text: String,
+    anchor: String,
 }
 
 /// Everything `document.html` reads besides `site` and `page`.
 #[derive(Serialize)]
-struct DocumentPage<'a> {
-    doc: &'a DocCard<'a>,
+pub(super) struct DocumentPage<'a> {
+    doc: DocCard<'a>,
     meta: DocumentMeta<'a>,
     body: String,
-    toc: Vec<TocEntry<'a>>,
-    outgoing: &'a [RelationGroup<'a>],
-    incoming: &'a [RelationGroup<'a>],
+    toc: Vec<TocEntry>,
+    outgoing: Vec<RelationGroup<'a>>,
+    incoming: Vec<RelationGroup<'a>>,
     superseded_by: Vec<&'a str>,
     controls: Vec<ControlGroup<'a>>,
     also_satisfies: Option<AlsoSatisfies<'a>>,
@@ -159,12 +159,21 @@ struct DocumentPage<'a> {
     relation_svg: Option<String>,
 }
 
-/// The document page's template data.
+/// The document page's template data, for Tera.
 pub(super) fn fill(
     project: &Project,
     i: usize,
     fragments: &Fragments,
 ) -> Result<Context, tera::Error> {
+    Context::from_serialize(&view(project, i, fragments)?)
+}
+
+/// The document page's data, as typed views borrowing from the project.
+pub(super) fn view<'a>(
+    project: &'a Project,
+    i: usize,
+    fragments: &Fragments,
+) -> Result<DocumentPage<'a>, tera::Error> {
     let root = fragments.root;
     let doc = &project.documents[i];
     let vocab = &project.vocabulary;
@@ -273,9 +282,9 @@ pub(super) fn fill(
         })
         .collect();
     let card = DocCard::new(doc, vocab);
-    let page = DocumentPage {
+    Ok(DocumentPage {
         relation_svg: relation_svg(&card, &outgoing, &incoming),
-        doc: &card,
+        doc: card,
         meta: DocumentMeta {
             authors: &doc.authors,
             audience: doc.audience.iter().map(|a| vocab.title(a)).collect(),
@@ -303,22 +312,49 @@ pub(super) fn fill(
         body: body_headings_below_title(&rendered.html),
         toc: rendered
             .headings
-            .iter()
+            .into_iter()
             .filter(|h| (2..=3).contains(&h.level))
             .map(|h| TocEntry {
                 level: h.level,
-                text: &h.text,
-                anchor: &h.anchor,
+                text: h.text,
+                anchor: h.anchor,
             })
             .collect(),
-        outgoing: &outgoing,
-        incoming: &incoming,
+        outgoing,
+        incoming,
         superseded_by,
         controls,
         also_satisfies: inferred_controls(project, i, fragments)?,
         techniques,
-    };
-    Context::from_serialize(&page)
+    })
+}
+
+/// The document page through its compiled template (see `site::compiled`),
+/// for themes that leave the mirrored templates as shipped.
+#[derive(askama::Template)]
+#[template(
+    path = "document.html",
+    config = "src/site/compiled/askama.toml",
+    escape = "crosswalk"
+)]
+struct CompiledDocument<'a> {
+    site: &'a SiteContext<'a>,
+    page: &'a PageMeta,
+    d: &'a DocumentPage<'a>,
+}
+
+/// Render a document page's view without Tera; the same bytes as
+/// `document.html` through Tera.
+pub(super) fn render_compiled(
+    site: &SiteContext,
+    page: &PageMeta,
+    view: &DocumentPage,
+) -> Result<String, askama::Error> {
+    askama::Template::render(&CompiledDocument {
+        site,
+        page,
+        d: view,
+    })
 }
 
 /// Labels shown per chain on a document page; the rest are counted.

@@ -1,6 +1,7 @@
 //! Rendering the site: pages from the checked project, through the theme's
 //! Tera templates, written atomically.
 
+mod compiled;
 mod context;
 mod document_page;
 mod feeds;

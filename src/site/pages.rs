@@ -157,12 +157,12 @@ pub fn all_pages(project: &Project) -> Vec<Page> {
 }
 
 #[derive(Serialize)]
-struct PageMeta {
-    title: String,
-    path: String,
-    root: String,
-    canonical: Option<String>,
-    description: Option<String>,
+pub(super) struct PageMeta {
+    pub(super) title: String,
+    pub(super) path: String,
+    pub(super) root: String,
+    pub(super) canonical: Option<String>,
+    pub(super) description: Option<String>,
 }
 
 /// Render one page to HTML.
@@ -174,8 +174,6 @@ pub fn render(
 ) -> Result<String, BuildError> {
     let path = page.path(project);
     let root = urls::root_of(&path);
-    let mut ctx = Context::new();
-    ctx.insert("site", site);
     let tally = crate::timing::global();
     let fragments = Fragments {
         tera: &theme.tera,
@@ -186,6 +184,24 @@ pub fn render(
         page: path.clone(),
         message: error_chain(&e),
     };
+    if let (Page::Document(i), true) = (page, theme.compiled_document_page) {
+        let view = tally
+            .time(page.kind(), || {
+                super::document_page::view(project, *i, &fragments)
+            })
+            .map_err(render_error)?;
+        let meta = document_meta(project, site, *i, path.clone(), root.clone());
+        return tally
+            .time("(compiled)", || {
+                super::document_page::render_compiled(site, &meta, &view)
+            })
+            .map_err(|e| BuildError::Render {
+                page: path.clone(),
+                message: e.to_string(),
+            });
+    }
+    let mut ctx = Context::new();
+    ctx.insert("site", site);
     let (template, title, description) = tally
         .time(page.kind(), || fill(project, page, &fragments, &mut ctx))
         .map_err(render_error)?;
@@ -202,6 +218,30 @@ pub fn render(
     tally
         .time("(tera)", || theme.tera.render(template, &ctx))
         .map_err(render_error)
+}
+
+/// A document page's title: "HCB-0007: Title".
+fn document_title(doc: &Document) -> String {
+    format!("{}: {}", doc.id.value, doc.title.value)
+}
+
+/// `page` of document `i`'s page: the title and description that [`fill`]
+/// gives Tera.
+fn document_meta(
+    project: &Project,
+    site: &SiteContext,
+    i: usize,
+    path: String,
+    root: String,
+) -> PageMeta {
+    let doc = &project.documents[i];
+    PageMeta {
+        title: document_title(doc),
+        canonical: site.url.as_ref().map(|u| format!("{u}{path}")),
+        path,
+        root,
+        description: doc.summary.clone(),
+    }
 }
 
 /// Insert the page's own data; returns (template, title, description).
@@ -235,11 +275,7 @@ fn fill(
             let mut own = super::document_page::fill(project, *i, fragments)?;
             own.extend(std::mem::replace(ctx, Context::new()));
             *ctx = own;
-            (
-                "document.html",
-                format!("{}: {}", doc.id.value, doc.title.value),
-                doc.summary.clone(),
-            )
+            ("document.html", document_title(doc), doc.summary.clone())
         }
         Page::Listing { group, value } => {
             let mut docs: Vec<&Document> = project

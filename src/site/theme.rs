@@ -14,6 +14,9 @@ pub struct Theme {
     pub tera: Tera,
     /// Files under `assets/`, by path relative to the theme root.
     pub assets: BTreeMap<String, Vec<u8>>,
+    /// Whether document pages may use their compiled templates: the book
+    /// leaves every template they mirror as shipped (`site::compiled`).
+    pub compiled_document_page: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +61,11 @@ impl Theme {
                 }
             }
         }
+        let compiled_document_page = super::compiled::MIRRORED.iter().all(|name| {
+            let path = format!("templates/{name}");
+            let shipped = THEME_FILES.iter().find(|(p, _)| *p == path);
+            shipped.map(|(_, bytes)| *bytes) == files.get(&path).map(Vec::as_slice)
+        });
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".xml"]);
         tera.set_escape_fn(escape_html);
@@ -74,7 +82,11 @@ impl Theme {
         }
         tera.add_raw_templates(templates)
             .map_err(|e| ThemeError::Template(error_chain(&e)))?;
-        Ok(Theme { tera, assets })
+        Ok(Theme {
+            tera,
+            assets,
+            compiled_document_page,
+        })
     }
 }
 
@@ -82,8 +94,16 @@ impl Theme {
 /// which bloats every URL (`..&#x2F;documents&#x2F;`) for no safety gain in
 /// text and attribute values that are always quoted.
 pub fn escape_html(input: &str) -> String {
-    let bytes = input.as_bytes();
     let mut out = String::with_capacity(input.len() + input.len() / 16);
+    // Writing to a String cannot fail.
+    let _ = write_escaped(&mut out, input);
+    out
+}
+
+/// [`escape_html`] into any writer (the compiled templates write straight
+/// into the page).
+pub fn write_escaped<W: std::fmt::Write>(mut out: W, input: &str) -> std::fmt::Result {
+    let bytes = input.as_bytes();
     // Copy the runs between special characters whole: most template output
     // (ids, titles, URLs) has none, and per-character pushes dominated.
     let mut start = 0;
@@ -97,12 +117,11 @@ pub fn escape_html(input: &str) -> String {
             _ => continue,
         };
         // The special characters are ASCII, so `i` is a char boundary.
-        out.push_str(&input[start..i]);
-        out.push_str(entity);
+        out.write_str(&input[start..i])?;
+        out.write_str(entity)?;
         start = i + 1;
     }
-    out.push_str(&input[start..]);
-    out
+    out.write_str(&input[start..])
 }
 
 /// Tera nests the useful message in its error's sources.

@@ -1,0 +1,200 @@
+//! Compiled twins of the default theme's document page.
+//!
+//! Document pages are most of a site (10,000 of 13,000 pages at 10,000
+//! documents), and through Tera each one costs a serialisation of its data
+//! into `serde_json` values and a walk of the template tree that looks every
+//! name up by string: two thirds of the time `build --no-search` spent on
+//! them. The templates here (Askama, compiled with the binary) render the
+//! same typed view straight to text.
+//!
+//! They mirror `theme/templates/{base,document,also_satisfies,macros}.html`
+//! and are used only while a book's theme leaves all four as shipped
+//! ([`Mirrors::unchanged`]); a book that overrides any of them gets Tera and
+//! its own templates, as before. A test renders every document page of the
+//! fixture books both ways and requires the same bytes, so a change to one
+//! side that is not made to the other fails there.
+//!
+//! The helpers below reproduce Tera's filters and truthiness where the
+//! templates use them, and [`Html`] is Tera's escaping as crosswalk sets it.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use unicode_segmentation::UnicodeSegmentation;
+
+/// The default templates the compiled document page stands in for.
+pub const MIRRORED: &[&str] = &[
+    "base.html",
+    "document.html",
+    "also_satisfies.html",
+    "macros.html",
+];
+
+/// crosswalk's HTML escaping (`theme::escape_html`) for Askama.
+#[derive(Clone, Copy)]
+pub struct Html;
+
+impl askama::filters::Escaper for Html {
+    fn write_escaped_str<W: fmt::Write>(&self, dest: W, string: &str) -> fmt::Result {
+        super::theme::write_escaped(dest, string)
+    }
+}
+
+/// An optional text as the templates' data holds it.
+pub trait OptionalText {
+    fn text(&self) -> Option<&str>;
+}
+
+impl OptionalText for Option<&str> {
+    fn text(&self) -> Option<&str> {
+        *self
+    }
+}
+
+impl OptionalText for Option<String> {
+    fn text(&self) -> Option<&str> {
+        self.as_deref()
+    }
+}
+
+/// Tera's truthiness for an optional text: present and not empty.
+pub fn truthy<T: OptionalText>(value: &T) -> Option<&str> {
+    value.text().filter(|v| !v.is_empty())
+}
+
+/// Tera's `truncate(length=…)`: the first `length` grapheme clusters and an
+/// ellipsis, or the text itself when it is no longer.
+pub fn truncate(text: &str, length: usize) -> Cow<'_, str> {
+    // A cluster is at least one byte: short texts need no segmenting.
+    if text.len() <= length {
+        return Cow::Borrowed(text);
+    }
+    match text.grapheme_indices(true).nth(length) {
+        Some((end, _)) => Cow::Owned(format!("{}…", &text[..end])),
+        None => Cow::Borrowed(text),
+    }
+}
+
+/// Tera's `capitalize`: the first character upper case, the rest lower.
+pub fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first
+            .to_uppercase()
+            .chain(chars.as_str().to_lowercase().chars())
+            .collect(),
+        None => String::new(),
+    }
+}
+
+/// Tera's `pluralize` with its defaults.
+pub fn pluralize(count: impl std::borrow::Borrow<usize>) -> &'static str {
+    if *count.borrow() == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::{CheckOptions, Project};
+    use crate::site::context::SiteContext;
+    use crate::site::pages::{render, Page};
+    use crate::site::theme::Theme;
+
+    /// Every document page of every fixture book, through the compiled
+    /// templates and through Tera, must be the same bytes.
+    #[test]
+    fn compiled_document_pages_equal_tera_on_every_fixture_book() {
+        let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let books = [
+            ".",
+            "tests/fixtures/awkward-text",
+            "tests/fixtures/good",
+            "tests/fixtures/frameworks/handmade",
+            "tests/fixtures/frameworks/embedded",
+        ];
+        let mut pages = 0;
+        for book in books {
+            let root = manifest.join(book);
+            let project = Project::load(&root, &CheckOptions::default()).expect(book);
+            assert_eq!(project.error_count(), 0, "{book} has errors");
+            let compiled = Theme::load(&root).expect(book);
+            assert!(compiled.compiled_document_page, "{book} overrides a mirror");
+            let mut tera = Theme::load(&root).expect(book);
+            tera.compiled_document_page = false;
+            let site = SiteContext::new(&project);
+            for i in 0..project.documents.len() {
+                let page = Page::Document(i);
+                let ours = render(&project, &site, &compiled, &page).expect("compiled");
+                let theirs = render(&project, &site, &tera, &page).expect("tera");
+                if ours != theirs {
+                    let at = ours
+                        .bytes()
+                        .zip(theirs.bytes())
+                        .position(|(a, b)| a != b)
+                        .unwrap_or(ours.len().min(theirs.len()));
+                    let from = at.saturating_sub(200);
+                    panic!(
+                        "{book}, {}: differs at byte {at}\ncompiled: {:?}\ntera:     {:?}",
+                        project.documents[i].id.value,
+                        &ours[from..(at + 200).min(ours.len())],
+                        &theirs[from..(at + 200).min(theirs.len())],
+                    );
+                }
+                pages += 1;
+            }
+        }
+        assert!(pages > 40, "only {pages} pages compared");
+    }
+
+    #[test]
+    fn only_a_theme_changing_a_mirrored_template_gets_tera() {
+        let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("theme/templates");
+        for name in MIRRORED {
+            let text = std::fs::read_to_string(shipped.join(name)).expect(name);
+            let book = tempfile::tempdir().expect("tempdir");
+            let templates = book.path().join("theme/templates");
+            std::fs::create_dir_all(&templates).expect("mkdir");
+            // A copy as shipped, and an unrelated override, keep it compiled.
+            std::fs::write(templates.join(name), &text).expect("write");
+            std::fs::write(templates.join("404.html"), "{% extends \"base.html\" %}")
+                .expect("write");
+            assert!(Theme::load(book.path()).expect(name).compiled_document_page);
+            // Any change to a mirrored template hands the page to Tera.
+            std::fs::write(templates.join(name), format!("{text}{{# changed #}}\n"))
+                .expect("write");
+            let theme = Theme::load(book.path()).expect(name);
+            assert!(!theme.compiled_document_page, "{name} changed");
+        }
+    }
+
+    #[test]
+    fn truncate_counts_grapheme_clusters_like_tera() {
+        assert_eq!(truncate("short", 140), "short");
+        assert_eq!(truncate("abcdef", 3), "abc…");
+        assert_eq!(truncate("abc", 3), "abc");
+        // "e" + combining acute is one cluster.
+        assert_eq!(truncate("e\u{301}e\u{301}e\u{301}", 2), "e\u{301}e\u{301}…");
+    }
+
+    #[test]
+    fn capitalize_and_pluralize_like_tera() {
+        assert_eq!(capitalize("mITIGATES"), "Mitigates");
+        assert_eq!(capitalize(""), "");
+        assert_eq!(capitalize("éclair"), "Éclair");
+        assert_eq!(pluralize(1), "");
+        assert_eq!(pluralize(0), "s");
+        assert_eq!(pluralize(2), "s");
+    }
+
+    #[test]
+    fn truthy_drops_empty_text() {
+        assert_eq!(truthy(&Some("")), None);
+        assert_eq!(truthy(&Some("x")), Some("x"));
+        assert_eq!(truthy(&Some(String::from("y"))), Some("y"));
+        assert_eq!(truthy(&None::<&str>), None);
+    }
+}
