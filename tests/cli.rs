@@ -391,6 +391,64 @@ fn doc_card_partial_from_the_theme_renders_every_list() {
     }
 }
 
+/// Document pages come from compiled twins of four templates only while
+/// the book leaves them as shipped: a book's override of any one of them
+/// shows on its document pages, rendered by Tera.
+#[test]
+fn a_book_overriding_a_document_page_template_gets_its_own() {
+    let shipped = |name: &str| {
+        std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("theme/templates")
+                .join(name),
+        )
+        .unwrap()
+    };
+    let overrides = [
+        (
+            "document.html",
+            "{% extends \"base.html\" %}{% block content %}<p>own page of {{ doc.id }}</p>{% endblock content %}".to_string(),
+            "own page of HCB-0003",
+        ),
+        (
+            "base.html",
+            shipped("base.html").replace("<main id=", "<p>own base</p><main id="),
+            "<p>own base</p>",
+        ),
+        (
+            "also_satisfies.html",
+            "<p>own summary{% if also_satisfies %} of {{ also_satisfies.count }}{% endif %}</p>"
+                .to_string(),
+            "<p>own summary",
+        ),
+        (
+            "macros.html",
+            "{% macro doc_list(documents, root) %}<p>own list of {{ documents | length }}</p>{% endmacro doc_list %}".to_string(),
+            "<p>own list of 1</p>",
+        ),
+    ];
+    for (name, template, marker) in overrides {
+        let tmp = tempfile::tempdir().unwrap();
+        let book = tmp.path().join("book");
+        copy_tree(&fixture("good"), &book);
+        std::fs::write(book.join("theme/templates").join(name), template).unwrap();
+        let dest = tmp.path().join("site");
+        let out = crosswalk(&[
+            "build",
+            book.to_str().unwrap(),
+            "--no-search",
+            "--dest",
+            dest.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{name}: {}", text(&out.stderr));
+        let document = std::fs::read_to_string(dest.join("documents/hcb-0003.html")).unwrap();
+        assert!(
+            document.contains(marker),
+            "{name} override missing from the document page"
+        );
+    }
+}
+
 /// The rendered Markdown body of a document page (stable across theme changes).
 fn body_of(html: &str) -> String {
     let start = html.find("<div class=\"body\">").expect("body div");
