@@ -343,6 +343,18 @@ struct CompiledDocument<'a> {
     d: &'a DocumentPage<'a>,
 }
 
+/// The twin of `mapping_group.html`.
+#[derive(askama::Template)]
+#[template(
+    path = "mapping_group.html",
+    config = "src/site/compiled/askama.toml",
+    escape = "crosswalk"
+)]
+struct GroupHtml<'a> {
+    group: &'a OneMappingChain<'a>,
+    root: &'a str,
+}
+
 /// Render a document page's view without Tera; the same bytes as
 /// `document.html` through Tera.
 pub(super) fn render_compiled(
@@ -593,7 +605,12 @@ fn one_mapping_group<'a>(
         shown: shown.iter().map(|(_, c)| *c).collect(),
         count: targets.len(),
     };
-    group.html = Some(fragments.group(key, &group)?);
+    group.html = Some(fragments.group(key, &group, |root| {
+        askama::Template::render(&GroupHtml {
+            group: &group,
+            root,
+        })
+    })?);
     Ok(Some(group))
 }
 

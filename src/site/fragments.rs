@@ -5,7 +5,9 @@
 //! of thousands of times; a document's card shows in every list holding
 //! it; a group of requirements one mapping away shows on every document
 //! citing the requirement it starts from. The markup stays in the theme
-//! (`chain.html`, `doc_card.html`, `mapping_group.html`).
+//! (`chain.html`, `doc_card.html`, `mapping_group.html`), each rendered
+//! by its compiled twin while the book leaves it as shipped
+//! (`site::compiled`).
 
 use std::hash::Hash;
 use std::sync::{Arc, RwLock};
@@ -15,6 +17,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 use tera::{Context, Tera};
 
+use super::compiled::Twins;
 use super::context::{ChainStepView, DocCard};
 use super::urls;
 use crate::pipeline::Project;
@@ -61,6 +64,8 @@ type Cache<K> = RwLock<FxHashMap<(K, String), Arc<str>>>;
 /// page's root.
 pub struct Fragments<'a> {
     pub tera: &'a Tera,
+    /// Which partials render through their compiled twins.
+    pub twins: Twins,
     pub cache: &'a FragmentCache,
     pub root: &'a str,
 }
@@ -77,21 +82,30 @@ impl Fragments<'_> {
         let mut key: Vec<NodeIndex> = Vec::with_capacity(chain.len() + 1);
         key.extend_from_slice(chain);
         key.push(target);
-        self.cached(&self.cache.chains, key, CHAIN_TEMPLATE, "chain", || {
-            chain_view(project, chain, target)
+        self.cached(&self.cache.chains, key, || {
+            let steps = chain_view(project, chain, target);
+            if self.twins.chain {
+                return compiled(ChainHtml {
+                    chain: &steps,
+                    root: self.root,
+                });
+            }
+            self.render_tera(CHAIN_TEMPLATE, "chain", &steps)
         })
     }
 
     /// A document's card for lists of documents, rendered by
     /// `doc_card.html` once per document and page root.
     pub fn card(&self, card: &DocCard) -> Result<Arc<str>, tera::Error> {
-        self.cached(
-            &self.cache.cards,
-            card.id.to_string(),
-            CARD_TEMPLATE,
-            "doc",
-            || card,
-        )
+        self.cached(&self.cache.cards, card.id.to_string(), || {
+            if self.twins.doc_card {
+                return compiled(CardHtml {
+                    doc: card,
+                    root: self.root,
+                });
+            }
+            self.render_tera(CARD_TEMPLATE, "doc", card)
+        })
     }
 
     /// Cards with their markup (`html`), for `doc_list` in macros.html.
@@ -106,34 +120,87 @@ impl Fragments<'_> {
     }
 
     /// A group of requirements one mapping away, rendered by
-    /// `mapping_group.html` from `view` once per distinct `key` and root.
-    pub fn group<V: Serialize>(&self, key: GroupKey, view: &V) -> Result<Arc<str>, tera::Error> {
-        self.cached(&self.cache.groups, key, GROUP_TEMPLATE, "group", || view)
+    /// `mapping_group.html` from `view` once per distinct `key` and root;
+    /// `twin` renders it with the compiled twin for a root.
+    pub fn group<V: Serialize>(
+        &self,
+        key: GroupKey,
+        view: &V,
+        twin: impl FnOnce(&str) -> Result<String, askama::Error>,
+    ) -> Result<Arc<str>, tera::Error> {
+        self.cached(&self.cache.groups, key, || {
+            if self.twins.mapping_group {
+                return twin(self.root).map_err(twin_error);
+            }
+            self.render_tera(GROUP_TEMPLATE, "group", view)
+        })
     }
 
     /// The fragment of `key` on a page at this root: from the cache, or
-    /// rendered by `template` with `view()` as `name` and `root`.
-    fn cached<K: Hash + Eq, V: Serialize>(
+    /// made by `render`.
+    fn cached<K: Hash + Eq>(
         &self,
         cache: &Cache<K>,
         key: K,
-        template: &str,
-        name: &str,
-        view: impl FnOnce() -> V,
+        render: impl FnOnce() -> Result<String, tera::Error>,
     ) -> Result<Arc<str>, tera::Error> {
         let key = (key, self.root.to_string());
         if let Some(html) = cache.read().ok().and_then(|c| c.get(&key).cloned()) {
             return Ok(html);
         }
-        let mut ctx = Context::new();
-        ctx.insert(name, &view());
-        ctx.insert("root", self.root);
-        let html: Arc<str> = self.tera.render(template, &ctx)?.into();
+        let html: Arc<str> = render()?.into();
         if let Ok(mut cache) = cache.write() {
             cache.insert(key, Arc::clone(&html));
         }
         Ok(html)
     }
+
+    /// `template` through Tera, with `view` as `name` and the page's `root`.
+    fn render_tera<V: Serialize + ?Sized>(
+        &self,
+        template: &str,
+        name: &str,
+        view: &V,
+    ) -> Result<String, tera::Error> {
+        let mut ctx = Context::new();
+        ctx.insert(name, view);
+        ctx.insert("root", self.root);
+        self.tera.render(template, &ctx)
+    }
+}
+
+/// The twin of `doc_card.html`.
+#[derive(askama::Template)]
+#[template(
+    path = "doc_card.html",
+    config = "src/site/compiled/askama.toml",
+    escape = "crosswalk"
+)]
+struct CardHtml<'a> {
+    doc: &'a DocCard<'a>,
+    root: &'a str,
+}
+
+/// The twin of `chain.html`.
+#[derive(askama::Template)]
+#[template(
+    path = "chain.html",
+    config = "src/site/compiled/askama.toml",
+    escape = "crosswalk"
+)]
+struct ChainHtml<'a> {
+    chain: &'a [ChainStepView],
+    root: &'a str,
+}
+
+/// Render a compiled twin, with its error as Tera's (the partials' callers
+/// report both the same way).
+fn compiled(template: impl askama::Template) -> Result<String, tera::Error> {
+    template.render().map_err(twin_error)
+}
+
+fn twin_error(err: askama::Error) -> tera::Error {
+    tera::Error::msg(err.to_string())
 }
 
 /// The steps of an inferred link's chain, each linked to its page.

@@ -177,6 +177,7 @@ pub fn render(
     let tally = crate::timing::global();
     let fragments = Fragments {
         tera: &theme.tera,
+        twins: theme.twins,
         cache: &site.fragments,
         root: &root,
     };
@@ -184,7 +185,7 @@ pub fn render(
         page: path.clone(),
         message: error_chain(&e),
     };
-    if let (Page::Document(i), true) = (page, theme.compiled_document_page) {
+    if let (Page::Document(i), true) = (page, theme.twins.document_page) {
         let view = tally
             .time(page.kind(), || {
                 super::document_page::view(project, *i, &fragments)

@@ -14,9 +14,9 @@ pub struct Theme {
     pub tera: Tera,
     /// Files under `assets/`, by path relative to the theme root.
     pub assets: BTreeMap<String, Vec<u8>>,
-    /// Whether document pages may use their compiled templates: the book
-    /// leaves every template they mirror as shipped (`site::compiled`).
-    pub compiled_document_page: bool,
+    /// The compiled templates the book may use: those whose Tera
+    /// templates it leaves as shipped (`site::compiled`).
+    pub twins: super::compiled::Twins,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -61,7 +61,7 @@ impl Theme {
                 }
             }
         }
-        let compiled_document_page = super::compiled::MIRRORED.iter().all(|name| {
+        let twins = super::compiled::Twins::of(|name| {
             let path = format!("templates/{name}");
             let shipped = THEME_FILES.iter().find(|(p, _)| *p == path);
             shipped.map(|(_, bytes)| *bytes) == files.get(&path).map(Vec::as_slice)
@@ -85,7 +85,7 @@ impl Theme {
         Ok(Theme {
             tera,
             assets,
-            compiled_document_page,
+            twins,
         })
     }
 }

@@ -8,11 +8,14 @@
 //! same typed view straight to text.
 //!
 //! They mirror `theme/templates/{base,document,also_satisfies,macros}.html`
-//! and are used only while a book's theme leaves all four as shipped
-//! ([`Mirrors::unchanged`]); a book that overrides any of them gets Tera and
-//! its own templates, as before. A test renders every document page of the
-//! fixture books both ways and requires the same bytes, so a change to one
-//! side that is not made to the other fails there.
+//! and are used only while a book's theme leaves all four as shipped; a
+//! book that overrides any of them gets Tera and its own templates, as
+//! before. The three cached partials (`doc_card.html`, `chain.html`,
+//! `mapping_group.html`: rendered tens of thousands of times in a large
+//! site) have twins too, each used while its own template is as shipped
+//! ([`Twins`]). A test renders every document page of the fixture books
+//! both ways and requires the same bytes, so a change to one side that is
+//! not made to the other fails there.
 //!
 //! The helpers below reproduce Tera's filters and truthiness where the
 //! templates use them, and [`Html`] is Tera's escaping as crosswalk sets it.
@@ -29,6 +32,39 @@ pub const MIRRORED: &[&str] = &[
     "also_satisfies.html",
     "macros.html",
 ];
+
+/// Which compiled twins a book may use: each one while the templates it
+/// mirrors are byte for byte as shipped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Twins {
+    /// The document page ([`MIRRORED`]).
+    pub document_page: bool,
+    /// The partials, each standing for its own template alone.
+    pub doc_card: bool,
+    pub chain: bool,
+    pub mapping_group: bool,
+}
+
+impl Twins {
+    /// Twins for a theme whose templates are `is_shipped(name)` or not.
+    pub fn of(is_shipped: impl Fn(&str) -> bool) -> Twins {
+        Twins {
+            document_page: MIRRORED.iter().all(|name| is_shipped(name)),
+            doc_card: is_shipped("doc_card.html"),
+            chain: is_shipped("chain.html"),
+            mapping_group: is_shipped("mapping_group.html"),
+        }
+    }
+
+    /// Tera for everything (tests compare the two).
+    #[cfg(test)]
+    pub const NONE: Twins = Twins {
+        document_page: false,
+        doc_card: false,
+        chain: false,
+        mapping_group: false,
+    };
+}
 
 /// crosswalk's HTML escaping (`theme::escape_html`) for Askama.
 #[derive(Clone, Copy)]
@@ -122,14 +158,21 @@ mod tests {
             let project = Project::load(&root, &CheckOptions::default()).expect(book);
             assert_eq!(project.error_count(), 0, "{book} has errors");
             let compiled = Theme::load(&root).expect(book);
-            assert!(compiled.compiled_document_page, "{book} overrides a mirror");
+            assert_eq!(
+                compiled.twins,
+                Twins::of(|_| true),
+                "{book} overrides a template with a twin"
+            );
             let mut tera = Theme::load(&root).expect(book);
-            tera.compiled_document_page = false;
-            let site = SiteContext::new(&project);
+            tera.twins = Twins::NONE;
+            // Each side with its own cache of partials, or one side would
+            // reuse the other's.
+            let ours_site = SiteContext::new(&project);
+            let theirs_site = SiteContext::new(&project);
             for i in 0..project.documents.len() {
                 let page = Page::Document(i);
-                let ours = render(&project, &site, &compiled, &page).expect("compiled");
-                let theirs = render(&project, &site, &tera, &page).expect("tera");
+                let ours = render(&project, &ours_site, &compiled, &page).expect("compiled");
+                let theirs = render(&project, &theirs_site, &tera, &page).expect("tera");
                 if ours != theirs {
                     let at = ours
                         .bytes()
@@ -153,21 +196,25 @@ mod tests {
     #[test]
     fn only_a_theme_changing_a_mirrored_template_gets_tera() {
         let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("theme/templates");
-        for name in MIRRORED {
+        let partials = ["doc_card.html", "chain.html", "mapping_group.html"];
+        for name in MIRRORED.iter().chain(&partials) {
             let text = std::fs::read_to_string(shipped.join(name)).expect(name);
             let book = tempfile::tempdir().expect("tempdir");
             let templates = book.path().join("theme/templates");
             std::fs::create_dir_all(&templates).expect("mkdir");
-            // A copy as shipped, and an unrelated override, keep it compiled.
+            // A copy as shipped, and an unrelated override, keep every twin.
             std::fs::write(templates.join(name), &text).expect("write");
             std::fs::write(templates.join("404.html"), "{% extends \"base.html\" %}")
                 .expect("write");
-            assert!(Theme::load(book.path()).expect(name).compiled_document_page);
-            // Any change to a mirrored template hands the page to Tera.
+            let theme = Theme::load(book.path()).expect(name);
+            assert_eq!(theme.twins, Twins::of(|_| true), "{name} as shipped");
+            // A change to a mirrored template hands what mirrors it to Tera,
+            // and nothing else.
             std::fs::write(templates.join(name), format!("{text}{{# changed #}}\n"))
                 .expect("write");
             let theme = Theme::load(book.path()).expect(name);
-            assert!(!theme.compiled_document_page, "{name} changed");
+            assert_eq!(theme.twins, Twins::of(|n| n != *name), "{name} changed");
+            assert_ne!(theme.twins, Twins::of(|_| true), "{name} changed");
         }
     }
 
