@@ -1,5 +1,6 @@
 //! Rendering the site: pages from the checked project, through the theme's
-//! Tera templates, written atomically.
+//! Tera templates (or their compiled twins, `compiled`, where the book
+//! leaves a template as shipped), written atomically.
 
 mod compiled;
 mod context;
