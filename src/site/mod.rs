@@ -4,6 +4,7 @@
 
 mod compiled;
 mod context;
+mod control_page;
 mod document_page;
 mod feeds;
 mod fragments;

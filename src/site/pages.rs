@@ -341,7 +341,7 @@ fn fill(
             )
         }
         Page::Control(alias, i) => {
-            let title = control_page(project, alias, *i, fragments, ctx)?;
+            let title = super::control_page::fill(project, alias, *i, fragments, ctx)?;
             ("control.html", title, None)
         }
         Page::Framework(alias) => {
@@ -545,157 +545,6 @@ fn matrix_page(project: &Project, domain: AttackDomain, ctx: &mut Context) {
     ctx.insert("licence", &catalog.licence);
 }
 
-fn control_page(
-    project: &Project,
-    alias: &str,
-    i: usize,
-    fragments: &Fragments,
-    ctx: &mut Context,
-) -> Result<String, tera::Error> {
-    let fw = &project.registry.frameworks[alias];
-    let node = &fw.catalog.nodes[i];
-    let vocab = &project.vocabulary;
-    let mut documents = Vec::new();
-    let mut inferred = InferredSources::default();
-    if let Some(n) = project.index.find(&Node::Control(alias.to_string(), i)) {
-        for (d, edge) in project.index.documents_citing(n) {
-            if let Edge::CitesControl { coverage, note } = edge {
-                let doc = DocCard::new(&project.documents[d], vocab);
-                documents.push(
-                    serde_json::json!({ "doc": doc, "coverage": coverage.as_str(), "note": note }),
-                );
-            }
-        }
-        inferred = inferred_sources(project, n, fragments)?;
-    }
-    let levels: Vec<_> = node
-        .levels
-        .iter()
-        .map(|l| {
-            fw.catalog
-                .levels
-                .iter()
-                .find(|x| &x.ref_id == l)
-                .map_or(l.clone(), |x| level_title(&x.name))
-        })
-        .collect();
-    let measures: Vec<_> = fw.children[i]
-        .iter()
-        .map(|&c| &fw.catalog.nodes[c as usize])
-        .map(|m| serde_json::json!({ "label": m.label, "description": m.description, "levels": m.levels, "assessable": m.assessable, "url": control_url(project, alias, &m.label) }))
-        .collect();
-    let parent = node
-        .parent
-        .map(|p| &fw.catalog.nodes[p as usize])
-        .map(|p| serde_json::json!({ "label": p.label, "name": p.name, "url": control_url(project, alias, &p.label) }));
-    ctx.insert(
-        "control",
-        &serde_json::json!({
-            "alias": alias, "label": node.label, "name": node.name, "description": node.description,
-            "guidance": node.guidance, "assessable": node.assessable, "levels": levels,
-            "framework": fw.catalog.name, "version": fw.catalog.version, "framework_url": urls::framework(alias),
-            "coverage_url": coverage_path(alias, None),
-            "has_text": fw.catalog.has_text, "copyright": fw.catalog.copyright,
-        }),
-    );
-    ctx.insert("parent", &parent);
-    ctx.insert("measures", &measures);
-    ctx.insert("documents", &documents);
-    ctx.insert("inferred", &inferred.one_mapping);
-    ctx.insert("inferred_via", &inferred.via_hub);
-    ctx.insert("mapped", &mapped_requirements(project, alias, i));
-    ctx.insert("mapped_techniques", &mapped_techniques(project, alias, i));
-    Ok(format!(
-        "{alias} {}{}",
-        node.label,
-        node.name
-            .as_ref()
-            .map_or(String::new(), |n| format!(": {n}"))
-    ))
-}
-
-/// Documents listed per source on a control page; the rest are counted
-/// (every one of them is listed on the source requirement's page).
-const DOCUMENTS_PER_SOURCE: usize = 5;
-/// Cited requirements named per hub on a control page; the rest are
-/// counted.
-const LABELS_PER_HUB: usize = 6;
-
-/// How a control page shows inferred coverage: chains of one mapping with
-/// the documents behind them, longer chains summarised by hub.
-#[derive(Default)]
-struct InferredSources {
-    one_mapping: Vec<serde_json::Value>,
-    via_hub: Vec<serde_json::Value>,
-}
-
-/// The ways requirement `n` is reached from requirements documents cite.
-/// Sized by the mappings, not by the documents: a control reached by
-/// thousands of documents lists each citing requirement once.
-fn inferred_sources(
-    project: &Project,
-    n: petgraph::graph::NodeIndex,
-    fragments: &Fragments,
-) -> Result<InferredSources, tera::Error> {
-    let vocab = &project.vocabulary;
-    let inference = &project.index.inference;
-    let mut out = InferredSources::default();
-    let mut hubs: BTreeMap<&Node, (petgraph::graph::NodeIndex, Vec<&Node>)> = BTreeMap::new();
-    for source in inference.sources_of(n) {
-        if source.link.hops <= 1 {
-            let docs = inference.source_documents(&source, n);
-            if docs.is_empty() {
-                continue;
-            }
-            let shown: Vec<_> = docs
-                .iter()
-                .take(DOCUMENTS_PER_SOURCE)
-                .map(|&d| DocCard::new(&project.documents[d], vocab))
-                .collect();
-            out.one_mapping.push(serde_json::json!({
-                "coverage": source.link.coverage.as_str(),
-                "chain_html": fragments.chain(project, source.link.chain, n)?,
-                "documents": shown, "more": docs.len().saturating_sub(DOCUMENTS_PER_SOURCE),
-                "source_url": node_url(project, source.declared),
-            }));
-        } else if let Some(&hub) = source.link.chain.last() {
-            let entry = hubs
-                .entry(&project.index.graph[hub])
-                .or_insert_with(|| (hub, Vec::new()));
-            let declared = &project.index.graph[source.declared];
-            if !entry.1.contains(&declared) {
-                entry.1.push(declared);
-            }
-        }
-    }
-    for (hub_node, (hub, mut sources)) in hubs {
-        sources.sort();
-        let Node::Control(alias, idx) = hub_node else {
-            continue;
-        };
-        let shown: Vec<_> = sources
-            .iter()
-            .take(LABELS_PER_HUB)
-            .filter_map(|s| match s {
-                Node::Control(a, i) => Some(control_ref(project, a, *i)),
-                _ => None,
-            })
-            .collect();
-        let relationship = project
-            .index
-            .control_key(hub)
-            .zip(project.index.control_key(n))
-            .and_then(|(from, to)| project.index.crosswalk.link_between(&from, &to))
-            .map(|l| crate::graph::crosswalk::relationship_label(l.relationship));
-        out.via_hub.push(serde_json::json!({
-            "hub": control_ref(project, alias, *idx), "relationship": relationship,
-            "sources": shown, "count": sources.len(),
-            "more": sources.len().saturating_sub(LABELS_PER_HUB),
-        }));
-    }
-    Ok(out)
-}
-
 /// `{alias, label, url}` of a requirement, for links.
 ///
 /// Only for requirements that are graph nodes (cited, inferred or on a
@@ -722,55 +571,13 @@ pub(super) fn node_url(project: &Project, node: petgraph::graph::NodeIndex) -> O
 
 /// URL of a requirement's page, if it has one (only cited or inferred
 /// requirements get pages).
-fn control_url(project: &Project, alias: &str, label: &str) -> Option<String> {
+pub(super) fn control_url(project: &Project, alias: &str, label: &str) -> Option<String> {
     let fw = project.registry.frameworks.get(alias)?;
     let idx = fw.find(label)?;
     project
         .index
         .find(&Node::Control(alias.to_string(), idx))
         .map(|_| urls::control(alias, label))
-}
-
-/// Requirements of other frameworks a requirement maps to, by framework.
-fn mapped_requirements(project: &Project, alias: &str, i: usize) -> Vec<serde_json::Value> {
-    let mut by_framework: BTreeMap<&str, Vec<serde_json::Value>> = BTreeMap::new();
-    for link in project.index.crosswalk.links(alias, i) {
-        let Some(fw) = project.registry.frameworks.get(&link.to.0) else {
-            continue;
-        };
-        let node = &fw.catalog.nodes[link.to.1];
-        let set = project
-            .registry
-            .mapping_sets
-            .get(link.set)
-            .map(|(_, s)| s.name.as_str());
-        by_framework
-            .entry(fw.alias.as_str())
-            .or_default()
-            .push(serde_json::json!({
-                "label": node.label, "name": node.name.clone().or_else(|| node.description.clone()),
-                "relationship": crate::graph::crosswalk::relationship_label(link.relationship),
-                "set": set, "url": control_url(project, &fw.alias, &node.label),
-            }));
-    }
-    by_framework
-        .into_iter()
-        .map(|(a, items)| serde_json::json!({ "alias": a, "name": project.registry.frameworks[a].catalog.name, "items": items }))
-        .collect()
-}
-
-/// ATT&CK techniques a control is mapped to (Mappings Explorer).
-fn mapped_techniques(project: &Project, alias: &str, i: usize) -> Vec<serde_json::Value> {
-    project
-        .index
-        .crosswalk
-        .techniques(alias, i)
-        .iter()
-        .map(|l| {
-            let t = technique(project, l.domain, l.technique);
-            serde_json::json!({ "id": t.id, "name": t.name, "relation": l.relation.as_str(), "url": urls::technique(l.domain, &t.id) })
-        })
-        .collect()
 }
 
 /// The frameworks' tree, coverage and crosswalk pages: one tree and one
@@ -798,7 +605,7 @@ fn framework_level_path(alias: &str, ref_id: &str) -> String {
 }
 
 /// `coverage/cyfun2023/index.html`, `coverage/cyfun2023/level-b.html`
-fn coverage_path(alias: &str, level: Option<&str>) -> String {
+pub(super) fn coverage_path(alias: &str, level: Option<&str>) -> String {
     match level {
         Some(l) => format!(
             "coverage/{}/level-{}.html",
@@ -933,7 +740,7 @@ fn tree_node(
 
 /// A level's display name: its catalog name with a capital
 /// (`basic - key measures` -> `Basic - key measures`).
-fn level_title(name: &str) -> String {
+pub(super) fn level_title(name: &str) -> String {
     let mut chars = name.chars();
     chars
         .next()
