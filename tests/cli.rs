@@ -449,6 +449,34 @@ fn a_book_overriding_a_document_page_template_gets_its_own() {
     }
 }
 
+/// Control pages, too, come from a compiled twin only while `control.html`
+/// and `base.html` are as shipped.
+#[test]
+fn a_book_overriding_control_html_gets_its_own_control_pages() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = tmp.path().join("book");
+    copy_tree(&fixture("good"), &book);
+    std::fs::write(
+        book.join("theme/templates/control.html"),
+        "{% extends \"base.html\" %}{% block content %}<p>own control page of {{ control.alias }} {{ control.label }}</p>{% endblock content %}",
+    )
+    .unwrap();
+    let dest = tmp.path().join("site");
+    let out = crosswalk(&[
+        "build",
+        book.to_str().unwrap(),
+        "--no-search",
+        "--dest",
+        dest.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let control = std::fs::read_to_string(dest.join("controls/cyfun2023/pr-ip-4.html")).unwrap();
+    assert!(
+        control.contains("own control page of CYFUN2023 PR.IP-4"),
+        "the override renders the control page"
+    );
+}
+
 /// The rendered Markdown body of a document page (stable across theme changes).
 fn body_of(html: &str) -> String {
     let start = html.find("<div class=\"body\">").expect("body div");

@@ -11,9 +11,11 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use tera::Context;
 
-use super::context::{ControlRef, DocCard};
+use super::context::{ControlRef, DocCard, SiteContext};
 use super::fragments::Fragments;
-use super::pages::{control_ref, control_url, coverage_path, level_title, node_url, technique};
+use super::pages::{
+    control_ref, control_url, coverage_path, level_title, node_url, technique, PageMeta,
+};
 use super::urls;
 use crate::graph::{Edge, Node};
 use crate::pipeline::Project;
@@ -27,7 +29,7 @@ const LABELS_PER_HUB: usize = 6;
 
 /// Everything `control.html` reads besides `site` and `page`.
 #[derive(Serialize)]
-struct ControlPage<'a> {
+pub(super) struct ControlPage<'a> {
     control: ControlView<'a>,
     parent: Option<NodeLink<'a>>,
     measures: Vec<Measure<'a>>,
@@ -137,6 +139,57 @@ pub(super) fn fill(
     fragments: &Fragments,
     ctx: &mut Context,
 ) -> Result<String, tera::Error> {
+    let page = view(project, alias, i, fragments)?;
+    ctx.extend(Context::from_serialize(&page)?);
+    Ok(title(project, alias, i))
+}
+
+/// The page title: "CSF2 GV.OC-01: Name".
+pub(super) fn title(project: &Project, alias: &str, i: usize) -> String {
+    let node = &project.registry.frameworks[alias].catalog.nodes[i];
+    format!(
+        "{alias} {}{}",
+        node.label,
+        node.name
+            .as_ref()
+            .map_or(String::new(), |n| format!(": {n}"))
+    )
+}
+
+/// The control page through its compiled template (see `site::compiled`).
+#[derive(askama::Template)]
+#[template(
+    path = "control.html",
+    config = "src/site/compiled/askama.toml",
+    escape = "crosswalk"
+)]
+struct CompiledControl<'a> {
+    site: &'a SiteContext<'a>,
+    page: &'a PageMeta,
+    d: &'a ControlPage<'a>,
+}
+
+/// Render a control page's view without Tera; the same bytes as
+/// `control.html` through Tera.
+pub(super) fn render_compiled(
+    site: &SiteContext,
+    page: &PageMeta,
+    view: &ControlPage,
+) -> Result<String, askama::Error> {
+    askama::Template::render(&CompiledControl {
+        site,
+        page,
+        d: view,
+    })
+}
+
+/// The page's data for requirement `i` of framework `alias`.
+pub(super) fn view<'a>(
+    project: &'a Project,
+    alias: &'a str,
+    i: usize,
+    fragments: &Fragments,
+) -> Result<ControlPage<'a>, tera::Error> {
     let fw = &project.registry.frameworks[alias];
     let node = &fw.catalog.nodes[i];
     let vocab = &project.vocabulary;
@@ -184,7 +237,7 @@ pub(super) fn fill(
             name: p.name.as_deref(),
             url: control_url(project, alias, &p.label),
         });
-    let page = ControlPage {
+    Ok(ControlPage {
         control: ControlView {
             alias,
             label: &node.label,
@@ -207,15 +260,7 @@ pub(super) fn fill(
         inferred_via: inferred.via_hub,
         mapped: mapped_requirements(project, alias, i),
         mapped_techniques: mapped_techniques(project, alias, i),
-    };
-    ctx.extend(Context::from_serialize(&page)?);
-    Ok(format!(
-        "{alias} {}{}",
-        node.label,
-        node.name
-            .as_ref()
-            .map_or(String::new(), |n| format!(": {n}"))
-    ))
+    })
 }
 
 /// How a control page shows inferred coverage: chains of one mapping with

@@ -185,37 +185,15 @@ pub fn render(
         page: path.clone(),
         message: error_chain(&e),
     };
-    if let (Page::Document(i), true) = (page, theme.twins.document_page) {
-        let view = tally
-            .time(page.kind(), || {
-                super::document_page::view(project, *i, &fragments)
-            })
-            .map_err(render_error)?;
-        let meta = document_meta(project, site, *i, path.clone(), root.clone());
-        return tally
-            .time("(compiled)", || {
-                super::document_page::render_compiled(site, &meta, &view)
-            })
-            .map_err(|e| BuildError::Render {
-                page: path.clone(),
-                message: e.to_string(),
-            });
+    if let Some(html) = render_twin(project, site, theme, page, &fragments, &path) {
+        return html;
     }
     let mut ctx = Context::new();
     ctx.insert("site", site);
     let (template, title, description) = tally
         .time(page.kind(), || fill(project, page, &fragments, &mut ctx))
         .map_err(render_error)?;
-    ctx.insert(
-        "page",
-        &PageMeta {
-            title,
-            canonical: site.url.as_ref().map(|u| format!("{u}{path}")),
-            path: path.clone(),
-            root,
-            description,
-        },
-    );
+    ctx.insert("page", &page_meta(site, &path, title, description));
     tally
         .time("(tera)", || theme.tera.render(template, &ctx))
         .map_err(render_error)
@@ -226,23 +204,73 @@ fn document_title(doc: &Document) -> String {
     format!("{}: {}", doc.id.value, doc.title.value)
 }
 
-/// `page` of document `i`'s page: the title and description that [`fill`]
-/// gives Tera.
-fn document_meta(
+/// `page` for a page at `path` (relative to the site root).
+fn page_meta(
+    site: &SiteContext,
+    path: &str,
+    title: String,
+    description: Option<String>,
+) -> PageMeta {
+    PageMeta {
+        title,
+        canonical: site.url.as_ref().map(|u| format!("{u}{path}")),
+        path: path.to_string(),
+        root: urls::root_of(path),
+        description,
+    }
+}
+
+/// `page` through its compiled twin (`site::compiled`), when it has one
+/// and the theme leaves the templates it mirrors as shipped; `None`
+/// otherwise. The same bytes as through Tera.
+fn render_twin(
     project: &Project,
     site: &SiteContext,
-    i: usize,
-    path: String,
-    root: String,
-) -> PageMeta {
-    let doc = &project.documents[i];
-    PageMeta {
-        title: document_title(doc),
-        canonical: site.url.as_ref().map(|u| format!("{u}{path}")),
-        path,
-        root,
-        description: doc.summary.clone(),
-    }
+    theme: &Theme,
+    page: &Page,
+    fragments: &Fragments,
+    path: &str,
+) -> Option<Result<String, BuildError>> {
+    let tally = crate::timing::global();
+    let data_error = |e: tera::Error| BuildError::Render {
+        page: path.to_string(),
+        message: error_chain(&e),
+    };
+    let html = match page {
+        Page::Document(i) if theme.twins.document_page => {
+            let doc = &project.documents[*i];
+            let view = tally.time(page.kind(), || {
+                super::document_page::view(project, *i, fragments)
+            });
+            let view = match view {
+                Ok(view) => view,
+                Err(e) => return Some(Err(data_error(e))),
+            };
+            let meta = page_meta(site, path, document_title(doc), doc.summary.clone());
+            tally.time("(compiled)", || {
+                super::document_page::render_compiled(site, &meta, &view)
+            })
+        }
+        Page::Control(alias, i) if theme.twins.control_page => {
+            let view = tally.time(page.kind(), || {
+                super::control_page::view(project, alias, *i, fragments)
+            });
+            let view = match view {
+                Ok(view) => view,
+                Err(e) => return Some(Err(data_error(e))),
+            };
+            let title = super::control_page::title(project, alias, *i);
+            let meta = page_meta(site, path, title, None);
+            tally.time("(compiled)", || {
+                super::control_page::render_compiled(site, &meta, &view)
+            })
+        }
+        _ => return None,
+    };
+    Some(html.map_err(|e| BuildError::Render {
+        page: path.to_string(),
+        message: e.to_string(),
+    }))
 }
 
 /// Insert the page's own data; returns (template, title, description).

@@ -1,4 +1,4 @@
-//! Compiled twins of the default theme's document page.
+//! Compiled twins of the default theme's most frequent pages.
 //!
 //! Document pages are most of a site (10,000 of 13,000 pages at 10,000
 //! documents), and through Tera each one costs a serialisation of its data
@@ -10,12 +10,14 @@
 //! They mirror `theme/templates/{base,document,also_satisfies,macros}.html`
 //! and are used only while a book's theme leaves all four as shipped; a
 //! book that overrides any of them gets Tera and its own templates, as
-//! before. The three cached partials (`doc_card.html`, `chain.html`,
+//! before. Control pages (`base.html` and `control.html`, a third of the
+//! pages of a book citing many requirements) work the same way. The three
+//! cached partials (`doc_card.html`, `chain.html`,
 //! `mapping_group.html`: rendered tens of thousands of times in a large
 //! site) have twins too, each used while its own template is as shipped
-//! ([`Twins`]). A test renders every document page of the fixture books
-//! both ways and requires the same bytes, so a change to one side that is
-//! not made to the other fails there.
+//! ([`Twins`]). A test renders every document and control page of the
+//! fixture books both ways and requires the same bytes, so a change to one
+//! side that is not made to the other fails there.
 //!
 //! The helpers below reproduce Tera's filters and truthiness where the
 //! templates use them, and [`Html`] is Tera's escaping as crosswalk sets it.
@@ -39,6 +41,8 @@ pub const MIRRORED: &[&str] = &[
 pub struct Twins {
     /// The document page ([`MIRRORED`]).
     pub document_page: bool,
+    /// The control page (`base.html`, `control.html`).
+    pub control_page: bool,
     /// The partials, each standing for its own template alone.
     pub doc_card: bool,
     pub chain: bool,
@@ -50,6 +54,7 @@ impl Twins {
     pub fn of(is_shipped: impl Fn(&str) -> bool) -> Twins {
         Twins {
             document_page: MIRRORED.iter().all(|name| is_shipped(name)),
+            control_page: is_shipped("base.html") && is_shipped("control.html"),
             doc_card: is_shipped("doc_card.html"),
             chain: is_shipped("chain.html"),
             mapping_group: is_shipped("mapping_group.html"),
@@ -60,6 +65,7 @@ impl Twins {
     #[cfg(test)]
     pub const NONE: Twins = Twins {
         document_page: false,
+        control_page: false,
         doc_card: false,
         chain: false,
         mapping_group: false,
@@ -140,10 +146,10 @@ mod tests {
     use crate::site::pages::{render, Page};
     use crate::site::theme::Theme;
 
-    /// Every document page of every fixture book, through the compiled
-    /// templates and through Tera, must be the same bytes.
+    /// Every document and control page of every fixture book, through the
+    /// compiled templates and through Tera, must be the same bytes.
     #[test]
-    fn compiled_document_pages_equal_tera_on_every_fixture_book() {
+    fn compiled_pages_equal_tera_on_every_fixture_book() {
         let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let books = [
             ".",
@@ -169,8 +175,11 @@ mod tests {
             // reuse the other's.
             let ours_site = SiteContext::new(&project);
             let theirs_site = SiteContext::new(&project);
-            for i in 0..project.documents.len() {
-                let page = Page::Document(i);
+            let documents = (0..project.documents.len()).map(Page::Document);
+            let controls = crate::site::pages::all_pages(&project)
+                .into_iter()
+                .filter(|p| matches!(p, Page::Control(..)));
+            for page in documents.chain(controls) {
                 let ours = render(&project, &ours_site, &compiled, &page).expect("compiled");
                 let theirs = render(&project, &theirs_site, &tera, &page).expect("tera");
                 if ours != theirs {
@@ -182,7 +191,7 @@ mod tests {
                     let from = at.saturating_sub(200);
                     panic!(
                         "{book}, {}: differs at byte {at}\ncompiled: {:?}\ntera:     {:?}",
-                        project.documents[i].id.value,
+                        page.path(&project),
                         &ours[from..(at + 200).min(ours.len())],
                         &theirs[from..(at + 200).min(theirs.len())],
                     );
@@ -196,8 +205,13 @@ mod tests {
     #[test]
     fn only_a_theme_changing_a_mirrored_template_gets_tera() {
         let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("theme/templates");
-        let partials = ["doc_card.html", "chain.html", "mapping_group.html"];
-        for name in MIRRORED.iter().chain(&partials) {
+        let others = [
+            "control.html",
+            "doc_card.html",
+            "chain.html",
+            "mapping_group.html",
+        ];
+        for name in MIRRORED.iter().chain(&others) {
             let text = std::fs::read_to_string(shipped.join(name)).expect(name);
             let book = tempfile::tempdir().expect("tempdir");
             let templates = book.path().join("theme/templates");
