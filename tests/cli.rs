@@ -449,16 +449,21 @@ fn a_book_overriding_a_document_page_template_gets_its_own() {
     }
 }
 
-/// Control pages, too, come from a compiled twin only while `control.html`
-/// and `base.html` are as shipped.
+/// Control and technique pages, too, come from compiled twins only while
+/// their templates and `base.html` are as shipped.
 #[test]
-fn a_book_overriding_control_html_gets_its_own_control_pages() {
+fn a_book_overriding_control_or_technique_html_gets_its_own_pages() {
     let tmp = tempfile::tempdir().unwrap();
     let book = tmp.path().join("book");
     copy_tree(&fixture("good"), &book);
     std::fs::write(
         book.join("theme/templates/control.html"),
         "{% extends \"base.html\" %}{% block content %}<p>own control page of {{ control.alias }} {{ control.label }}</p>{% endblock content %}",
+    )
+    .unwrap();
+    std::fs::write(
+        book.join("theme/templates/technique.html"),
+        "{% extends \"base.html\" %}{% block content %}<p>own technique page of {{ technique.id }}</p>{% endblock content %}",
     )
     .unwrap();
     let dest = tmp.path().join("site");
@@ -474,6 +479,11 @@ fn a_book_overriding_control_html_gets_its_own_control_pages() {
     assert!(
         control.contains("own control page of CYFUN2023 PR.IP-4"),
         "the override renders the control page"
+    );
+    let technique = std::fs::read_to_string(dest.join("attack/enterprise/t1486.html")).unwrap();
+    assert!(
+        technique.contains("own technique page of T1486"),
+        "the override renders the technique page"
     );
 }
 

@@ -11,6 +11,7 @@ mod fragments;
 pub mod live;
 mod pages;
 pub mod search;
+mod technique_page;
 pub mod theme;
 pub mod urls;
 pub mod writer;

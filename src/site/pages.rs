@@ -10,7 +10,7 @@ use super::context::{reading_order, ControlRef, DocCard, SiteContext};
 use super::fragments::Fragments;
 use super::theme::{error_chain, Theme};
 use super::{urls, BuildError};
-use crate::document::{Document, TechniqueRelation, Vocabulary};
+use crate::document::{Document, Vocabulary};
 use crate::graph::{Edge, Node};
 use crate::pipeline::Project;
 
@@ -199,6 +199,12 @@ pub fn render(
         .map_err(render_error)
 }
 
+/// A technique page's title: "T1486 Data Encrypted for Impact".
+fn technique_title(project: &Project, domain: AttackDomain, i: usize) -> String {
+    let t = technique(project, domain, i);
+    format!("{} {}", t.id, t.name)
+}
+
 /// A document page's title: "HCB-0007: Title".
 fn document_title(doc: &Document) -> String {
     format!("{}: {}", doc.id.value, doc.title.value)
@@ -263,6 +269,16 @@ fn render_twin(
             let meta = page_meta(site, path, title, None);
             tally.time("(compiled)", || {
                 super::control_page::render_compiled(site, &meta, &view)
+            })
+        }
+        Page::Technique(domain, i) if theme.twins.technique_page => {
+            let view = tally.time(page.kind(), || {
+                super::technique_page::view(project, *domain, *i)
+            });
+            let title = technique_title(project, *domain, *i);
+            let meta = page_meta(site, path, title, None);
+            tally.time("(compiled)", || {
+                super::technique_page::render_compiled(site, &meta, &view)
             })
         }
         _ => return None,
@@ -352,9 +368,12 @@ fn fill(
             ("tags.html", "Tags".into(), None)
         }
         Page::Technique(domain, i) => {
-            let t = technique(project, *domain, *i);
-            technique_page(project, *domain, *i, ctx);
-            ("technique.html", format!("{} {}", t.id, t.name), None)
+            super::technique_page::fill(project, *domain, *i, ctx)?;
+            (
+                "technique.html",
+                technique_title(project, *domain, *i),
+                None,
+            )
         }
         Page::Tactic(domain, i) => {
             let title = tactic_page(project, *domain, *i, ctx);
@@ -443,59 +462,6 @@ fn home(project: &Project, fragments: &Fragments, ctx: &mut Context) -> Result<(
     ctx.insert("recent", &recent);
     ctx.insert("document_count", &project.documents.len());
     Ok(())
-}
-
-fn technique_page(project: &Project, domain: AttackDomain, i: usize, ctx: &mut Context) {
-    let catalog = project.registry.attack_domain(domain).expect("loaded");
-    let t = &catalog.techniques[i];
-    let vocab = &project.vocabulary;
-    let tactics: Vec<_> = t
-        .tactics
-        .iter()
-        .filter_map(|s| catalog.tactics.iter().find(|x| &x.shortname == s))
-        .map(|x| serde_json::json!({ "id": x.id, "name": x.name, "url": urls::tactic(domain, &x.id) }))
-        .collect();
-    let subtechniques: Vec<_> = catalog
-        .techniques
-        .iter()
-        .filter(|s| s.parent.as_deref() == Some(&t.id) && s.revoked.is_none())
-        .map(|s| serde_json::json!({ "id": s.id, "name": s.name, "url": urls::technique(domain, &s.id), "deprecated": s.deprecated }))
-        .collect();
-    let parent = t.parent.as_deref().and_then(|p| catalog.techniques.iter().find(|x| x.id == p)).map(|p| {
-        serde_json::json!({ "id": p.id, "name": p.name, "url": urls::technique(domain, &p.id) })
-    });
-    let mitigations: Vec<_> = t
-        .mitigations
-        .iter()
-        .filter_map(|m| catalog.mitigations.iter().find(|x| &x.id == m))
-        .map(|m| serde_json::json!({ "id": m.id, "name": m.name, "url": m.url }))
-        .collect();
-    let mut by_relation: BTreeMap<TechniqueRelation, Vec<serde_json::Value>> = BTreeMap::new();
-    if let Some(node) = project.index.find(&Node::Technique(domain, i)) {
-        for (d, edge) in project.index.documents_addressing(node) {
-            if let Edge::AddressesTechnique { relation, coverage } = edge {
-                by_relation.entry(*relation).or_default().push(serde_json::json!({ "doc": DocCard::new(&project.documents[d], vocab), "coverage": coverage.as_str() }));
-            }
-        }
-    }
-    let documents: Vec<_> = by_relation
-        .into_iter()
-        .map(|(r, docs)| serde_json::json!({ "relation": r.as_str(), "documents": docs }))
-        .collect();
-    ctx.insert(
-        "technique",
-        &serde_json::json!({
-            "id": t.id, "name": t.name, "description": t.description, "url": t.url,
-            "deprecated": t.deprecated, "platforms": t.platforms, "domain": domain.title(),
-            "matrix_url": urls::matrix(domain),
-        }),
-    );
-    ctx.insert("tactics", &tactics);
-    ctx.insert("subtechniques", &subtechniques);
-    ctx.insert("parent", &parent);
-    ctx.insert("mitigations", &mitigations);
-    ctx.insert("documents", &documents);
-    ctx.insert("licence", &catalog.licence);
 }
 
 /// Number of documents addressing a technique node.

@@ -11,12 +11,13 @@
 //! and are used only while a book's theme leaves all four as shipped; a
 //! book that overrides any of them gets Tera and its own templates, as
 //! before. Control pages (`base.html` and `control.html`, a third of the
-//! pages of a book citing many requirements) work the same way. The three
+//! pages of a book citing many requirements) and technique pages
+//! (`base.html` and `technique.html`) work the same way. The three
 //! cached partials (`doc_card.html`, `chain.html`,
 //! `mapping_group.html`: rendered tens of thousands of times in a large
 //! site) have twins too, each used while its own template is as shipped
-//! ([`Twins`]). A test renders every document and control page of the
-//! fixture books both ways and requires the same bytes, so a change to one
+//! ([`Twins`]). A test renders every document, control and technique page
+//! of the fixture books both ways and requires the same bytes, so a change to one
 //! side that is not made to the other fails there.
 //!
 //! The helpers below reproduce Tera's filters and truthiness where the
@@ -43,6 +44,8 @@ pub struct Twins {
     pub document_page: bool,
     /// The control page (`base.html`, `control.html`).
     pub control_page: bool,
+    /// The technique page (`base.html`, `technique.html`).
+    pub technique_page: bool,
     /// The partials, each standing for its own template alone.
     pub doc_card: bool,
     pub chain: bool,
@@ -55,6 +58,7 @@ impl Twins {
         Twins {
             document_page: MIRRORED.iter().all(|name| is_shipped(name)),
             control_page: is_shipped("base.html") && is_shipped("control.html"),
+            technique_page: is_shipped("base.html") && is_shipped("technique.html"),
             doc_card: is_shipped("doc_card.html"),
             chain: is_shipped("chain.html"),
             mapping_group: is_shipped("mapping_group.html"),
@@ -66,6 +70,7 @@ impl Twins {
     pub const NONE: Twins = Twins {
         document_page: false,
         control_page: false,
+        technique_page: false,
         doc_card: false,
         chain: false,
         mapping_group: false,
@@ -178,7 +183,7 @@ mod tests {
             let documents = (0..project.documents.len()).map(Page::Document);
             let controls = crate::site::pages::all_pages(&project)
                 .into_iter()
-                .filter(|p| matches!(p, Page::Control(..)));
+                .filter(|p| matches!(p, Page::Control(..) | Page::Technique(..)));
             for page in documents.chain(controls) {
                 let ours = render(&project, &ours_site, &compiled, &page).expect("compiled");
                 let theirs = render(&project, &theirs_site, &tera, &page).expect("tera");
@@ -207,6 +212,7 @@ mod tests {
         let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("theme/templates");
         let others = [
             "control.html",
+            "technique.html",
             "doc_card.html",
             "chain.html",
             "mapping_group.html",
