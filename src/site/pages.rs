@@ -185,8 +185,8 @@ pub fn render(
         page: path.clone(),
         message: error_chain(&e),
     };
-    if let Some(html) = render_twin(project, site, theme, page, &fragments, &path) {
-        return html;
+    if let Some(html) = render_twin(project, site, theme, page, &fragments, &path)? {
+        return Ok(html);
     }
     let mut ctx = Context::new();
     ctx.insert("site", site);
@@ -236,7 +236,7 @@ fn render_twin(
     page: &Page,
     fragments: &Fragments,
     path: &str,
-) -> Option<Result<String, BuildError>> {
+) -> Result<Option<String>, BuildError> {
     let tally = crate::timing::global();
     let data_error = |e: tera::Error| BuildError::Render {
         page: path.to_string(),
@@ -245,26 +245,22 @@ fn render_twin(
     let html = match page {
         Page::Document(i) if theme.twins.document_page => {
             let doc = &project.documents[*i];
-            let view = tally.time(page.kind(), || {
-                super::document_page::view(project, *i, fragments)
-            });
-            let view = match view {
-                Ok(view) => view,
-                Err(e) => return Some(Err(data_error(e))),
-            };
+            let view = tally
+                .time(page.kind(), || {
+                    super::document_page::view(project, *i, fragments)
+                })
+                .map_err(data_error)?;
             let meta = page_meta(site, path, document_title(doc), doc.summary.clone());
             tally.time("(compiled)", || {
                 super::document_page::render_compiled(site, &meta, &view)
             })
         }
         Page::Control(alias, i) if theme.twins.control_page => {
-            let view = tally.time(page.kind(), || {
-                super::control_page::view(project, alias, *i, fragments)
-            });
-            let view = match view {
-                Ok(view) => view,
-                Err(e) => return Some(Err(data_error(e))),
-            };
+            let view = tally
+                .time(page.kind(), || {
+                    super::control_page::view(project, alias, *i, fragments)
+                })
+                .map_err(data_error)?;
             let title = super::control_page::title(project, alias, *i);
             let meta = page_meta(site, path, title, None);
             tally.time("(compiled)", || {
@@ -281,12 +277,12 @@ fn render_twin(
                 super::technique_page::render_compiled(site, &meta, &view)
             })
         }
-        _ => return None,
+        _ => return Ok(None),
     };
-    Some(html.map_err(|e| BuildError::Render {
+    html.map(Some).map_err(|e| BuildError::Render {
         page: path.to_string(),
         message: e.to_string(),
-    }))
+    })
 }
 
 /// Insert the page's own data; returns (template, title, description).
