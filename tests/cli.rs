@@ -428,20 +428,8 @@ fn a_book_overriding_a_document_page_template_gets_its_own() {
         ),
     ];
     for (name, template, marker) in overrides {
-        let tmp = tempfile::tempdir().unwrap();
-        let book = tmp.path().join("book");
-        copy_tree(&fixture("good"), &book);
-        std::fs::write(book.join("theme/templates").join(name), template).unwrap();
-        let dest = tmp.path().join("site");
-        let out = crosswalk(&[
-            "build",
-            book.to_str().unwrap(),
-            "--no-search",
-            "--dest",
-            dest.to_str().unwrap(),
-        ]);
-        assert!(out.status.success(), "{name}: {}", text(&out.stderr));
-        let document = std::fs::read_to_string(dest.join("documents/hcb-0003.html")).unwrap();
+        let (_tmp, site) = build_good_with_templates(&[(name, &template)]);
+        let document = std::fs::read_to_string(site.join("documents/hcb-0003.html")).unwrap();
         assert!(
             document.contains(marker),
             "{name} override missing from the document page"
@@ -453,38 +441,48 @@ fn a_book_overriding_a_document_page_template_gets_its_own() {
 /// their templates and `base.html` are as shipped.
 #[test]
 fn a_book_overriding_control_or_technique_html_gets_its_own_pages() {
+    let (_tmp, site) = build_good_with_templates(&[
+        (
+            "control.html",
+            "{% extends \"base.html\" %}{% block content %}<p>own control page of {{ control.alias }} {{ control.label }}</p>{% endblock content %}",
+        ),
+        (
+            "technique.html",
+            "{% extends \"base.html\" %}{% block content %}<p>own technique page of {{ technique.id }}</p>{% endblock content %}",
+        ),
+    ]);
+    let control = std::fs::read_to_string(site.join("controls/cyfun2023/pr-ip-4.html")).unwrap();
+    assert!(
+        control.contains("own control page of CYFUN2023 PR.IP-4"),
+        "the override renders the control page"
+    );
+    let technique = std::fs::read_to_string(site.join("attack/enterprise/t1486.html")).unwrap();
+    assert!(
+        technique.contains("own technique page of T1486"),
+        "the override renders the technique page"
+    );
+}
+
+/// The `good` fixture with these theme templates (name, text) written
+/// over it, built without search; returns the temporary directory (kept
+/// alive by the caller) and the site.
+fn build_good_with_templates(templates: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let book = tmp.path().join("book");
     copy_tree(&fixture("good"), &book);
-    std::fs::write(
-        book.join("theme/templates/control.html"),
-        "{% extends \"base.html\" %}{% block content %}<p>own control page of {{ control.alias }} {{ control.label }}</p>{% endblock content %}",
-    )
-    .unwrap();
-    std::fs::write(
-        book.join("theme/templates/technique.html"),
-        "{% extends \"base.html\" %}{% block content %}<p>own technique page of {{ technique.id }}</p>{% endblock content %}",
-    )
-    .unwrap();
-    let dest = tmp.path().join("site");
+    for (name, text) in templates {
+        std::fs::write(book.join("theme/templates").join(name), text).unwrap();
+    }
+    let site = tmp.path().join("site");
     let out = crosswalk(&[
         "build",
         book.to_str().unwrap(),
         "--no-search",
         "--dest",
-        dest.to_str().unwrap(),
+        site.to_str().unwrap(),
     ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let control = std::fs::read_to_string(dest.join("controls/cyfun2023/pr-ip-4.html")).unwrap();
-    assert!(
-        control.contains("own control page of CYFUN2023 PR.IP-4"),
-        "the override renders the control page"
-    );
-    let technique = std::fs::read_to_string(dest.join("attack/enterprise/t1486.html")).unwrap();
-    assert!(
-        technique.contains("own technique page of T1486"),
-        "the override renders the technique page"
-    );
+    assert!(out.status.success(), "build failed: {}", text(&out.stderr));
+    (tmp, site)
 }
 
 /// The rendered Markdown body of a document page (stable across theme changes).
