@@ -463,6 +463,30 @@ fn a_book_overriding_control_or_technique_html_gets_its_own_pages() {
     );
 }
 
+#[test]
+fn a_book_overriding_listing_or_documents_html_gets_its_own_pages() {
+    let (_tmp, site) = build_good_with_templates(&[
+        (
+            "listing.html",
+            "{% extends \"base.html\" %}{% block content %}<p>own listing of {{ group }}: {{ documents | length }}</p>{% endblock content %}",
+        ),
+        (
+            "documents.html",
+            "{% extends \"base.html\" %}{% block content %}<p>own index of {{ documents | length }} documents</p>{% endblock content %}",
+        ),
+    ]);
+    let listing = std::fs::read_to_string(site.join("statuses/active.html")).unwrap();
+    assert!(
+        listing.contains("own listing of statuses: "),
+        "the override renders the listing page"
+    );
+    let index = std::fs::read_to_string(site.join("documents/index.html")).unwrap();
+    assert!(
+        index.contains("own index of ") && index.contains(" documents</p>"),
+        "the override renders the index of documents"
+    );
+}
+
 /// The `good` fixture with these theme templates (name, text) written
 /// over it, built without search; returns the temporary directory (kept
 /// alive by the caller) and the site.

@@ -8,11 +8,15 @@ use tera::Context;
 
 use super::context::{reading_order, ControlRef, DocCard, SiteContext};
 use super::fragments::Fragments;
+use super::listing_page;
 use super::theme::{error_chain, Theme};
 use super::{urls, BuildError};
 use crate::document::{Document, Vocabulary};
 use crate::graph::{Edge, Node};
 use crate::pipeline::Project;
+
+/// The title of the index of every document.
+const DOCUMENT_INDEX_TITLE: &str = "All documents";
 
 /// One output page.
 #[derive(Debug, Clone, PartialEq)]
@@ -277,6 +281,24 @@ fn render_twin(
                 super::technique_page::render_compiled(site, &meta, &view)
             })
         }
+        Page::Listing { group, value } if theme.twins.listing_page => {
+            let listing = tally
+                .time(page.kind(), || {
+                    listing_page::listing(project, group, value, fragments)
+                })
+                .map_err(data_error)?;
+            let meta = page_meta(site, path, listing.title, None);
+            tally.time("(compiled)", || {
+                listing_page::render_listing(site, &meta, &listing.documents)
+            })
+        }
+        Page::DocumentIndex if theme.twins.document_index => {
+            let documents = tally.time(page.kind(), || listing_page::all_documents(project));
+            let meta = page_meta(site, path, DOCUMENT_INDEX_TITLE.into(), None);
+            tally.time("(compiled)", || {
+                listing_page::render_index(site, &meta, &documents)
+            })
+        }
         _ => return Ok(None),
     };
     html.map(Some).map_err(|e| BuildError::Render {
@@ -292,7 +314,6 @@ fn fill(
     fragments: &Fragments,
     ctx: &mut Context,
 ) -> Result<(&'static str, String, Option<String>), tera::Error> {
-    let vocab = &project.vocabulary;
     Ok(match page {
         Page::Home => {
             home(project, fragments, ctx)?;
@@ -303,13 +324,8 @@ fn fill(
             )
         }
         Page::DocumentIndex => {
-            let docs: Vec<_> = project
-                .documents
-                .iter()
-                .map(|d| DocCard::new(d, vocab))
-                .collect();
-            ctx.insert("documents", &docs);
-            ("documents.html", "All documents".into(), None)
+            ctx.insert("documents", &listing_page::all_documents(project));
+            ("documents.html", DOCUMENT_INDEX_TITLE.into(), None)
         }
         Page::Document(i) => {
             let doc = &project.documents[*i];
@@ -319,34 +335,7 @@ fn fill(
             ("document.html", document_title(doc), doc.summary.clone())
         }
         Page::Listing { group, value } => {
-            let mut docs: Vec<&Document> = project
-                .documents
-                .iter()
-                .filter(|d| match *group {
-                    "kinds" => d.kind.value == *value,
-                    "statuses" => d.status.value == *value,
-                    "areas" => d.area.as_ref().is_some_and(|a| a.value == *value),
-                    _ => d.tags.contains(value),
-                })
-                .collect();
-            docs.sort_by(|a, b| reading_order(a, b));
-            let cards = fragments.cards(docs.iter().map(|d| DocCard::new(d, vocab)).collect())?;
-            let group_title = match *group {
-                "kinds" => "Kind",
-                "statuses" => "Status",
-                "areas" => "Area",
-                _ => "Tag",
-            };
-            let title = format!(
-                "{group_title}: {}",
-                if *group == "tags" {
-                    value.clone()
-                } else {
-                    vocab.title(value)
-                }
-            );
-            ctx.insert("documents", &cards);
-            ctx.insert("group", group);
+            let title = listing_page::listing(project, group, value, fragments)?.fill(ctx);
             ("listing.html", title, None)
         }
         Page::TagIndex => {

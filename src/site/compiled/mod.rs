@@ -11,8 +11,9 @@
 //! and are used only while a book's theme leaves all four as shipped; a
 //! book that overrides any of them gets Tera and its own templates, as
 //! before. Control pages (`base.html` and `control.html`, a third of the
-//! pages of a book citing many requirements) and technique pages
-//! (`base.html` and `technique.html`) work the same way. The three
+//! pages of a book citing many requirements), technique pages
+//! (`base.html` and `technique.html`) and the lists of documents
+//! (`listing.html` with `macros.html`, `documents.html`) work the same way. The three
 //! cached partials (`doc_card.html`, `chain.html`,
 //! `mapping_group.html`: rendered tens of thousands of times in a large
 //! site) have twins too, each used while its own template is as shipped
@@ -46,6 +47,11 @@ pub struct Twins {
     pub control_page: bool,
     /// The technique page (`base.html`, `technique.html`).
     pub technique_page: bool,
+    /// A kind, status, area or tag's page (`base.html`, `listing.html`,
+    /// `macros.html`).
+    pub listing_page: bool,
+    /// The index of every document (`base.html`, `documents.html`).
+    pub document_index: bool,
     /// The partials, each standing for its own template alone.
     pub doc_card: bool,
     pub chain: bool,
@@ -59,6 +65,10 @@ impl Twins {
             document_page: MIRRORED.iter().all(|name| is_shipped(name)),
             control_page: is_shipped("base.html") && is_shipped("control.html"),
             technique_page: is_shipped("base.html") && is_shipped("technique.html"),
+            listing_page: is_shipped("base.html")
+                && is_shipped("listing.html")
+                && is_shipped("macros.html"),
+            document_index: is_shipped("base.html") && is_shipped("documents.html"),
             doc_card: is_shipped("doc_card.html"),
             chain: is_shipped("chain.html"),
             mapping_group: is_shipped("mapping_group.html"),
@@ -71,6 +81,8 @@ impl Twins {
         document_page: false,
         control_page: false,
         technique_page: false,
+        listing_page: false,
+        document_index: false,
         doc_card: false,
         chain: false,
         mapping_group: false,
@@ -151,8 +163,9 @@ mod tests {
     use crate::site::pages::{render, Page};
     use crate::site::theme::Theme;
 
-    /// Every document and control page of every fixture book, through the
-    /// compiled templates and through Tera, must be the same bytes.
+    /// Every document, control, technique and listing page of every
+    /// fixture book, through the compiled templates and through Tera, must
+    /// be the same bytes.
     #[test]
     fn compiled_pages_equal_tera_on_every_fixture_book() {
         let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -183,7 +196,15 @@ mod tests {
             let documents = (0..project.documents.len()).map(Page::Document);
             let controls = crate::site::pages::all_pages(&project)
                 .into_iter()
-                .filter(|p| matches!(p, Page::Control(..) | Page::Technique(..)));
+                .filter(|p| {
+                    matches!(
+                        p,
+                        Page::Control(..)
+                            | Page::Technique(..)
+                            | Page::Listing { .. }
+                            | Page::DocumentIndex
+                    )
+                });
             for page in documents.chain(controls) {
                 let ours = render(&project, &ours_site, &compiled, &page).expect("compiled");
                 let theirs = render(&project, &theirs_site, &tera, &page).expect("tera");
@@ -213,6 +234,8 @@ mod tests {
         let others = [
             "control.html",
             "technique.html",
+            "listing.html",
+            "documents.html",
             "doc_card.html",
             "chain.html",
             "mapping_group.html",
