@@ -9,6 +9,7 @@
 //! by its compiled twin while the book leaves it as shipped
 //! (`site::compiled`).
 
+use std::borrow::Borrow;
 use std::hash::Hash;
 use std::sync::{Arc, RwLock};
 
@@ -33,7 +34,7 @@ const GROUP_TEMPLATE: &str = "mapping_group.html";
 
 /// What a group of requirements one mapping away shows: everything its
 /// view is built from.
-#[derive(Hash, PartialEq, Eq)]
+#[derive(Hash, PartialEq, Eq, Clone)]
 pub struct GroupKey {
     /// The chain, up to the requirement that maps on.
     pub chain: Vec<NodeIndex>,
@@ -57,8 +58,10 @@ pub struct FragmentCache {
     groups: Cache<GroupKey>,
 }
 
-/// Fragments by input and page root.
-type Cache<K> = RwLock<FxHashMap<(K, String), Arc<str>>>;
+/// Fragments by page root, then input: looked up by borrowed keys, so a
+/// hit (the common case: a card shows on dozens of pages) allocates
+/// nothing.
+type Cache<K> = RwLock<FxHashMap<String, FxHashMap<K, Arc<str>>>>;
 
 /// The cache with what rendering needs: the theme's templates and the
 /// page's root.
@@ -82,7 +85,7 @@ impl Fragments<'_> {
         let mut key: Vec<NodeIndex> = Vec::with_capacity(chain.len() + 1);
         key.extend_from_slice(chain);
         key.push(target);
-        self.cached(&self.cache.chains, key, || {
+        self.cached(&self.cache.chains, key.as_slice(), || {
             let steps = chain_view(project, chain, target);
             if self.twins.chain {
                 return compiled(ChainHtml {
@@ -97,7 +100,7 @@ impl Fragments<'_> {
     /// A document's card for lists of documents, rendered by
     /// `doc_card.html` once per document and page root.
     pub fn card(&self, card: &DocCard) -> Result<Arc<str>, tera::Error> {
-        self.cached(&self.cache.cards, card.id.to_string(), || {
+        self.cached(&self.cache.cards, card.id, || {
             if self.twins.doc_card {
                 return compiled(CardHtml {
                     doc: card,
@@ -128,7 +131,7 @@ impl Fragments<'_> {
         view: &V,
         twin: impl FnOnce(&str) -> Result<String, askama::Error>,
     ) -> Result<Arc<str>, tera::Error> {
-        self.cached(&self.cache.groups, key, || {
+        self.cached(&self.cache.groups, &key, || {
             if self.twins.mapping_group {
                 return twin(self.root).map_err(twin_error);
             }
@@ -138,19 +141,29 @@ impl Fragments<'_> {
 
     /// The fragment of `key` on a page at this root: from the cache, or
     /// made by `render`.
-    fn cached<K: Hash + Eq>(
+    fn cached<K, Q>(
         &self,
         cache: &Cache<K>,
-        key: K,
+        key: &Q,
         render: impl FnOnce() -> Result<String, tera::Error>,
-    ) -> Result<Arc<str>, tera::Error> {
-        let key = (key, self.root.to_string());
-        if let Some(html) = cache.read().ok().and_then(|c| c.get(&key).cloned()) {
+    ) -> Result<Arc<str>, tera::Error>
+    where
+        K: Borrow<Q> + Hash + Eq,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        let hit = cache
+            .read()
+            .ok()
+            .and_then(|c| c.get(self.root)?.get(key).cloned());
+        if let Some(html) = hit {
             return Ok(html);
         }
         let html: Arc<str> = render()?.into();
         if let Ok(mut cache) = cache.write() {
-            cache.insert(key, Arc::clone(&html));
+            cache
+                .entry(self.root.to_string())
+                .or_default()
+                .insert(key.to_owned(), Arc::clone(&html));
         }
         Ok(html)
     }

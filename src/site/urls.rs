@@ -25,7 +25,14 @@ pub fn matrix(domain: AttackDomain) -> String {
 
 /// `controls/cyfun2023/pr-ac-1.html`
 pub fn control(alias: &str, label: &str) -> String {
-    format!("controls/{}/{}.html", slug(alias), slug(label))
+    // Built in one allocation: a document page links dozens of these.
+    let mut url = String::with_capacity(20 + alias.len() + label.len());
+    url.push_str("controls/");
+    push_slug(&mut url, alias);
+    url.push('/');
+    push_slug(&mut url, label);
+    url.push_str(".html");
+    url
 }
 
 /// `controls/cyfun2023/index.html`
@@ -40,14 +47,27 @@ pub fn listing(group: &str, value: &str) -> String {
 /// Lower-case, alphanumerics kept, everything else one dash.
 pub fn slug(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    push_slug(&mut out, text);
+    out
+}
+
+/// Append `text`'s [`slug`] to `out`: runs of other characters become one
+/// dash, and none leads or trails.
+fn push_slug(out: &mut String, text: &str) {
+    let mut dash = false;
+    let mut started = false;
     for c in text.chars() {
         if c.is_ascii_alphanumeric() {
+            if dash && started {
+                out.push('-');
+            }
             out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('-') {
-            out.push('-');
+            dash = false;
+            started = true;
+        } else {
+            dash = true;
         }
     }
-    out.trim_matches('-').to_string()
 }
 
 /// `../../` for a page at `a/b/c.html`.
@@ -67,6 +87,13 @@ mod tests {
             "attack/enterprise/t1059-001.html"
         );
         assert_eq!(control("800-53", "AC-2(1)"), "controls/800-53/ac-2-1.html");
+        assert_eq!(
+            control("CyFun 2023", "--PR.AC-1.1 (a)--"),
+            "controls/cyfun-2023/pr-ac-1-1-a.html"
+        );
+        assert_eq!(slug("  -A  b-"), "a-b");
+        assert_eq!(slug("éÉ"), "");
+        assert_eq!(slug("x--é--y"), "x-y");
         assert_eq!(root_of("a/b/c.html"), "../../");
         assert_eq!(root_of("index.html"), "");
     }
