@@ -8,6 +8,7 @@ mod control_page;
 mod document_page;
 mod feeds;
 mod fragments;
+mod framework_page;
 mod listing_page;
 pub mod live;
 mod pages;

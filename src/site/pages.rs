@@ -8,6 +8,7 @@ use tera::Context;
 
 use super::context::{reading_order, ControlRef, DocCard, SiteContext};
 use super::fragments::Fragments;
+use super::framework_page::{self, first_line, Bar};
 use super::listing_page;
 use super::theme::{error_chain, Theme};
 use super::{urls, BuildError};
@@ -299,6 +300,21 @@ fn render_twin(
                 listing_page::render_index(site, &meta, &documents)
             })
         }
+        Page::Framework(alias) | Page::FrameworkLevel(alias, _) if theme.twins.framework_page => {
+            let level = match page {
+                Page::FrameworkLevel(_, level) => Some(level.as_str()),
+                _ => None,
+            };
+            let Some(view) =
+                tally.time(page.kind(), || framework_page::view(project, alias, level))
+            else {
+                return Ok(None);
+            };
+            let meta = page_meta(site, path, view.title.clone(), None);
+            tally.time("(compiled)", || {
+                framework_page::render_compiled(site, &meta, &view)
+            })
+        }
         _ => return Ok(None),
     };
     html.map(Some).map_err(|e| BuildError::Render {
@@ -377,11 +393,13 @@ fn fill(
             ("control.html", title, None)
         }
         Page::Framework(alias) => {
-            let title = framework_page(project, alias, None, ctx);
+            let title = framework_page::view(project, alias, None)
+                .map_or_else(|| alias.clone(), |view| view.fill(ctx));
             ("framework.html", title, None)
         }
         Page::FrameworkLevel(alias, level) => {
-            let title = framework_page(project, alias, Some(level), ctx);
+            let title = framework_page::view(project, alias, Some(level))
+                .map_or_else(|| alias.clone(), |view| view.fill(ctx));
             ("framework.html", title, None)
         }
         Page::Coverage(alias, level) => {
@@ -575,7 +593,7 @@ fn framework_pages(project: &Project, pages: &mut Vec<Page>) {
 }
 
 /// `controls/cyfun2023/level-b.html`
-fn framework_level_path(alias: &str, ref_id: &str) -> String {
+pub(super) fn framework_level_path(alias: &str, ref_id: &str) -> String {
     format!(
         "controls/{}/level-{}.html",
         urls::slug(alias),
@@ -596,7 +614,7 @@ pub(super) fn coverage_path(alias: &str, level: Option<&str>) -> String {
 }
 
 /// `crosswalks/mapping-ccb-cff-2023-03-01-to-iso27001-2022.html`
-fn crosswalk_path(project: &Project, set: usize) -> String {
+pub(super) fn crosswalk_path(project: &Project, set: usize) -> String {
     let name = match project.registry.mapping_sets.get(set).map(|(s, _)| s) {
         Some(crate::catalog::CatalogSource::Embedded(name)) => urls::slug(name),
         Some(crate::catalog::CatalogSource::File(path)) => {
@@ -607,116 +625,6 @@ fn crosswalk_path(project: &Project, set: usize) -> String {
     format!("crosswalks/{name}.html")
 }
 
-/// Bar segments of a tally, as width classes in steps of 5 % (the site's
-/// content security policy forbids inline styles).
-fn bar(t: &crate::graph::coverage::Tally) -> serde_json::Value {
-    let w = |n: usize| ((t.percent(n) + 2) / 5) * 5;
-    serde_json::json!({
-        "total": t.total, "declared": t.declared, "inferred_full": t.inferred_full,
-        "inferred_partial": t.inferred_partial, "none": t.none, "covered": t.covered(),
-        "percent": t.percent(t.covered()),
-        "w_declared": w(t.declared), "w_full": w(t.inferred_full), "w_partial": w(t.inferred_partial),
-    })
-}
-
-/// The framework's facts every framework, coverage and crosswalk page shows.
-fn framework_json(project: &Project, alias: &str, level: Option<&str>) -> serde_json::Value {
-    let fw = &project.registry.frameworks[alias];
-    let levels: Vec<_> = fw
-        .catalog
-        .levels
-        .iter()
-        .map(|l| serde_json::json!({ "ref_id": l.ref_id, "name": level_title(&l.name), "tree_url": framework_level_path(alias, &l.ref_id), "coverage_url": coverage_path(alias, Some(&l.ref_id)), "current": level == Some(l.ref_id.as_str()) }))
-        .collect();
-    let level_name = level
-        .and_then(|r| fw.level(r))
-        .map(|l| level_title(&l.name));
-    let crosswalks: Vec<_> = project
-        .index
-        .crosswalk
-        .sets
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| {
-            s.source_alias.as_deref() == Some(alias) || s.target_alias.as_deref() == Some(alias)
-        })
-        .map(|(i, s)| serde_json::json!({ "name": project.registry.mapping_sets[i].1.name, "from": s.source_alias, "to": s.target_alias, "url": crosswalk_path(project, i) }))
-        .collect();
-    serde_json::json!({
-        "alias": alias, "name": fw.catalog.name, "version": fw.catalog.version,
-        "copyright": fw.catalog.copyright, "has_text": fw.catalog.has_text, "source": fw.source.to_string(),
-        "url": urls::framework(alias), "coverage_url": coverage_path(alias, None),
-        "levels": levels, "level": level, "level_name": level_name, "crosswalks": crosswalks,
-    })
-}
-
-fn framework_page(
-    project: &Project,
-    alias: &str,
-    level: Option<&str>,
-    ctx: &mut Context,
-) -> String {
-    let fw = &project.registry.frameworks[alias];
-    let Some(cov) = crate::graph::coverage::framework(&project.index, &project.registry, alias)
-    else {
-        return alias.to_string();
-    };
-    let mut tree = Vec::new();
-    for (i, node) in fw.catalog.nodes.iter().enumerate() {
-        if node.withdrawn.is_some() {
-            continue;
-        }
-        let tally = cov.tally_under(fw, i, level);
-        if level.is_some() && tally.total == 0 {
-            continue;
-        }
-        tree.push(tree_node(project, alias, i, &cov, &tally));
-    }
-    let framework = framework_json(project, alias, level);
-    ctx.insert("framework", &framework);
-    ctx.insert("tree", &tree);
-    ctx.insert(
-        "summary",
-        &bar(&level
-            .and_then(|r| cov.level(r))
-            .map_or(cov.overall, |l| l.tally)),
-    );
-    match framework["level_name"].as_str() {
-        Some(l) => format!("{} ({alias}): {l}", fw.catalog.name),
-        None => format!("{} ({alias})", fw.catalog.name),
-    }
-}
-
-/// One row of the requirement tree: the node, its bar (or status, for a
-/// measure), and the documents that cover it.
-fn tree_node(
-    project: &Project,
-    alias: &str,
-    i: usize,
-    cov: &crate::graph::coverage::FrameworkCoverage,
-    tally: &crate::graph::coverage::Tally,
-) -> serde_json::Value {
-    let node = &project.registry.frameworks[alias].catalog.nodes[i];
-    let mut declared = Vec::new();
-    if let Some(n) = project.index.find(&Node::Control(alias.to_string(), i)) {
-        for (d, _) in project.index.documents_citing(n) {
-            let doc = &project.documents[d];
-            declared.push(
-                serde_json::json!({ "id": doc.id.value, "url": urls::document(&doc.id.value) }),
-            );
-        }
-    }
-    let status = cov.status.get(i).copied().flatten().map(|s| s.as_str());
-    serde_json::json!({
-        "label": node.label, "anchor": format!("req-{}", urls::slug(&node.label)),
-        "name": node.name.clone().or_else(|| node.description.clone()).map(|t| first_line(&t)),
-        "depth": node.depth.min(6), "assessable": node.assessable, "levels": node.levels,
-        "url": project.index.find(&Node::Control(alias.to_string(), i)).map(|_| urls::control(alias, &node.label)),
-        "status": status, "bar": (tally.total > 0 && status.is_none()).then(|| bar(tally)),
-        "declared": declared,
-    })
-}
-
 /// A level's display name: its catalog name with a capital
 /// (`basic - key measures` -> `Basic - key measures`).
 pub(super) fn level_title(name: &str) -> String {
@@ -724,15 +632,6 @@ pub(super) fn level_title(name: &str) -> String {
     chars
         .next()
         .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
-}
-
-fn first_line(text: &str) -> String {
-    let line = text.lines().next().unwrap_or("").trim();
-    if line.chars().count() > 160 {
-        format!("{}…", line.chars().take(159).collect::<String>())
-    } else {
-        line.to_string()
-    }
 }
 
 /// The coverage dashboard of a framework, or of one of its levels: bars for
@@ -759,20 +658,22 @@ fn coverage_page(project: &Project, alias: &str, level: Option<&str>, ctx: &mut 
     let levels: Vec<_> = cov
         .levels
         .iter()
-        .map(|l| serde_json::json!({ "ref_id": l.ref_id, "name": level_title(&l.name), "url": coverage_path(alias, Some(&l.ref_id)), "bar": bar(&l.tally) }))
+        .map(|l| serde_json::json!({ "ref_id": l.ref_id, "name": level_title(&l.name), "url": coverage_path(alias, Some(&l.ref_id)), "bar": Bar::of(&l.tally) }))
         .collect();
-    let framework = framework_json(project, alias, level);
+    let framework = framework_page::facts(project, alias, level);
     ctx.insert("framework", &framework);
-    ctx.insert("overall", &bar(&cov.overall));
+    ctx.insert("overall", &Bar::of(&cov.overall));
     ctx.insert(
         "summary",
-        &bar(&level
-            .and_then(|r| cov.level(r))
-            .map_or(cov.overall, |l| l.tally)),
+        &Bar::of(
+            &level
+                .and_then(|r| cov.level(r))
+                .map_or(cov.overall, |l| l.tally),
+        ),
     );
     ctx.insert("level_bars", &levels);
     ctx.insert("gaps", &gaps);
-    match framework["level_name"].as_str() {
+    match framework.level_name {
         Some(l) => format!("Coverage of {alias}: {l}"),
         None => format!("Coverage of {alias}"),
     }

@@ -13,7 +13,9 @@
 //! before. Control pages (`base.html` and `control.html`, a third of the
 //! pages of a book citing many requirements), technique pages
 //! (`base.html` and `technique.html`) and the lists of documents
-//! (`listing.html` with `macros.html`, `documents.html`) work the same way. The three
+//! (`listing.html` with `macros.html`, `documents.html`) and a framework's
+//! requirement tree (`framework.html` with `coverage_macros.html`) work the
+//! same way. The three
 //! cached partials (`doc_card.html`, `chain.html`,
 //! `mapping_group.html`: rendered tens of thousands of times in a large
 //! site) have twins too, each used while its own template is as shipped
@@ -52,6 +54,9 @@ pub struct Twins {
     pub listing_page: bool,
     /// The index of every document (`base.html`, `documents.html`).
     pub document_index: bool,
+    /// A framework's requirement tree (`base.html`, `framework.html`,
+    /// `coverage_macros.html`).
+    pub framework_page: bool,
     /// The partials, each standing for its own template alone.
     pub doc_card: bool,
     pub chain: bool,
@@ -69,6 +74,9 @@ impl Twins {
                 && is_shipped("listing.html")
                 && is_shipped("macros.html"),
             document_index: is_shipped("base.html") && is_shipped("documents.html"),
+            framework_page: is_shipped("base.html")
+                && is_shipped("framework.html")
+                && is_shipped("coverage_macros.html"),
             doc_card: is_shipped("doc_card.html"),
             chain: is_shipped("chain.html"),
             mapping_group: is_shipped("mapping_group.html"),
@@ -83,6 +91,7 @@ impl Twins {
         technique_page: false,
         listing_page: false,
         document_index: false,
+        framework_page: false,
         doc_card: false,
         chain: false,
         mapping_group: false,
@@ -213,6 +222,8 @@ mod tests {
                             | Page::Technique(..)
                             | Page::Listing { .. }
                             | Page::DocumentIndex
+                            | Page::Framework(_)
+                            | Page::FrameworkLevel(..)
                     )
                 });
             for page in documents.chain(controls) {
@@ -246,6 +257,8 @@ mod tests {
             "technique.html",
             "listing.html",
             "documents.html",
+            "framework.html",
+            "coverage_macros.html",
             "doc_card.html",
             "chain.html",
             "mapping_group.html",
