@@ -635,8 +635,9 @@ fn mapping_group_partial_from_the_theme_renders_every_group() {
     );
 }
 
-/// The search page counts facets from records built without the documents'
-/// text; the counts must be those of the real index.
+/// The search page counts facets from records built without any text
+/// (documents, techniques, requirements); the counts must be those of the
+/// real index.
 #[test]
 fn facet_counts_need_no_document_text() {
     use crosswalk::site::search;

@@ -75,7 +75,7 @@ pub fn records(project: &Project) -> Vec<Record> {
     records_with(project, true)
 }
 
-/// The records without the documents' text: all the search page's facet
+/// The records without their text: all the search page's facet
 /// counts need ([`facets`]), for a fraction of the cost.
 pub fn facet_records(project: &Project) -> Vec<Record> {
     records_with(project, false)
@@ -87,7 +87,7 @@ fn records_with(project: &Project, content: bool) -> Vec<Record> {
         .into_par_iter()
         .map(|i| document_record_with(project, i, content))
         .collect();
-    out.extend(catalog_records(project));
+    out.extend(catalog_records_with(project, content));
     out
 }
 
@@ -95,6 +95,11 @@ fn records_with(project: &Project, content: bool) -> Vec<Record> {
 /// [`records`]): small, but they count citing documents, so they change
 /// with any front-matter.
 pub fn catalog_records(project: &Project) -> Vec<Record> {
+    catalog_records_with(project, true)
+}
+
+/// [`catalog_records`], without their text when `content` is false.
+fn catalog_records_with(project: &Project, content: bool) -> Vec<Record> {
     let mut out: Vec<Record> = Vec::new();
     for catalog in &project.registry.attack {
         let techniques: Vec<usize> = catalog
@@ -107,7 +112,7 @@ pub fn catalog_records(project: &Project) -> Vec<Record> {
         out.par_extend(
             techniques
                 .into_par_iter()
-                .map(|i| technique_record(project, catalog.domain, i)),
+                .map(|i| technique_record(project, catalog.domain, i, content)),
         );
     }
     let controls: Vec<(String, usize)> = project
@@ -124,7 +129,7 @@ pub fn catalog_records(project: &Project) -> Vec<Record> {
     out.par_extend(
         controls
             .par_iter()
-            .map(|(alias, i)| control_record(project, alias, *i)),
+            .map(|(alias, i)| control_record(project, alias, *i, content)),
     );
     out
 }
@@ -629,7 +634,9 @@ fn sort_keys(priority: u8, number: u32) -> BTreeMap<String, String> {
     ])
 }
 
-fn technique_record(project: &Project, domain: AttackDomain, i: usize) -> Record {
+/// A technique's record; without `content` (its description as plain
+/// text, a Markdown parse each) when only its filters are wanted.
+fn technique_record(project: &Project, domain: AttackDomain, i: usize, content: bool) -> Record {
     let catalog = project
         .registry
         .attack_domain(domain)
@@ -647,19 +654,24 @@ fn technique_record(project: &Project, domain: AttackDomain, i: usize) -> Record
                 .collect()
         })
         .unwrap_or_default();
-    let description: String = plain_text(&t.description)
-        .chars()
-        .take(DESCRIPTION_CHARS)
-        .collect();
-    Record {
-        url: urls::technique(domain, &t.id),
-        content: format!(
+    let content = if content {
+        let description: String = plain_text(&t.description)
+            .chars()
+            .take(DESCRIPTION_CHARS)
+            .collect();
+        format!(
             "{}. ATT&CK {} technique. {}. {}.",
             t.name,
             domain.title(),
             description,
             id_head(&[&t.id]),
-        ),
+        )
+    } else {
+        String::new()
+    };
+    Record {
+        url: urls::technique(domain, &t.id),
+        content,
         meta: meta(&[
             ("title", Some(t.name.clone())),
             ("id", Some(t.id.clone())),
@@ -681,7 +693,9 @@ fn technique_record(project: &Project, domain: AttackDomain, i: usize) -> Record
     }
 }
 
-fn control_record(project: &Project, alias: &str, i: usize) -> Record {
+/// A requirement's record; without `content` when only its filters are
+/// wanted.
+fn control_record(project: &Project, alias: &str, i: usize, content: bool) -> Record {
     let fw = &project.registry.frameworks[alias];
     let node = &fw.catalog.nodes[i];
     let docs: Vec<usize> = project
@@ -696,21 +710,25 @@ fn control_record(project: &Project, alias: &str, i: usize) -> Record {
                 .collect()
         })
         .unwrap_or_default();
-    let text = if fw.catalog.has_text {
-        node.description.clone().unwrap_or_default()
-    } else {
-        String::new()
+    let text = match &node.description {
+        Some(description) if fw.catalog.has_text => description.as_str(),
+        _ => "",
     };
     let id = format!("{alias}:{}", node.label);
-    Record {
-        url: urls::control(alias, &node.label),
-        content: format!(
+    let content = if content {
+        format!(
             "{}. {}. {}. {alias} {}.",
             node.name.as_deref().unwrap_or(""),
             fw.catalog.name,
             text,
             id_head(&[&node.label]),
-        ),
+        )
+    } else {
+        String::new()
+    };
+    Record {
+        url: urls::control(alias, &node.label),
+        content,
         meta: meta(&[
             (
                 "title",
