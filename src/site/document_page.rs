@@ -6,7 +6,9 @@
 //! are most of a site, and building `json!` values that Tera then copies
 //! again cost as much as rendering the template.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
 
 use serde::Serialize;
 use tera::Context;
@@ -639,19 +641,39 @@ fn body_headings_below_title(html: &str) -> String {
 
 /// Escape text for SVG (XML) content.
 fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    let mut out = String::with_capacity(text.len());
+    push_xml_escaped(&mut out, text);
+    out
+}
+
+/// Append `text` to `out` escaped for SVG (XML) content, copying the runs
+/// between special characters whole (a diagram holds dozens of texts).
+fn push_xml_escaped(out: &mut String, text: &str) {
+    let mut start = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            _ => continue,
+        };
+        // ASCII, so `i` is a char boundary.
+        out.push_str(&text[start..i]);
+        out.push_str(entity);
+        start = i + 1;
+    }
+    out.push_str(&text[start..]);
 }
 
 /// Shorten to `max` characters with an ellipsis, for fixed-width boxes.
-fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
+fn clip(text: &str, max: usize) -> Cow<'_, str> {
+    // A character is at least a byte: short texts need no counting.
+    if text.len() <= max || text.chars().count() <= max {
+        Cow::Borrowed(text)
     } else {
         let cut: String = text.chars().take(max.saturating_sub(1)).collect();
-        format!("{}…", cut.trim_end())
+        Cow::Owned(format!("{}…", cut.trim_end()))
     }
 }
 
@@ -718,35 +740,41 @@ fn relation_svg<'a>(
             } else {
                 (centre_y + BOX_H / 2, y + BOX_H / 2)
             };
-            svg.push_str(&format!(
+            let _ = write!(
+                svg,
                 "<line class=\"rel-edge rel-{kind}\" x1=\"{x1}\" y1=\"{y1}\" x2=\"{x2}\" y2=\"{y2}\" marker-end=\"url(#rel-arrow)\"/>",
                 kind = urls::slug(node.relation),
-            ));
-            svg.push_str(&diagram_box(x, y, node.relation, node.card, false));
+            );
+            diagram_box(&mut svg, x, y, node.relation, node.card, false);
         }
     }
-    svg.push_str(&diagram_box(centre_x, centre_y, "This document", doc, true));
+    diagram_box(&mut svg, centre_x, centre_y, "This document", doc, true);
     svg.push_str("</svg>");
     Some(svg)
 }
 
-/// A two-line box: relation label, then id and title.
-fn diagram_box(x: u32, y: u32, label: &str, card: &DocCard, own: bool) -> String {
+/// A two-line box, appended to `svg`: relation label, then id and title.
+fn diagram_box(svg: &mut String, x: u32, y: u32, label: &str, card: &DocCard, own: bool) {
     let class = match (own, card.retired) {
         (true, _) => "rel-node rel-self",
         (false, true) => "rel-node rel-retired",
         (false, false) => "rel-node",
     };
-    format!(
+    let (tx, y1, y2) = (x + 10, y + 17, y + 36);
+    let _ = write!(
+        svg,
         "<g class=\"{class}\"><rect x=\"{x}\" y=\"{y}\" width=\"{BOX_W}\" height=\"{BOX_H}\" rx=\"6\"/>\
-<text x=\"{tx}\" y=\"{y1}\" class=\"rel-label\">{label}</text>\
-<text x=\"{tx}\" y=\"{y2}\" class=\"rel-title\">{title}</text></g>",
-        tx = x + 10,
-        y1 = y + 17,
-        y2 = y + 36,
-        label = xml_escape(&format!("{} · {}", clip(label, 18), card.id)),
-        title = xml_escape(&clip(card.title, 27)),
-    )
+<text x=\"{tx}\" y=\"{y1}\" class=\"rel-label\">"
+    );
+    push_xml_escaped(svg, &clip(label, 18));
+    svg.push_str(" · ");
+    push_xml_escaped(svg, card.id);
+    let _ = write!(
+        svg,
+        "</text><text x=\"{tx}\" y=\"{y2}\" class=\"rel-title\">"
+    );
+    push_xml_escaped(svg, &clip(card.title, 27));
+    svg.push_str("</text></g>");
 }
 
 /// The diagram in words, for its `<desc>`.
@@ -776,4 +804,28 @@ fn diagram_description(doc: &DocCard, left: &[DiagramNode], right: &[DiagramNode
         ));
     }
     format!("{}.", parts.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clip_counts_characters_and_trims_before_the_ellipsis() {
+        assert_eq!(clip("short", 27), "short");
+        assert_eq!(clip("éééé", 4), "éééé");
+        assert_eq!(clip("ééééé", 4), "ééé…");
+        assert_eq!(clip("ab cd", 4), "ab…");
+    }
+
+    #[test]
+    fn svg_text_escapes_markup_and_quotes() {
+        assert_eq!(
+            xml_escape("a & <b> \"c\" 'd'"),
+            "a &amp; &lt;b&gt; &quot;c&quot; 'd'"
+        );
+        let mut svg = String::from("<text>");
+        push_xml_escaped(&mut svg, "R&D <lab>");
+        assert_eq!(svg, "<text>R&amp;D &lt;lab&gt;");
+    }
 }
