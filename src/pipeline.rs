@@ -270,22 +270,35 @@ impl Project {
             self.by_path.insert(doc.rel_path.clone(), i);
         }
         let today = self.today();
-        self.check_diagnostics = timing::phase("check", || {
-            check::run(&self.documents, &self.registry, &self.vocabulary, today)
-        });
-        self.collect_diagnostics();
-        if !self.options.without_index {
-            let registry = &self.registry;
-            let crosswalk = self
-                .crosswalk
-                .get_or_insert_with(|| {
-                    timing::phase("crosswalk", || Arc::new(Crosswalk::build(registry)))
+        // The checks and the graph read the same documents and neither
+        // needs the other: one core each.
+        let (documents, registry, vocabulary) = (&self.documents, &self.registry, &self.vocabulary);
+        let crosswalk_cache = &mut self.crosswalk;
+        let (check_diagnostics, index) = rayon::join(
+            || {
+                timing::phase("check", || {
+                    check::run(documents, registry, vocabulary, today)
                 })
-                .clone();
-            self.index = timing::phase("graph", || {
-                build_index(&self.documents, &self.registry, crosswalk)
-            });
+            },
+            || {
+                if self.options.without_index {
+                    return None;
+                }
+                let crosswalk = crosswalk_cache
+                    .get_or_insert_with(|| {
+                        timing::phase("crosswalk", || Arc::new(Crosswalk::build(registry)))
+                    })
+                    .clone();
+                Some(timing::phase("graph", || {
+                    build_index(documents, registry, crosswalk)
+                }))
+            },
+        );
+        self.check_diagnostics = check_diagnostics;
+        if let Some(index) = index {
+            self.index = index;
         }
+        self.collect_diagnostics();
     }
 
     pub fn error_count(&self) -> usize {
