@@ -2,8 +2,11 @@
 
 use std::sync::Arc;
 
+use crosswalk_catalog::AttackDomain;
+use rayon::prelude::*;
+
 use crate::catalog::{ControlLookup, Registry};
-use crate::document::{Coverage, Document};
+use crate::document::{Coverage, Document, RelationKind, TechniqueRelation};
 use crate::timing;
 
 use super::crosswalk::Crosswalk;
@@ -33,50 +36,31 @@ pub fn build_index(
         index.node(Node::Document(i));
     }
     timing::phase("  declared edges", || {
-        for (i, doc) in documents.iter().enumerate() {
+        // Resolving references (catalog lookups by canonical id) is most of
+        // the work and independent per document: done on every core, then
+        // the edges are added in document order, as before.
+        let resolved: Vec<Declared> = documents
+            .par_iter()
+            .enumerate()
+            .map(|(i, doc)| declared(i, doc, &by_id, registry))
+            .collect();
+        for (i, declared) in resolved.into_iter().enumerate() {
             let from = index.node(Node::Document(i));
-            for relation in &doc.relations {
-                if let Some(&target) = by_id.get(relation.target.value.as_str()) {
-                    if target != i {
-                        let to = index.node(Node::Document(target));
-                        index.edge(from, to, Edge::Relation(relation.kind));
-                    }
-                }
+            for (target, kind) in declared.relations {
+                let to = index.node(Node::Document(target));
+                index.edge(from, to, Edge::Relation(kind));
             }
-            for reference in &doc.controls {
-                if let ControlLookup::Found(framework, idx) =
-                    registry.control(&reference.framework, &reference.id)
-                {
-                    let fw = index.node(Node::Framework(framework.alias.clone()));
-                    let to = index.node(Node::Control(framework.alias.clone(), idx));
-                    if !index.graph.contains_edge(to, fw) {
-                        index.edge(to, fw, Edge::InFramework);
-                    }
-                    let coverage = reference.coverage.unwrap_or(Coverage::Partial);
-                    index.edge(
-                        from,
-                        to,
-                        Edge::CitesControl {
-                            coverage,
-                            note: reference.note.clone(),
-                        },
-                    );
+            for (alias, idx, coverage, note) in declared.controls {
+                let fw = index.node(Node::Framework(alias.to_string()));
+                let to = index.node(Node::Control(alias.to_string(), idx));
+                if !index.graph.contains_edge(to, fw) {
+                    index.edge(to, fw, Edge::InFramework);
                 }
+                index.edge(from, to, Edge::CitesControl { coverage, note });
             }
-            for reference in &doc.techniques {
-                {
-                    if let Some((domain, t)) = registry.technique_position(&reference.id) {
-                        let to = index.node(Node::Technique(domain, t));
-                        index.edge(
-                            from,
-                            to,
-                            Edge::AddressesTechnique {
-                                relation: reference.relation,
-                                coverage: reference.coverage.unwrap_or(Coverage::Full),
-                            },
-                        );
-                    }
-                }
+            for (domain, t, relation, coverage) in declared.techniques {
+                let to = index.node(Node::Technique(domain, t));
+                index.edge(from, to, Edge::AddressesTechnique { relation, coverage });
             }
         }
     });
@@ -84,6 +68,65 @@ pub fn build_index(
         infer::add_inferred(&mut index, registry, documents.len())
     });
     index
+}
+
+/// A document's references that resolve, in the order it gives them.
+struct Declared<'a> {
+    /// Target document and relation.
+    relations: Vec<(usize, RelationKind)>,
+    /// Framework alias, requirement, coverage and note.
+    controls: Vec<(&'a str, usize, Coverage, Option<String>)>,
+    techniques: Vec<(AttackDomain, usize, TechniqueRelation, Coverage)>,
+}
+
+/// Resolve document `i`'s relations, cited requirements and techniques.
+fn declared<'a>(
+    i: usize,
+    doc: &Document,
+    by_id: &std::collections::HashMap<&str, usize>,
+    registry: &'a Registry,
+) -> Declared<'a> {
+    let relations = doc
+        .relations
+        .iter()
+        .filter_map(|relation| {
+            let &target = by_id.get(relation.target.value.as_str())?;
+            (target != i).then_some((target, relation.kind))
+        })
+        .collect();
+    let controls = doc
+        .controls
+        .iter()
+        .filter_map(
+            |reference| match registry.control(&reference.framework, &reference.id) {
+                ControlLookup::Found(framework, idx) => Some((
+                    framework.alias.as_str(),
+                    idx,
+                    reference.coverage.unwrap_or(Coverage::Partial),
+                    reference.note.clone(),
+                )),
+                _ => None,
+            },
+        )
+        .collect();
+    let techniques = doc
+        .techniques
+        .iter()
+        .filter_map(|reference| {
+            let (domain, t) = registry.technique_position(&reference.id)?;
+            Some((
+                domain,
+                t,
+                reference.relation,
+                reference.coverage.unwrap_or(Coverage::Full),
+            ))
+        })
+        .collect();
+    Declared {
+        relations,
+        controls,
+        techniques,
+    }
 }
 
 /// Techniques, tactics and mitigations of every loaded domain.
