@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::urls;
-use crate::document::{Document, Vocabulary};
+use crate::document::{Date, Document, Vocabulary};
 use crate::pipeline::Project;
 
 /// Values every page shares, computed once per build.
@@ -93,21 +93,31 @@ impl<'a> SiteContext<'a> {
 }
 
 /// A document as listings show it.
+///
+/// A document shows as a card on every page listing it (some 200,000 cards
+/// at 10,000 documents), almost always through its cached markup
+/// (`Fragments::card`), so building a card allocates nothing: its URL,
+/// titles and dates are written out only where a template shows them.
 #[derive(Serialize)]
 pub struct DocCard<'a> {
     pub id: &'a str,
     pub title: &'a str,
-    pub url: String,
+    #[serde(serialize_with = "as_text")]
+    pub url: urls::DocumentUrl<'a>,
     pub kind: &'a str,
-    pub kind_title: String,
+    #[serde(serialize_with = "as_text")]
+    pub kind_title: Title<'a>,
     pub status: &'a str,
     pub retired: bool,
     pub summary: Option<&'a str>,
     pub priority: Option<u8>,
     pub area: Option<&'a str>,
-    pub area_title: Option<String>,
-    pub created: String,
-    pub updated: String,
+    #[serde(serialize_with = "as_optional_text")]
+    pub area_title: Option<Title<'a>>,
+    #[serde(serialize_with = "as_text")]
+    pub created: Date,
+    #[serde(serialize_with = "as_text")]
+    pub updated: Date,
     pub version: &'a str,
     /// The card's markup from `doc_card.html`, where a list shows it
     /// (see `Fragments::cards`).
@@ -116,24 +126,62 @@ pub struct DocCard<'a> {
 }
 
 impl<'a> DocCard<'a> {
-    pub fn new(doc: &'a Document, vocabulary: &Vocabulary) -> Self {
+    pub fn new(doc: &'a Document, vocabulary: &'a Vocabulary) -> Self {
         DocCard {
             id: &doc.id.value,
             title: &doc.title.value,
-            url: urls::document(&doc.id.value),
+            url: urls::DocumentUrl(&doc.id.value),
             kind: &doc.kind.value,
-            kind_title: vocabulary.title(&doc.kind.value),
+            kind_title: Title::of(vocabulary, &doc.kind.value),
             status: &doc.status.value,
             retired: Vocabulary::is_retired(&doc.status.value),
             summary: doc.summary.as_deref(),
             priority: doc.priority,
             area: doc.area.as_ref().map(|a| a.value.as_str()),
-            area_title: doc.area.as_ref().map(|a| vocabulary.title(&a.value)),
-            created: doc.created.to_string(),
-            updated: doc.last_changed().to_string(),
+            area_title: doc.area.as_ref().map(|a| Title::of(vocabulary, &a.value)),
+            created: doc.created,
+            updated: doc.last_changed(),
             version: &doc.version,
             html: None,
         }
+    }
+}
+
+/// A vocabulary value's title ([`Vocabulary::title`]), made when shown.
+#[derive(Clone, Copy)]
+pub struct Title<'a> {
+    vocabulary: &'a Vocabulary,
+    value: &'a str,
+}
+
+impl<'a> Title<'a> {
+    pub fn of(vocabulary: &'a Vocabulary, value: &'a str) -> Self {
+        Title { vocabulary, value }
+    }
+}
+
+impl std::fmt::Display for Title<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.vocabulary.title(self.value))
+    }
+}
+
+/// Serialise a value as its text, as templates read it.
+fn as_text<T: std::fmt::Display, S: serde::Serializer>(
+    value: &T,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(value)
+}
+
+/// [`as_text`] for an optional value (`null` when absent).
+fn as_optional_text<T: std::fmt::Display, S: serde::Serializer>(
+    value: &Option<T>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(value) => serializer.collect_str(value),
+        None => serializer.serialize_none(),
     }
 }
 

@@ -1,11 +1,28 @@
 //! Where every page lives. All internal links are relative (`root` + path)
 //! so the site works from `file://`, under a sub-path and on any host.
 
+use std::fmt::Write as _;
+
 use crosswalk_catalog::AttackDomain;
 
 /// `documents/hcb-0007.html`
 pub fn document(id: &str) -> String {
-    format!("documents/{}.html", id.to_ascii_lowercase())
+    DocumentUrl(id).to_string()
+}
+
+/// A document's URL ([`document`]) as a value written when shown: a card
+/// holds one, and most cards are never written out.
+#[derive(Clone, Copy, Debug)]
+pub struct DocumentUrl<'a>(pub &'a str);
+
+impl std::fmt::Display for DocumentUrl<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("documents/")?;
+        for c in self.0.chars() {
+            f.write_char(c.to_ascii_lowercase())?;
+        }
+        f.write_str(".html")
+    }
 }
 
 /// `attack/enterprise/t1059-001.html`
