@@ -146,33 +146,55 @@ pub fn read_document(src: &Path, rel: &str, prefix: &str) -> Result<RawFile, Box
                 .in_file(Path::new(&display)),
         )
     })?;
-    let source = decode(&display, &bytes)?;
+    let source = decode_owned(&display, bytes)?;
     Ok(RawFile {
         rel_path: rel.to_string(),
         source,
     })
 }
 
+/// [`decode`] for bytes read for this file alone: valid UTF-8 becomes the
+/// text without a copy (a book's worth of documents is tens of megabytes).
+pub fn decode_owned(name: &str, mut bytes: Vec<u8>) -> Result<Arc<SourceFile>, Box<Diagnostic>> {
+    if bytes.starts_with(BOM) {
+        bytes.drain(..BOM.len());
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(SourceFile::new(name, text)),
+        Err(err) => Err(not_utf8(
+            name,
+            err.as_bytes(),
+            err.utf8_error().valid_up_to(),
+        )),
+    }
+}
+
 /// Decode file bytes as UTF-8, dropping a byte-order mark. Invalid UTF-8 is a
 /// located error pointing at the first bad byte.
 pub fn decode(name: &str, bytes: &[u8]) -> Result<Arc<SourceFile>, Box<Diagnostic>> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
         Ok(text) => Ok(SourceFile::new(name, text.to_string())),
-        Err(err) => {
-            let good = err.valid_up_to();
-            // Show the valid prefix plus the rest decoded lossily so the caret
-            // lands on the offending character.
-            let lossy = String::from_utf8_lossy(bytes).into_owned();
-            let file = SourceFile::new(name, lossy);
-            Err(Box::new(
-                Diagnostic::error("CW001", "file is not valid UTF-8")
-                    .at(&file, good..good + 1)
-                    .label("invalid byte here")
-                    .help("save the file as UTF-8 (most editors have an \"encoding\" menu)"),
-            ))
-        }
+        Err(err) => Err(not_utf8(name, bytes, err.valid_up_to())),
     }
+}
+
+/// The UTF-8 byte-order mark, which editors on Windows may write.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The error for `bytes` (without a byte-order mark) that are valid UTF-8
+/// only up to `good`.
+fn not_utf8(name: &str, bytes: &[u8], good: usize) -> Box<Diagnostic> {
+    // Show the valid prefix plus the rest decoded lossily so the caret lands
+    // on the offending character.
+    let lossy = String::from_utf8_lossy(bytes).into_owned();
+    let file = SourceFile::new(name, lossy);
+    Box::new(
+        Diagnostic::error("CW001", "file is not valid UTF-8")
+            .at(&file, good..good + 1)
+            .label("invalid byte here")
+            .help("save the file as UTF-8 (most editors have an \"encoding\" menu)"),
+    )
 }
 
 #[cfg(test)]
@@ -183,6 +205,25 @@ mod tests {
     fn bom_is_dropped() {
         let file = decode("a.md", b"\xEF\xBB\xBF+++\n").unwrap();
         assert_eq!(file.text, "+++\n");
+    }
+
+    #[test]
+    fn owned_bytes_decode_like_borrowed_ones() {
+        for bytes in [
+            &b"\xEF\xBB\xBF+++\n"[..],
+            b"plain",
+            b"",
+            b"+++\nid = \"\xFF\"\n",
+            b"\xEF\xBB\xBF\xEF\xBB\xBFx\xC3",
+        ] {
+            let borrowed = decode("a.md", bytes).map(|f| f.text.clone());
+            let owned = decode_owned("a.md", bytes.to_vec()).map(|f| f.text.clone());
+            match (borrowed, owned) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b),
+                (Err(a), Err(b)) => assert_eq!(format!("{a:?}"), format!("{b:?}")),
+                (a, b) => panic!("{bytes:?}: {:?} vs {:?}", a.is_ok(), b.is_ok()),
+            }
+        }
     }
 
     #[test]
