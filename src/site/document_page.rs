@@ -409,6 +409,10 @@ struct FurtherRequirement<'a> {
 
 /// Requirements of one framework reached through the same chain of one
 /// mapping.
+///
+/// A Tera document page gets every field. The compiled one reads only
+/// `html`, so a group already rendered comes with its markup alone
+/// ([`OneMappingChain::markup_only`]).
 #[derive(Serialize)]
 struct OneMappingChain<'a> {
     /// The chain before the targets, rendered by `chain.html`.
@@ -567,6 +571,25 @@ fn inferred_controls<'a>(
     }))
 }
 
+impl<'a> OneMappingChain<'a> {
+    /// A group shown by its cached markup: the links it is made of are
+    /// left empty.
+    fn markup_only(html: Arc<str>, alias: &'a str, count: usize) -> Self {
+        OneMappingChain {
+            chain_html: Arc::from(""),
+            relationship: "",
+            coverage: "",
+            alias,
+            framework: "",
+            count,
+            targets: Vec::new(),
+            more: 0,
+            more_url: None,
+            html: Some(html),
+        }
+    }
+}
+
 /// One group of requirements one mapping away: those of framework `alias`
 /// reached through `chain` (target last) with the last hop's relationship
 /// and coverage, the first few named, its markup from `mapping_group.html`.
@@ -584,6 +607,26 @@ fn one_mapping_group<'a>(
         return Ok(None);
     };
     let shown = &targets[..targets.len().min(LABELS_PER_CHAIN)];
+    let key = GroupKey {
+        chain: chain.to_vec(),
+        alias: alias.to_string(),
+        relationship,
+        coverage,
+        shown: shown.iter().map(|(_, c)| *c).collect(),
+        count: targets.len(),
+    };
+    // The compiled document page shows a group by its markup alone, and a
+    // group recurs on every document citing where it starts: once cached,
+    // its links need not be built again.
+    if fragments.twins.document_page {
+        if let Some(html) = fragments.cached_group(&key) {
+            return Ok(Some(OneMappingChain::markup_only(
+                html,
+                alias,
+                targets.len(),
+            )));
+        }
+    }
     let mut group = OneMappingChain {
         chain_html: fragments.chain(project, before, last)?,
         relationship,
@@ -598,14 +641,6 @@ fn one_mapping_group<'a>(
         more: targets.len().saturating_sub(LABELS_PER_CHAIN),
         more_url: node_url(project, last),
         html: None,
-    };
-    let key = GroupKey {
-        chain: chain.to_vec(),
-        alias: alias.to_string(),
-        relationship,
-        coverage,
-        shown: shown.iter().map(|(_, c)| *c).collect(),
-        count: targets.len(),
     };
     group.html = Some(fragments.group(key, &group, |root| {
         askama::Template::render(&GroupHtml {

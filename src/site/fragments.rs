@@ -139,6 +139,16 @@ impl Fragments<'_> {
         })
     }
 
+    /// The cached markup of the group `key` on a page at this root, if it
+    /// was rendered already.
+    pub fn cached_group(&self, key: &GroupKey) -> Option<Arc<str>> {
+        self.cache
+            .groups
+            .read()
+            .ok()
+            .and_then(|c| c.get(self.root)?.get(key).cloned())
+    }
+
     /// The fragment of `key` on a page at this root: from the cache, or
     /// made by `render`.
     fn cached<K, Q>(
