@@ -1,8 +1,6 @@
 //! Where every page lives. All internal links are relative (`root` + path)
 //! so the site works from `file://`, under a sub-path and on any host.
 
-use std::fmt::Write as _;
-
 use crosswalk_catalog::AttackDomain;
 
 /// `documents/hcb-0007.html`
@@ -18,8 +16,16 @@ pub struct DocumentUrl<'a>(pub &'a str);
 impl std::fmt::Display for DocumentUrl<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("documents/")?;
-        for c in self.0.chars() {
-            f.write_char(c.to_ascii_lowercase())?;
+        // Ids are short: lower-cased on the stack, written in one piece.
+        let mut buffer = [0u8; 64];
+        match buffer.get_mut(..self.0.len()) {
+            Some(lower) => {
+                lower.copy_from_slice(self.0.as_bytes());
+                lower.make_ascii_lowercase();
+                // ASCII case changes keep UTF-8 valid.
+                f.write_str(std::str::from_utf8(lower).map_err(|_| std::fmt::Error)?)?;
+            }
+            None => f.write_str(&self.0.to_ascii_lowercase())?,
         }
         f.write_str(".html")
     }
@@ -99,6 +105,12 @@ mod tests {
     #[test]
     fn urls() {
         assert_eq!(document("HCB-0007"), "documents/hcb-0007.html");
+        assert_eq!(document("ÄB-1"), "documents/Äb-1.html");
+        let long = format!("X{}", "Y".repeat(80));
+        assert_eq!(
+            document(&long),
+            format!("documents/{}.html", long.to_ascii_lowercase())
+        );
         assert_eq!(
             technique(AttackDomain::Enterprise, "T1059.001"),
             "attack/enterprise/t1059-001.html"
