@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{book_root, color, report_fatal, FAILURE, OK, PROBLEMS};
+use super::{book_root, color, release_at_exit, report_fatal, FAILURE, OK, PROBLEMS};
 use crate::check::report::{self, Format};
 use crate::pipeline::{CheckOptions, Project};
 use crate::site::{self, BuildError, BuildOptions};
@@ -38,7 +38,9 @@ pub fn run(args: Args) -> u8 {
         dest: args.dest,
         no_search: args.no_search,
     };
-    match site::build(&project, &options) {
+    let built = site::build(&project, &options);
+    release_at_exit(project);
+    match built {
         Ok(report) => {
             let index = report.dest.join("index.html");
             eprintln!(

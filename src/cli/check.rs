@@ -52,6 +52,7 @@ pub fn run(args: Args) -> u8 {
             }
         },
     };
+    super::release_at_exit(project);
     if let Err(err) = print(&diagnostics, args.format, &prefix) {
         eprintln!("error: cannot write the report: {err}");
         return FAILURE;
