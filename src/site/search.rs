@@ -531,9 +531,15 @@ fn cyfun_levels(project: &Project, alias: &str, node: usize) -> Vec<String> {
                 .levels
                 .iter()
                 .find(|l| &l.ref_id == level)
-                .map_or(level.as_str(), |l| l.name.as_str())
-                .to_ascii_lowercase();
-            if let Some(l) = CYFUN_LEVELS.iter().find(|l| name.starts_with(*l)) {
+                .map_or(level.as_str(), |l| l.name.as_str());
+            // Compared without a lower-cased copy: every cited requirement
+            // of every document comes here.
+            let folded = CYFUN_LEVELS.iter().find(|l| {
+                name.as_bytes()
+                    .get(..l.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(l.as_bytes()))
+            });
+            if let Some(l) = folded {
                 out.push(l.to_string());
             }
         }
