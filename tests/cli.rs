@@ -516,3 +516,44 @@ fn body_of(html: &str) -> String {
     let end = rest.find("\n</div>").expect("end of body");
     rest[..end + 7].to_string()
 }
+
+/// The home page names the first documents of each area in reading order
+/// and links to the area's page for the rest, so it stays small however
+/// large the book grows.
+#[test]
+fn home_page_lists_the_first_documents_of_an_area_and_links_the_rest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = tmp.path().join("book");
+    std::fs::create_dir_all(book.join("docs")).unwrap();
+    std::fs::write(book.join("book.toml"), "[book]\ntitle = \"Many\"\n").unwrap();
+    for n in 1..=25 {
+        // Priority 1 for the last few: reading order puts them first.
+        let priority = if n > 22 { 1 } else { 3 };
+        std::fs::write(
+            book.join(format!("docs/{n:04}-doc.md")),
+            format!(
+                "+++\nid = \"HCB-{n:04}\"\ntitle = \"Document {n}\"\nkind = \"guidance\"\nstatus = \"active\"\n\
+                 version = \"1.0\"\ncreated = 2026-01-05\nauthors = [\"A\"]\narea = \"governance\"\n\
+                 priority = {priority}\nsummary = \"S.\"\n+++\nBody.\n"
+            ),
+        )
+        .unwrap();
+    }
+    let site = build_book(&book, &tmp.path().join("site"));
+    let home = page(&site, "index.html");
+    assert!(
+        home.contains("<span class=\"count\">25 current</span>"),
+        "{home}"
+    );
+    assert!(
+        home.contains("All 25 current documents in Governance</a>"),
+        "the rest is one link away"
+    );
+    let listed = |id: &str| home.contains(&format!("<span class=\"doc-id\">{id}</span> Document"));
+    // Priority 1 first, then by number: 23, 24, 25, 1..17.
+    assert!(listed("HCB-0023") && listed("HCB-0001") && listed("HCB-0017"));
+    assert!(
+        !listed("HCB-0018") && !listed("HCB-0022"),
+        "only 20 are listed"
+    );
+}

@@ -424,6 +424,12 @@ fn fill(
     })
 }
 
+/// Current documents listed per area on the home page, in reading order;
+/// the area's own page lists them all. A home page listing every document
+/// grew to megabytes in a large book, to be read on a hospital's network
+/// before the search box was usable.
+const HOME_PER_AREA: usize = 20;
+
 fn home(project: &Project, fragments: &Fragments, ctx: &mut Context) -> Result<(), tera::Error> {
     let vocab = &project.vocabulary;
     let mut sorted: Vec<&Document> = project.documents.iter().collect();
@@ -432,12 +438,16 @@ fn home(project: &Project, fragments: &Fragments, ctx: &mut Context) -> Result<(
         .areas
         .iter()
         .map(|area| {
-            let docs: Vec<_> = sorted
+            let current: Vec<&&Document> = sorted
                 .iter()
                 .filter(|d| d.area.as_ref().is_some_and(|a| &a.value == area) && !Vocabulary::is_retired(&d.status.value))
+                .collect();
+            let docs: Vec<_> = current
+                .iter()
+                .take(HOME_PER_AREA)
                 .map(|d| DocCard::new(d, vocab))
                 .collect();
-            serde_json::json!({ "value": area, "title": vocab.title(area), "url": urls::listing("areas", area), "documents": docs })
+            serde_json::json!({ "value": area, "title": vocab.title(area), "url": urls::listing("areas", area), "documents": docs, "count": current.len() })
         })
         .collect();
     let start_here = fragments.cards(
