@@ -333,30 +333,44 @@ pub struct Inference {
 
 impl Inference {
     /// The requirements document `doc` is inferred to satisfy, strongest
-    /// chain for each (then shortest, then the first seed's), in no
-    /// particular order.
+    /// chain for each (then shortest, then the first seed's), by target
+    /// node.
     pub fn of_document(&self, doc: usize) -> Vec<InferredLink<'_>> {
         self.merge(doc, u8::MAX)
     }
 
-    /// Like [`Self::of_document`], keeping only chains shorter than `hops`.
+    /// Like [`Self::of_document`], keeping only chains shorter than `hops`;
+    /// by target.
+    ///
+    /// Every document page merges its seeds' reached sets, hundreds of
+    /// entries each: collected into one vector and sorted (stably, so a
+    /// target's entries keep their seeds' order and ties go to the first
+    /// seed), which beat a hash map grown entry by entry.
     fn merge(&self, doc: usize, below_hops: u8) -> Vec<InferredLink<'_>> {
         let (Some(seeds), Some(declared)) = (self.doc_seeds.get(doc), self.doc_declared.get(doc))
         else {
             return Vec::new();
         };
-        let mut best: FxHashMap<NodeIndex, &Reached<NodeIndex>> = FxHashMap::default();
+        let total = seeds.iter().map(|&s| self.reach[s as usize].len()).sum();
+        let mut candidates: Vec<&Reached<NodeIndex>> = Vec::with_capacity(total);
         for &seed in seeds {
-            for reached in &self.reach[seed as usize] {
-                if reached.hops >= below_hops || declared.binary_search(&reached.target).is_ok() {
-                    continue;
-                }
-                if improves(best.get(&reached.target).copied(), reached) {
-                    best.insert(reached.target, reached);
-                }
-            }
+            candidates.extend(self.reach[seed as usize].iter().filter(|reached| {
+                reached.hops < below_hops && declared.binary_search(&reached.target).is_err()
+            }));
         }
-        best.into_values().map(InferredLink::from_reached).collect()
+        candidates.sort_by_key(|reached| reached.target);
+        candidates
+            .chunk_by(|a, b| a.target == b.target)
+            .filter_map(|same_target| {
+                let mut best = None;
+                for reached in same_target {
+                    if improves(best, reached) {
+                        best = Some(*reached);
+                    }
+                }
+                best.map(InferredLink::from_reached)
+            })
+            .collect()
     }
 
     /// Document `doc`'s inferred link to `target`, if any.
