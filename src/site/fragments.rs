@@ -82,18 +82,17 @@ impl Fragments<'_> {
         chain: &[NodeIndex],
         target: NodeIndex,
     ) -> Result<Arc<str>, tera::Error> {
-        let mut key: Vec<NodeIndex> = Vec::with_capacity(chain.len() + 1);
-        key.extend_from_slice(chain);
-        key.push(target);
-        self.cached(&self.cache.chains, key.as_slice(), || {
-            let steps = chain_view(project, chain, target);
-            if self.twins.chain {
-                return compiled(ChainHtml {
-                    chain: &steps,
-                    root: self.root,
-                });
-            }
-            self.render_tera(CHAIN_TEMPLATE, "chain", &steps)
+        with_chain_key(chain, target, |key| {
+            self.cached(&self.cache.chains, key, || {
+                let steps = chain_view(project, chain, target);
+                if self.twins.chain {
+                    return compiled(ChainHtml {
+                        chain: &steps,
+                        root: self.root,
+                    });
+                }
+                self.render_tera(CHAIN_TEMPLATE, "chain", &steps)
+            })
         })
     }
 
@@ -192,6 +191,25 @@ impl Fragments<'_> {
     }
 }
 
+/// Call `f` with a chain's cache key: its nodes, then its target. Chains
+/// are short (two mappings at most), so the key is assembled on the stack;
+/// the cache copies it to the heap only when it stores a new chain.
+fn with_chain_key<R>(
+    chain: &[NodeIndex],
+    target: NodeIndex,
+    f: impl FnOnce(&[NodeIndex]) -> R,
+) -> R {
+    let mut stack = [NodeIndex::end(); 8];
+    match stack.get_mut(..=chain.len()) {
+        Some(key) => {
+            key[..chain.len()].copy_from_slice(chain);
+            key[chain.len()] = target;
+            f(key)
+        }
+        None => f(&chain.iter().copied().chain([target]).collect::<Vec<_>>()),
+    }
+}
+
 /// The twin of `doc_card.html`.
 #[derive(askama::Template)]
 #[template(
@@ -239,4 +257,20 @@ fn chain_view(project: &Project, chain: &[NodeIndex], target: NodeIndex) -> Vec<
             set: s.set,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chain_key_is_the_chain_then_its_target_at_any_length() {
+        let nodes: Vec<NodeIndex> = (0..20).map(NodeIndex::new).collect();
+        for len in 0..nodes.len() - 1 {
+            let key = with_chain_key(&nodes[..len], nodes[19], |key| key.to_vec());
+            let mut expected = nodes[..len].to_vec();
+            expected.push(nodes[19]);
+            assert_eq!(key, expected, "chain of {len}");
+        }
+    }
 }
