@@ -703,13 +703,16 @@ fn push_xml_escaped(out: &mut String, text: &str) {
 
 /// Shorten to `max` characters with an ellipsis, for fixed-width boxes.
 fn clip(text: &str, max: usize) -> Cow<'_, str> {
-    // A character is at least a byte: short texts need no counting.
-    if text.len() <= max || text.chars().count() <= max {
-        Cow::Borrowed(text)
-    } else {
-        let cut: String = text.chars().take(max.saturating_sub(1)).collect();
-        Cow::Owned(format!("{}…", cut.trim_end()))
+    // A character is at least a byte: short texts need no counting, and
+    // long ones are read no further than the cut.
+    if text.len() <= max || text.char_indices().nth(max).is_none() {
+        return Cow::Borrowed(text);
     }
+    let end = text
+        .char_indices()
+        .nth(max.saturating_sub(1))
+        .map_or(text.len(), |(at, _)| at);
+    Cow::Owned(format!("{}…", text[..end].trim_end()))
 }
 
 /// One neighbour box of the relation diagram.
@@ -851,6 +854,18 @@ mod tests {
         assert_eq!(clip("éééé", 4), "éééé");
         assert_eq!(clip("ééééé", 4), "ééé…");
         assert_eq!(clip("ab cd", 4), "ab…");
+        assert_eq!(clip("abcd", 0), "…");
+        for text in ["a longer title than fits", "ééé ééé ééé", "x"] {
+            for max in 0..text.chars().count() + 2 {
+                let slow = if text.chars().count() <= max {
+                    text.to_string()
+                } else {
+                    let cut: String = text.chars().take(max.saturating_sub(1)).collect();
+                    format!("{}…", cut.trim_end())
+                };
+                assert_eq!(clip(text, max), slow, "{text:?} at {max}");
+            }
+        }
     }
 
     #[test]
