@@ -662,7 +662,16 @@ pub(super) fn control_node(index: &mut Index, key: &ControlKey) -> NodeIndex {
 
 /// A technique a document is inferred to address, and the control it comes
 /// through.
-type FoundTechnique = (ControlKey, AttackDomain, usize, TechniqueRelation);
+type FoundTechnique = (Via, AttackDomain, usize, TechniqueRelation);
+
+/// The requirement a technique is inferred through: its node, looked up
+/// beside the other documents' (the graph is read-only there), or its key
+/// when the node is yet to be made, in document order.
+#[derive(Clone)]
+enum Via {
+    Node(NodeIndex),
+    New(ControlKey),
+}
 
 /// Inferred technique edges from each document's controls (declared, their
 /// measures, and inferred ones with a hop to spare). A technique the document
@@ -685,8 +694,11 @@ fn add_techniques(
         let Some(doc_node) = index.document_node(doc) else {
             continue;
         };
-        for (key, domain, technique, relation) in found {
-            let via = control_node(index, &key);
+        for (via, domain, technique, relation) in found {
+            let via = match via {
+                Via::Node(node) => node,
+                Via::New(key) => control_node(index, &key),
+            };
             let to = index.node(Node::Technique(domain, technique));
             index.edge(doc_node, to, Edge::InferredTechnique { relation, via });
         }
@@ -734,14 +746,17 @@ fn techniques_of(
     controls.extend(inferred);
     let mut found = Vec::new();
     for (alias, idx) in controls {
+        // One lookup per requirement, shared by the techniques it maps to.
+        let mut via: Option<Via> = None;
         for link in index.crosswalk.techniques(alias, idx) {
             if seen.insert((link.domain, link.technique, link.relation)) {
-                found.push((
-                    (alias.to_string(), idx),
-                    link.domain,
-                    link.technique,
-                    link.relation,
-                ));
+                let via = via.get_or_insert_with(|| {
+                    match index.find(&Node::Control(alias.to_string(), idx)) {
+                        Some(node) => Via::Node(node),
+                        None => Via::New((alias.to_string(), idx)),
+                    }
+                });
+                found.push((via.clone(), link.domain, link.technique, link.relation));
             }
         }
     }
