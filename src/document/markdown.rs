@@ -134,8 +134,13 @@ fn classify_link(link_type: LinkType, dest: &str) -> Option<LinkTarget> {
 }
 
 fn is_external(dest: &str) -> bool {
-    let lower = dest.trim_start().to_ascii_lowercase();
-    lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("//")
+    // Compared in place: every link of every document comes here.
+    let dest = dest.trim_start().as_bytes();
+    let starts = |prefix: &str| {
+        dest.get(..prefix.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()))
+    };
+    starts("http://") || starts("https://") || starts("//")
 }
 
 fn has_scheme(dest: &str) -> bool {
@@ -500,6 +505,16 @@ mod tests {
         assert!(!out.contains("onclick"), "{out}");
         assert!(out.contains("<kbd>Ctrl</kbd>"), "{out}");
         assert!(!out.contains("<img src=x"), "{out}");
+    }
+
+    #[test]
+    fn external_means_http_https_or_protocol_relative_in_any_case() {
+        for dest in ["http://a", "HTTPS://a", "  //cdn.example", "Http://x"] {
+            assert!(is_external(dest), "{dest}");
+        }
+        for dest in ["ftp://a", "doc.md", "/abs", "http:/x", "", "h", "éhttp://"] {
+            assert!(!is_external(dest), "{dest}");
+        }
     }
 
     #[test]
