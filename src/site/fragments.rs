@@ -141,8 +141,16 @@ impl Fragments<'_> {
     /// The cached markup of the group `key` on a page at this root, if it
     /// was rendered already.
     pub fn cached_group(&self, key: &GroupKey) -> Option<Arc<str>> {
-        self.cache
-            .groups
+        self.lookup(&self.cache.groups, key)
+    }
+
+    /// The fragment of `key` on a page at this root, if it is cached.
+    fn lookup<K, Q>(&self, cache: &Cache<K>, key: &Q) -> Option<Arc<str>>
+    where
+        K: Borrow<Q> + Hash + Eq,
+        Q: Hash + Eq + ?Sized,
+    {
+        cache
             .read()
             .ok()
             .and_then(|c| c.get(self.root)?.get(key).cloned())
@@ -160,11 +168,7 @@ impl Fragments<'_> {
         K: Borrow<Q> + Hash + Eq,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
-        let hit = cache
-            .read()
-            .ok()
-            .and_then(|c| c.get(self.root)?.get(key).cloned());
-        if let Some(html) = hit {
+        if let Some(html) = self.lookup(cache, key) {
             return Ok(html);
         }
         let html: Arc<str> = render()?.into();
