@@ -646,6 +646,24 @@ fn facet_counts_need_no_document_text() {
     let full = serde_json::to_value(search::facets(&search::records(&project))).unwrap();
     assert_eq!(light, full);
     assert!(light.as_array().is_some_and(|f| !f.is_empty()));
+    // CyFun citations fold to its three levels.
+    let cyfun = light
+        .as_array()
+        .and_then(|facets| facets.iter().find(|f| f["key"] == "cyfun"))
+        .expect("a CyFun facet");
+    let values: Vec<&str> = cyfun["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v[0].as_str())
+        .collect();
+    assert!(!values.is_empty(), "{cyfun}");
+    assert!(
+        values
+            .iter()
+            .all(|v| ["basic", "important", "essential"].contains(v)),
+        "{values:?}"
+    );
 }
 
 /// `check` loads without the graph: no rule may depend on it, so the

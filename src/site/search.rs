@@ -532,19 +532,23 @@ fn cyfun_levels(project: &Project, alias: &str, node: usize) -> Vec<String> {
                 .iter()
                 .find(|l| &l.ref_id == level)
                 .map_or(level.as_str(), |l| l.name.as_str());
-            // Compared without a lower-cased copy: every cited requirement
-            // of every document comes here.
-            let folded = CYFUN_LEVELS.iter().find(|l| {
-                name.as_bytes()
-                    .get(..l.len())
-                    .is_some_and(|head| head.eq_ignore_ascii_case(l.as_bytes()))
-            });
-            if let Some(l) = folded {
+            if let Some(l) = cyfun_level(name) {
                 out.push(l.to_string());
             }
         }
     }
     out
+}
+
+/// The CyFun level a level name starts with, in any case ("Basic - key
+/// measures" is `basic`). Compared without a lower-cased copy: every cited
+/// requirement of every document comes here.
+fn cyfun_level(name: &str) -> Option<&'static str> {
+    CYFUN_LEVELS.iter().copied().find(|level| {
+        name.as_bytes()
+            .get(..level.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(level.as_bytes()))
+    })
 }
 
 /// Tactic names of a technique.
@@ -778,6 +782,17 @@ mod tests {
             filters: BTreeMap::new(),
             sort: sort_keys(priority, 0),
         }
+    }
+
+    #[test]
+    fn cyfun_levels_fold_by_prefix_in_any_case() {
+        assert_eq!(cyfun_level("basic - key measures"), Some("basic"));
+        assert_eq!(cyfun_level("IMPORTANT"), Some("important"));
+        assert_eq!(cyfun_level("Essential level"), Some("essential"));
+        assert_eq!(cyfun_level("bas"), None);
+        assert_eq!(cyfun_level(""), None);
+        assert_eq!(cyfun_level("other"), None);
+        assert_eq!(cyfun_level("ébasic"), None);
     }
 
     #[test]
