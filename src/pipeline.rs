@@ -74,6 +74,20 @@ pub struct CheckOptions {
     /// so `check` sets this and does not pay for what only pages and
     /// coverage need; [`Project::index`] is then empty.
     pub without_index: bool,
+    /// Render every body to HTML while scanning it, so a Markdown body is
+    /// parsed once ([`crate::document::markdown::prepare`]). What writes
+    /// pages sets this; `check` does not pay for HTML it never shows.
+    pub render_bodies: bool,
+}
+
+impl CheckOptions {
+    /// The options of the commands that write pages (`build`, `serve`).
+    pub fn for_pages() -> CheckOptions {
+        CheckOptions {
+            render_bodies: true,
+            ..CheckOptions::default()
+        }
+    }
 }
 
 impl Project {
@@ -89,7 +103,11 @@ impl Project {
                         Registry::load(&book.config, &book.root, book.config_file.as_ref())
                     })
                 },
-                || timing::phase("  parse", || parse_all(&book, &vocabulary, &book.files)),
+                || {
+                    timing::phase("  parse", || {
+                        parse_all(&book, &vocabulary, &book.files, options.render_bodies)
+                    })
+                },
             )
         });
         let registry = registry.map_err(PipelineError::Catalogs)?;
@@ -156,7 +174,12 @@ impl Project {
                 }
             }
         }
-        for (rel, document, diags) in parse_all(&self.book, &self.vocabulary, &fresh) {
+        for (rel, document, diags) in parse_all(
+            &self.book,
+            &self.vocabulary,
+            &fresh,
+            self.options.render_bodies,
+        ) {
             if !diags.is_empty() {
                 self.file_diagnostics.entry(rel).or_default().extend(diags);
             }
@@ -184,7 +207,12 @@ impl Project {
             let Ok(file) = crate::book::load::read_document(&src, rel, &prefix) else {
                 return false;
             };
-            let parsed = parse_all(&self.book, &self.vocabulary, std::slice::from_ref(&file));
+            let parsed = parse_all(
+                &self.book,
+                &self.vocabulary,
+                std::slice::from_ref(&file),
+                self.options.render_bodies,
+            );
             let Some((_, Some(document), diags)) = parsed.into_iter().next() else {
                 return false;
             };
@@ -360,10 +388,12 @@ fn parse_all(
     book: &Book,
     vocabulary: &Vocabulary,
     files: &[crate::book::RawFile],
+    render_bodies: bool,
 ) -> Vec<(String, Option<Document>, Vec<Diagnostic>)> {
     let ctx = ParseContext {
         id_prefix: &book.config.book.id_prefix,
         vocabulary,
+        render_bodies,
     };
     files
         .par_iter()

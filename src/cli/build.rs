@@ -21,7 +21,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> u8 {
     let root = book_root(args.book);
-    let project = match Project::load(&root, &CheckOptions::default()) {
+    let project = match Project::load(&root, &CheckOptions::for_pages()) {
         Ok(p) => p,
         Err(err) => return report_fatal(&err, Format::Human),
     };

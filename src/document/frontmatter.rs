@@ -58,6 +58,9 @@ pub struct Parsed {
 pub struct ParseContext<'a> {
     pub id_prefix: &'a str,
     pub vocabulary: &'a Vocabulary,
+    /// Render each body to HTML in the same pass as its scan
+    /// ([`markdown::prepare`]); only what writes pages needs it.
+    pub render_bodies: bool,
 }
 
 /// Parse one document file.
@@ -267,7 +270,13 @@ impl Reader<'_> {
         let area = self
             .vocab(table, "area", &areas)
             .or_else(|| area_from_path(&file.rel_path, &areas, &open));
-        let outline = markdown::scan(&self.source.text[body.clone()], body.start);
+        let text = &self.source.text[body.clone()];
+        let (outline, body_html) = if ctx.render_bodies {
+            let (outline, html) = markdown::prepare(text, body.start);
+            (outline, Some(html))
+        } else {
+            (markdown::scan(text, body.start), None)
+        };
         Document {
             source: Arc::clone(self.source),
             rel_path: file.rel_path.clone(),
@@ -296,6 +305,7 @@ impl Reader<'_> {
             techniques: self.techniques(table),
             body,
             outline,
+            body_html,
         }
     }
 
@@ -841,6 +851,7 @@ mod tests {
             &ParseContext {
                 id_prefix: "HCB",
                 vocabulary: &vocabulary,
+                render_bodies: false,
             },
         )
     }

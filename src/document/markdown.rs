@@ -62,29 +62,57 @@ pub struct BodyLink {
 }
 
 /// Scan a body for headings and links. `offset` is where the body starts in
-/// its file, so spans are file-relative.
+/// its file, so spans are file-relative. `check` needs no more than this.
 pub fn scan(body: &str, offset: usize) -> Outline {
+    read(body, offset, false).0
+}
+
+/// Scan a body and render it to HTML in the same Markdown parse: `build`
+/// and `serve` need both, and parsing a body twice was a tenth of a build.
+/// Links to other documents, requirements and techniques stay holes in the
+/// HTML until every document is loaded ([`BodyHtml::write_into`]).
+pub fn prepare(body: &str, offset: usize) -> (Outline, BodyHtml) {
+    if !body.contains('\0') {
+        let (outline, html) = read(body, offset, true);
+        return (outline, html.unwrap_or_default());
+    }
+    // Holes are marked with NUL while rendering, so a body holding NUL
+    // (CommonMark shows it as U+FFFD) is rendered from a copy without it;
+    // the outline keeps the spans of the real text.
+    let outline = read(body, offset, false).0;
+    let clean = body.replace('\0', "\u{FFFD}");
+    let html = read(&clean, offset, true).1.unwrap_or_default();
+    (outline, html)
+}
+
+/// The one walk over a body's Markdown events: the outline always, the
+/// HTML when `with_html`.
+fn read(body: &str, offset: usize, with_html: bool) -> (Outline, Option<BodyHtml>) {
     let mut outline = Outline::default();
     let mut anchors = Anchors::default();
     let mut heading: Option<(u8, Option<String>, String)> = None;
+    let mut html = with_html.then(HtmlBuilder::default);
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
         let span = range.start + offset..range.end + offset;
-        match event {
+        match &event {
             Event::Start(Tag::Heading { level, id, .. }) => {
                 heading = Some((
-                    level_number(level),
-                    id.map(|i| i.to_string()),
+                    level_number(*level),
+                    id.as_ref().map(|i| i.to_string()),
                     String::new(),
                 ));
             }
             Event::Text(t) | Event::Code(t) => {
                 if let Some((_, _, text)) = heading.as_mut() {
-                    text.push_str(&t);
+                    text.push_str(t);
                 }
             }
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((level, id, text)) = heading.take() {
                     let anchor = anchors.next(id.as_deref(), &text);
+                    if let Some(html) = html.as_mut() {
+                        html.name_heading(&anchor);
+                    }
                     outline.headings.push(Heading {
                         level,
                         text,
@@ -97,11 +125,11 @@ pub fn scan(body: &str, offset: usize) -> Outline {
                 dest_url,
                 ..
             }) => {
-                if let Some(target) = classify_link(link_type, &dest_url) {
+                if let Some(target) = classify_link(*link_type, dest_url) {
                     outline.links.push(BodyLink { target, span });
                 }
             }
-            Event::Start(Tag::Image { dest_url, .. }) if is_external(&dest_url) => {
+            Event::Start(Tag::Image { dest_url, .. }) if is_external(dest_url) => {
                 outline.links.push(BodyLink {
                     target: LinkTarget::ExternalImage(dest_url.to_string()),
                     span,
@@ -109,8 +137,11 @@ pub fn scan(body: &str, offset: usize) -> Outline {
             }
             _ => {}
         }
+        if let Some(html) = html.as_mut() {
+            html.push(event);
+        }
     }
-    outline
+    (outline, html.map(HtmlBuilder::finish))
 }
 
 fn classify_link(link_type: LinkType, dest: &str) -> Option<LinkTarget> {
@@ -209,8 +240,8 @@ pub fn slugify(text: &str) -> String {
         .collect()
 }
 
-/// How rendering turns references into URLs; implemented by the site, which
-/// knows the graph and the page layout.
+/// How a prepared body's holes become links; implemented by the site,
+/// which knows the graph and the page layout.
 pub trait LinkResolver {
     /// `[[...]]` target -> (href, link text).
     fn wiki(&self, target: &str) -> Option<(String, String)>;
@@ -218,117 +249,184 @@ pub trait LinkResolver {
     fn file(&self, path: &str, anchor: Option<&str>) -> Option<String>;
 }
 
-/// A rendered body.
-pub struct Rendered {
-    pub html: String,
-    pub headings: Vec<Heading>,
+/// Marks a hole in the HTML while rendering; never part of a rendered
+/// body, since bodies holding NUL are rendered from a copy without it.
+const HOLE: &str = "\0";
+const HOLE_CHAR: char = '\0';
+
+/// A body rendered to safe HTML, but for the links that need the whole
+/// project: those are holes, filled in by [`BodyHtml::write_into`].
+#[derive(Debug, Clone, Default)]
+pub struct BodyHtml {
+    html: String,
+    /// Where each hole sits in `html` (byte offset) and what fills it, in
+    /// document order.
+    holes: Vec<(usize, Hole)>,
 }
 
-/// Render a body to safe HTML.
-pub fn render(body: &str, resolver: &dyn LinkResolver) -> Rendered {
-    let mut anchors = Anchors::default();
-    let mut headings = Vec::new();
-    let mut events: Vec<Event> = Vec::new();
-    let mut pending_html = String::new();
-    let mut heading_start: Option<usize> = None;
-    let mut wiki: Option<WikiState> = None;
+/// What fills a hole.
+#[derive(Debug, Clone)]
+enum Hole {
+    /// The opening tag of a link to a relative `.md` file: the page of the
+    /// document at that path, or the link as written.
+    FileLink {
+        written: String,
+        path: String,
+        anchor: Option<String>,
+        title: String,
+    },
+    /// The opening of a `[[...]]` link: `<a>` when it resolves, a
+    /// `broken-link` span when it does not.
+    WikiOpen { target: String, title: String },
+    /// The text of a `[[...]]` link without its own text starts here: it is
+    /// replaced by the target's name when the target resolves...
+    WikiText,
+    /// ...up to here.
+    WikiTextEnd,
+    /// The closing of a `[[...]]` link.
+    WikiClose,
+}
 
-    for event in Parser::new_ext(body, options()) {
-        if !matches!(event, Event::Html(_)) && !pending_html.is_empty() {
-            events.push(Event::Html(CowStr::from(sanitize_block(&pending_html))));
-            pending_html.clear();
-        }
-        match event {
-            Event::Html(raw) => pending_html.push_str(&raw),
-            Event::InlineHtml(raw) => events.push(inline_html(raw)),
-            Event::Start(Tag::Heading {
-                level,
-                id,
-                classes,
-                attrs,
-            }) => {
-                heading_start = Some(events.len());
-                events.push(Event::Start(Tag::Heading {
-                    level,
-                    id,
-                    classes,
-                    attrs,
-                }));
+impl BodyHtml {
+    /// Append the body to `out`, filling its holes through `resolver`.
+    pub fn write_into(&self, out: &mut String, resolver: &dyn LinkResolver) {
+        out.reserve(self.html.len() + 64 * self.holes.len());
+        let mut copied = 0;
+        let mut skipping = false;
+        let mut wiki: Option<(String, String)> = None;
+        for (at, hole) in &self.holes {
+            if !skipping {
+                out.push_str(&self.html[copied..*at]);
             }
-            Event::End(TagEnd::Heading(level)) => {
-                if let Some(start) = heading_start.take() {
-                    let text = plain_text(&events[start + 1..]);
-                    if let Event::Start(Tag::Heading { id, .. }) = &mut events[start] {
-                        let anchor = anchors.next(id.as_deref(), &text);
-                        *id = Some(CowStr::from(anchor.clone()));
-                        headings.push(Heading {
-                            level: level_number(level),
-                            text,
-                            anchor,
-                        });
+            copied = *at;
+            match hole {
+                Hole::FileLink {
+                    written,
+                    path,
+                    anchor,
+                    title,
+                } => {
+                    let href = resolver
+                        .file(path, anchor.as_deref())
+                        .unwrap_or_else(|| written.clone());
+                    push_link_open(out, href, title);
+                }
+                Hole::WikiOpen { target, title } => {
+                    wiki = resolver.wiki(target);
+                    match &wiki {
+                        Some((href, _)) => push_link_open(out, href.clone(), title),
+                        None => out.push_str("<span class=\"broken-link\">"),
                     }
                 }
-                events.push(Event::End(TagEnd::Heading(level)));
+                Hole::WikiText => {
+                    if let Some((_, text)) = &wiki {
+                        html::push_html(out, std::iter::once(Event::Text(text.as_str().into())));
+                        skipping = true;
+                    }
+                }
+                Hole::WikiTextEnd => skipping = false,
+                Hole::WikiClose => {
+                    out.push_str(if wiki.take().is_some() {
+                        "</a>"
+                    } else {
+                        "</span>"
+                    });
+                }
+            }
+        }
+        out.push_str(&self.html[copied..]);
+    }
+}
+
+/// `<a href="..." title="...">`, escaped exactly as the Markdown renderer
+/// escapes the links it writes itself.
+fn push_link_open(out: &mut String, href: String, title: &str) {
+    html::push_html(
+        out,
+        std::iter::once(Event::Start(Tag::Link {
+            link_type: LinkType::Inline,
+            dest_url: CowStr::from(href),
+            title: title.into(),
+            id: CowStr::Borrowed(""),
+        })),
+    );
+}
+
+/// Collects a body's events, rewritten for the site, while [`read`] walks
+/// them, and writes them as HTML at the end. Events are kept until then
+/// because a heading's id is known only at its end.
+#[derive(Default)]
+struct HtmlBuilder<'a> {
+    events: Vec<Event<'a>>,
+    holes: Vec<Hole>,
+    pending_html: String,
+    heading_start: Option<usize>,
+    /// Inside a `[[...]]` link: whether it has its own text.
+    wiki_pothole: Option<bool>,
+    /// For each image being written: whether it is shown as a link (it is
+    /// from another host). A stack, since an image's text may hold one.
+    images: Vec<bool>,
+}
+
+impl<'a> HtmlBuilder<'a> {
+    fn hole(&mut self, hole: Hole) {
+        self.holes.push(hole);
+        self.events.push(Event::Html(CowStr::Borrowed(HOLE)));
+    }
+
+    /// Give the heading being closed its anchor as id.
+    fn name_heading(&mut self, anchor: &str) {
+        if let Some(start) = self.heading_start {
+            if let Some(Event::Start(Tag::Heading { id, .. })) = self.events.get_mut(start) {
+                *id = Some(CowStr::from(anchor.to_string()));
+            }
+        }
+    }
+
+    fn push(&mut self, event: Event<'a>) {
+        if !matches!(event, Event::Html(_)) && !self.pending_html.is_empty() {
+            let block = sanitize_block(&self.pending_html);
+            self.events.push(Event::Html(CowStr::from(block)));
+            self.pending_html.clear();
+        }
+        match event {
+            Event::Html(raw) => self.pending_html.push_str(&raw),
+            Event::InlineHtml(raw) => self.events.push(inline_html(raw)),
+            Event::Start(tag @ Tag::Heading { .. }) => {
+                self.heading_start = Some(self.events.len());
+                self.events.push(Event::Start(tag));
+            }
+            Event::End(TagEnd::Heading(level)) => {
+                self.heading_start = None;
+                self.events.push(Event::End(TagEnd::Heading(level)));
             }
             Event::Start(Tag::Link {
                 link_type: LinkType::WikiLink { has_pothole },
                 dest_url,
                 title,
-                id,
+                ..
             }) => {
-                let resolved = resolver.wiki(&dest_url);
-                wiki = Some(WikiState {
-                    resolved: resolved.is_some(),
-                    replacement: resolved
-                        .as_ref()
-                        .filter(|_| !has_pothole)
-                        .map(|(_, text)| text.clone()),
-                    replaced: false,
+                self.hole(Hole::WikiOpen {
+                    target: dest_url.to_string(),
+                    title: title.to_string(),
                 });
-                events.push(match resolved {
-                    Some((href, _)) => Event::Start(Tag::Link {
-                        link_type: LinkType::Inline,
-                        dest_url: CowStr::from(href),
-                        title,
-                        id,
-                    }),
-                    None => Event::Html(CowStr::from("<span class=\"broken-link\">")),
-                });
-            }
-            Event::Text(text) if wiki.as_ref().is_some_and(|w| w.replacement.is_some()) => {
-                if let Some(state) = wiki.as_mut() {
-                    if !state.replaced {
-                        state.replaced = true;
-                        events.push(Event::Text(CowStr::from(
-                            state.replacement.clone().unwrap_or_default(),
-                        )));
-                    }
-                } else {
-                    events.push(Event::Text(text));
+                if !has_pothole {
+                    self.hole(Hole::WikiText);
                 }
+                self.wiki_pothole = Some(has_pothole);
             }
-            Event::End(TagEnd::Link) if wiki.is_some() => {
-                let resolved = wiki.take().is_some_and(|w| w.resolved);
-                events.push(if resolved {
-                    Event::End(TagEnd::Link)
-                } else {
-                    Event::Html(CowStr::from("</span>"))
-                });
+            Event::End(TagEnd::Link) if self.wiki_pothole.is_some() => {
+                if self.wiki_pothole.take() == Some(false) {
+                    self.hole(Hole::WikiTextEnd);
+                }
+                self.hole(Hole::WikiClose);
             }
             Event::Start(Tag::Link {
                 link_type,
                 dest_url,
                 title,
                 id,
-            }) => {
-                let href = rewrite_href(&dest_url, resolver);
-                events.push(Event::Start(Tag::Link {
-                    link_type,
-                    dest_url: CowStr::from(href),
-                    title,
-                    id,
-                }));
-            }
+            }) => self.link(link_type, dest_url, title, id),
             Event::Start(Tag::Image {
                 link_type,
                 dest_url,
@@ -339,19 +437,21 @@ pub fn render(body: &str, resolver: &dyn LinkResolver) -> Rendered {
                 // become plain links. Relative images are kept.
                 if is_external(&dest_url) || !is_safe_url(&dest_url) {
                     let href = if is_safe_url(&dest_url) {
-                        dest_url.to_string()
+                        dest_url
                     } else {
-                        "#".into()
+                        CowStr::Borrowed("#")
                     };
-                    events.push(Event::Start(Tag::Link {
+                    self.events.push(Event::Start(Tag::Link {
                         link_type: LinkType::Inline,
-                        dest_url: CowStr::from(href),
+                        dest_url: href,
                         title,
                         id,
                     }));
-                    events.push(Event::Text(CowStr::from("[image] ")));
+                    self.events.push(Event::Text(CowStr::Borrowed("[image] ")));
+                    self.images.push(true);
                 } else {
-                    events.push(Event::Start(Tag::Image {
+                    self.images.push(false);
+                    self.events.push(Event::Start(Tag::Image {
                         link_type,
                         dest_url,
                         title,
@@ -360,67 +460,86 @@ pub fn render(body: &str, resolver: &dyn LinkResolver) -> Rendered {
                 }
             }
             Event::End(TagEnd::Image) => {
-                let opened_as_link = events.iter().rev().find_map(|e| match e {
-                    Event::Start(Tag::Image { .. }) => Some(false),
-                    Event::Text(t) if t.as_ref() == "[image] " => Some(true),
-                    _ => None,
-                });
-                events.push(if opened_as_link == Some(true) {
+                self.events.push(if self.images.pop() == Some(true) {
                     Event::End(TagEnd::Link)
                 } else {
                     Event::End(TagEnd::Image)
                 });
             }
             Event::Start(Tag::Table(align)) => {
-                events.push(Event::Html(CowStr::from("<div class=\"table-wrap\">")));
-                events.push(Event::Start(Tag::Table(align)));
+                self.events
+                    .push(Event::Html(CowStr::Borrowed("<div class=\"table-wrap\">")));
+                self.events.push(Event::Start(Tag::Table(align)));
             }
             Event::End(TagEnd::Table) => {
-                events.push(Event::End(TagEnd::Table));
-                events.push(Event::Html(CowStr::from("</div>")));
+                self.events.push(Event::End(TagEnd::Table));
+                self.events.push(Event::Html(CowStr::Borrowed("</div>")));
             }
-            other => events.push(other),
+            other => self.events.push(other),
         }
     }
-    if !pending_html.is_empty() {
-        events.push(Event::Html(CowStr::from(sanitize_block(&pending_html))));
-    }
-    let mut out = String::with_capacity(body.len() * 3 / 2);
-    html::push_html(&mut out, events.into_iter());
-    Rendered {
-        html: out,
-        headings,
-    }
-}
 
-/// Where we are inside a `[[...]]` link while rendering.
-struct WikiState {
-    resolved: bool,
-    /// Title from the graph, replacing the raw id as link text.
-    replacement: Option<String>,
-    replaced: bool,
-}
-
-fn rewrite_href(dest: &str, resolver: &dyn LinkResolver) -> String {
-    if !is_safe_url(dest) {
-        return "#".into();
-    }
-    if let Some(LinkTarget::File { path, anchor }) = classify_link(LinkType::Inline, dest) {
-        if let Some(href) = resolver.file(&path, anchor.as_deref()) {
-            return href;
+    /// An ordinary link: unsafe schemes are defused, relative `.md` links
+    /// become holes, the rest pass as written.
+    fn link(&mut self, link_type: LinkType, dest: CowStr<'a>, title: CowStr<'a>, id: CowStr<'a>) {
+        if !is_safe_url(&dest) {
+            self.events.push(Event::Start(Tag::Link {
+                link_type,
+                dest_url: CowStr::Borrowed("#"),
+                title,
+                id,
+            }));
+            return;
         }
-    }
-    dest.to_string()
-}
-
-fn plain_text(events: &[Event]) -> String {
-    let mut text = String::new();
-    for event in events {
-        if let Event::Text(t) | Event::Code(t) = event {
-            text.push_str(t);
+        if link_type != LinkType::Email {
+            if let Some(LinkTarget::File { path, anchor }) = classify_link(LinkType::Inline, &dest)
+            {
+                self.hole(Hole::FileLink {
+                    written: dest.to_string(),
+                    path,
+                    anchor,
+                    title: title.to_string(),
+                });
+                return;
+            }
         }
+        self.events.push(Event::Start(Tag::Link {
+            link_type,
+            dest_url: dest,
+            title,
+            id,
+        }));
     }
-    text
+
+    fn finish(mut self) -> BodyHtml {
+        if !self.pending_html.is_empty() {
+            let block = sanitize_block(&self.pending_html);
+            self.events.push(Event::Html(CowStr::from(block)));
+        }
+        let mut marked = String::with_capacity(self.events.len() * 48);
+        html::push_html(&mut marked, self.events.into_iter());
+        if self.holes.is_empty() {
+            marked.shrink_to_fit();
+            return BodyHtml {
+                html: marked,
+                holes: Vec::new(),
+            };
+        }
+        // Take the marks out, noting where they were. A `char` pattern:
+        // it is found with memchr, where a one-byte `&str` is not.
+        let mut html = String::with_capacity(marked.len() - self.holes.len());
+        let mut holes = Vec::with_capacity(self.holes.len());
+        let mut kinds = self.holes.into_iter();
+        for (i, part) in marked.split(HOLE_CHAR).enumerate() {
+            if i > 0 {
+                if let Some(hole) = kinds.next() {
+                    holes.push((html.len(), hole));
+                }
+            }
+            html.push_str(part);
+        }
+        BodyHtml { html, holes }
+    }
 }
 
 /// Inline HTML tags without attributes from a small list pass through;
@@ -472,6 +591,12 @@ mod tests {
         }
     }
 
+    fn render(body: &str, resolver: &dyn LinkResolver) -> String {
+        let mut out = String::new();
+        prepare(body, 0).1.write_into(&mut out, resolver);
+        out
+    }
+
     #[test]
     fn scan_finds_headings_and_links() {
         let body = "# A b\n## A b\nSee [[HCB-0007]] and [x](../x/0007-seg.md#top) and [y](#a-b) and [z](https://e.org).\n";
@@ -493,7 +618,7 @@ mod tests {
     #[test]
     fn render_resolves_and_sanitises() {
         let body = "## Intro\n[[HCB-0007]] [p]([[x]]) [f](../x/0007-seg.md#intro) [j](javascript:alert(1))\n\n<div onclick=\"x()\"><script>alert(1)</script>ok</div>\n\n<kbd>Ctrl</kbd> <img src=x onerror=y>\n";
-        let out = render(body, &Fake).html;
+        let out = render(body, &Fake);
         assert!(out.contains("<h2 id=\"intro\">Intro</h2>"), "{out}");
         assert!(
             out.contains("<a href=\"hcb-0007.html\">HCB-0007: Segmentation</a>"),
@@ -519,12 +644,55 @@ mod tests {
 
     #[test]
     fn external_images_become_links() {
-        let out = render("![logo](https://cdn.example.org/x.png)\n", &Fake).html;
+        let out = render("![logo](https://cdn.example.org/x.png)\n", &Fake);
         assert!(!out.contains("<img"), "{out}");
         assert!(
             out.contains("href=\"https://cdn.example.org/x.png\""),
             "{out}"
         );
+    }
+
+    #[test]
+    fn holes_fill_in_document_order() {
+        let body = "[[HCB-0007]], [[HCB-0007|the segmentation]], [[HCB-9999]], [[HCB-0007|*own* text]], [s](../x/0007-seg.md \"T&t\") and [gone](gone.md#a).\n";
+        let out = render(body, &Fake);
+        assert_eq!(
+            out,
+            "<p><a href=\"hcb-0007.html\">HCB-0007: Segmentation</a>, \
+             <a href=\"hcb-0007.html\">the segmentation</a>, \
+             <span class=\"broken-link\">HCB-9999</span>, \
+             <a href=\"hcb-0007.html\"><em>own</em> text</a>, \
+             <a href=\"hcb-0007.html\" title=\"T&amp;t\">s</a> and \
+             <a href=\"gone.md#a\">gone</a>.</p>\n"
+        );
+    }
+
+    #[test]
+    fn one_parse_gives_the_outline_check_reads_and_the_ids_pages_show() {
+        let body = "# Top\n## See [[HCB-0007]]\n## See [[HCB-0007]]\n### Mixed `code` {#own}\n";
+        let (outline, html) = prepare(body, 5);
+        assert_eq!(outline.headings, scan(body, 5).headings);
+        let mut out = String::new();
+        html.write_into(&mut out, &Fake);
+        for heading in &outline.headings {
+            assert!(out.contains(&format!("id=\"{}\"", heading.anchor)), "{out}");
+        }
+        let anchors: Vec<_> = outline.headings.iter().map(|h| h.anchor.as_str()).collect();
+        assert_eq!(anchors, ["top", "see-hcb-0007", "see-hcb-0007-1", "own"]);
+    }
+
+    #[test]
+    fn a_body_holding_nul_keeps_its_spans_and_renders_without_it() {
+        let body = "## A\0b\n[[HCB-0007]] and \0 [x](../x/0007-seg.md)\n";
+        let (outline, html) = prepare(body, 3);
+        assert_eq!(outline.links, scan(body, 3).links);
+        assert_eq!(outline.links[1].span.start, 3 + body.find("[x]").unwrap());
+        let mut out = String::new();
+        html.write_into(&mut out, &Fake);
+        assert!(!out.contains('\0'), "{out:?}");
+        assert!(out.contains("\u{FFFD}"), "{out}");
+        assert!(out.contains("<a href=\"hcb-0007.html\">x</a>"), "{out}");
+        assert!(out.contains(">HCB-0007: Segmentation</a>"), "{out}");
     }
 
     #[test]

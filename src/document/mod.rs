@@ -67,6 +67,9 @@ pub struct Document {
     pub body: Range<usize>,
     /// Headings and links found in the body.
     pub outline: markdown::Outline,
+    /// The body as HTML, rendered with the scan when the project is loaded
+    /// to write pages ([`crate::pipeline::CheckOptions::render_bodies`]).
+    pub body_html: Option<markdown::BodyHtml>,
 }
 
 impl Document {

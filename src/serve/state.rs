@@ -60,7 +60,7 @@ impl LiveSite {
         // Stamps before reading: a file changed in between gets a later
         // stamp than the one kept, so its event is not mistaken for an open.
         let stamps = Stamps::of_inputs(root);
-        let project = Project::load(root, &CheckOptions::default())?;
+        let project = Project::load(root, &CheckOptions::for_pages())?;
         let mut site = LiveSite {
             stamps,
             root: root.to_path_buf(),
@@ -327,7 +327,7 @@ impl LiveSite {
         let everything = change == Change::Everything;
         match change {
             Change::Nothing => return false,
-            Change::Everything => match Project::load(&self.root, &CheckOptions::default()) {
+            Change::Everything => match Project::load(&self.root, &CheckOptions::for_pages()) {
                 Ok(project) => {
                     self.project = project;
                     self.needs_full = true;

@@ -139,10 +139,10 @@ struct TagLink<'a> {
 }
 
 #[derive(Serialize)]
-struct TocEntry {
+struct TocEntry<'a> {
     level: u8,
-    text: String,
-    anchor: String,
+    text: &'a str,
+    anchor: &'a str,
 }
 
 /// Everything `document.html` reads besides `site` and `page`.
@@ -151,7 +151,7 @@ pub(super) struct DocumentPage<'a> {
     doc: DocCard<'a>,
     meta: DocumentMeta<'a>,
     body: String,
-    toc: Vec<TocEntry>,
+    toc: Vec<TocEntry<'a>>,
     outgoing: Vec<RelationGroup<'a>>,
     incoming: Vec<RelationGroup<'a>>,
     superseded_by: Vec<&'a str>,
@@ -179,14 +179,19 @@ pub(super) fn view<'a>(
     let root = fragments.root;
     let doc = &project.documents[i];
     let vocab = &project.vocabulary;
-    let rendered = markdown::render(
-        doc.body_text(),
-        &Links {
-            project,
-            root,
-            from: doc,
-        },
-    );
+    let links = Links {
+        project,
+        root,
+        from: doc,
+    };
+    let mut body = String::new();
+    match &doc.body_html {
+        Some(html) => html.write_into(&mut body, &links),
+        // Loaded without bodies (`check`'s options): render this one now.
+        None => markdown::prepare(doc.body_text(), doc.body.start)
+            .1
+            .write_into(&mut body, &links),
+    }
     let node = project
         .index
         .document_node(i)
@@ -311,15 +316,16 @@ pub(super) fn view<'a>(
                 doc.rel_path
             ),
         },
-        body: body_headings_below_title(&rendered.html),
-        toc: rendered
+        body: body_headings_below_title(body),
+        toc: doc
+            .outline
             .headings
-            .into_iter()
+            .iter()
             .filter(|h| (2..=3).contains(&h.level))
             .map(|h| TocEntry {
                 level: h.level,
-                text: h.text,
-                anchor: h.anchor,
+                text: &h.text,
+                anchor: &h.anchor,
             })
             .collect(),
         outgoing,
@@ -666,16 +672,15 @@ fn one_mapping_group<'a>(
 /// Drop the body's leading `<h1>` (it repeats the title the page header
 /// already shows) and, if the body still uses `<h1>`, demote every heading
 /// one level, so each document page has exactly one h1 and no skipped level.
-fn body_headings_below_title(html: &str) -> String {
-    let trimmed = html.trim_start();
-    let mut body = if trimmed.starts_with("<h1") {
-        trimmed
+fn body_headings_below_title(mut body: String) -> String {
+    let trimmed = body.trim_start();
+    if trimmed.starts_with("<h1") {
+        let skipped = body.len() - trimmed.len();
+        let cut = trimmed
             .find("</h1>")
-            .map_or(trimmed, |end| &trimmed[end + "</h1>".len()..])
-            .to_string()
-    } else {
-        html.to_string()
-    };
+            .map_or(skipped, |end| skipped + end + "</h1>".len());
+        body.drain(..cut);
+    }
     if body.contains("<h1") {
         for level in (1..=5).rev() {
             body = body
