@@ -18,8 +18,20 @@ pub fn phase<T>(phase: &str, f: impl FnOnce() -> T) -> T {
     }
     let started = Instant::now();
     let out = f();
-    eprintln!("timing: {phase:<28} {:>9.1} ms", ms(started.elapsed()));
+    eprintln!(
+        "timing: {phase:<28} {:>9.1} ms{}",
+        ms(started.elapsed()),
+        resident().map_or_else(String::new, |mb| format!("   resident {mb} MB"))
+    );
     out
+}
+
+/// Resident memory of the process after a phase, in MB (Linux only): where
+/// the peak builds up.
+fn resident() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096 / (1024 * 1024))
 }
 
 /// Print a duration measured elsewhere (across `await`s, say).
