@@ -15,7 +15,7 @@ use tera::Context;
 
 use std::sync::Arc;
 
-use super::context::{ControlRef, DocCard, SiteContext};
+use super::context::{ControlRef, DocCard, LazyControlRef, SiteContext};
 use super::fragments::{Fragments, GroupKey};
 use super::pages::{control_ref, node_url, technique, PageMeta};
 use super::urls;
@@ -419,7 +419,7 @@ struct InferredFramework<'a> {
 /// A requirement two mappings away, with its whole chain.
 #[derive(Serialize)]
 struct FurtherRequirement<'a> {
-    target: ControlRef<'a>,
+    target: LazyControlRef<'a>,
     /// The whole chain, rendered by `chain.html`.
     chain_html: Arc<str>,
     coverage: &'static str,
@@ -547,7 +547,10 @@ fn inferred_controls<'a>(
                 .take(LABELS_PER_CHAIN)
                 .map(|(idx, link)| {
                     Ok(FurtherRequirement {
-                        target: control_ref(project, alias, *idx),
+                        target: LazyControlRef {
+                            alias,
+                            label: &fw.catalog.nodes[*idx].label,
+                        },
                         chain_html: fragments.chain(project, link.chain, link.target)?,
                         coverage: link.coverage.as_str(),
                     })
