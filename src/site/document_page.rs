@@ -483,15 +483,16 @@ fn inferred_controls<'a>(
     }
     // A handful of frameworks: a vector beats a map here.
     let mut counts: Vec<(&str, Counts)> = Vec::new();
-    // Grouped by the chain before the target, the framework reached, and
-    // the last hop's relationship and coverage.
-    type Chain<'a> = (
+    // Grouped by the chain before the target, the framework reached (its
+    // place in `counts`), and the last hop's relationship and coverage:
+    // small values to hash and compare, for the hundreds of links.
+    type ChainKey<'a> = (
         &'a [petgraph::graph::NodeIndex],
-        &'a str,
-        &'static str,
-        &'static str,
+        usize,
+        crosswalk_catalog::Relationship,
+        crate::document::Coverage,
     );
-    let mut chains: rustc_hash::FxHashMap<Chain, Vec<(&str, usize)>> =
+    let mut chains: rustc_hash::FxHashMap<ChainKey, Vec<(&str, usize)>> =
         rustc_hash::FxHashMap::default();
     // A vector sorted once at the end: a set took a tree insert for each
     // of the hundreds of links two mappings away (7 % of the summary).
@@ -513,14 +514,8 @@ fn inferred_controls<'a>(
             crate::document::Coverage::Partial => count.partial += 1,
         }
         if link.hops <= 1 {
-            let relationship = crate::graph::crosswalk::relationship_label(link.relationship);
             chains
-                .entry((
-                    link.chain,
-                    alias.as_str(),
-                    relationship,
-                    link.coverage.as_str(),
-                ))
+                .entry((link.chain, at, link.relationship, link.coverage))
                 .or_default()
                 .push((alias.as_str(), *c));
         } else {
@@ -531,16 +526,33 @@ fn inferred_controls<'a>(
     }
     hubs.sort_unstable();
     hubs.dedup();
-    counts.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let mut chains: Vec<(Chain, Vec<(&str, usize)>)> = chains.into_iter().collect();
+    // Groups in the order of what they show: chain, framework, then the
+    // relationship's and the coverage's words.
+    type Chain<'a> = (
+        &'a [petgraph::graph::NodeIndex],
+        &'a str,
+        &'static str,
+        &'static str,
+    );
+    let mut chains: Vec<(Chain, Vec<(&str, usize)>)> = chains
+        .into_iter()
+        .map(|((chain, at, relationship, coverage), targets)| {
+            let relationship = crate::graph::crosswalk::relationship_label(relationship);
+            (
+                (chain, counts[at].0, relationship, coverage.as_str()),
+                targets,
+            )
+        })
+        .collect();
     chains.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    counts.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let frameworks: Vec<_> = counts
         .into_iter()
         .map(|(alias, mut c)| {
             let fw = &project.registry.frameworks[alias];
             // The first few requirements two mappings away, each with its
             // whole chain: what they are and why, without listing hundreds.
-            c.further.sort_unstable_by_key(|(idx, _)| *idx);
+            smallest_first(&mut c.further, LABELS_PER_CHAIN, |(idx, _)| *idx);
             let further: Vec<_> = c
                 .further
                 .iter()
@@ -573,7 +585,7 @@ fn inferred_controls<'a>(
     let one_mapping: Vec<_> = chains
         .into_iter()
         .map(|((chain, alias, relationship, coverage), mut targets)| {
-            targets.sort_unstable();
+            smallest_first(&mut targets, LABELS_PER_CHAIN, |target| *target);
             one_mapping_group(
                 project,
                 fragments,
@@ -594,6 +606,19 @@ fn inferred_controls<'a>(
         one_mapping,
         hubs: hubs.len(),
     }))
+}
+
+/// Put the `n` smallest items first, in order; the rest stay unordered.
+/// A framework or a group names its first few requirements of up to
+/// hundreds, so sorting them all was wasted (keys are distinct here: one
+/// link per requirement).
+fn smallest_first<T, K: Ord>(items: &mut [T], n: usize, key: impl FnMut(&T) -> K + Copy) {
+    if n > 0 && items.len() > n {
+        items.select_nth_unstable_by_key(n, key);
+        items[..n].sort_unstable_by_key(key);
+    } else {
+        items.sort_unstable_by_key(key);
+    }
 }
 
 impl<'a> OneMappingChain<'a> {
@@ -871,6 +896,25 @@ fn diagram_description(doc: &DocCard, left: &[DiagramNode], right: &[DiagramNode
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn smallest_first_puts_what_a_full_sort_would_first() {
+        // Distinct keys, as in a framework's or a group's requirements.
+        for len in 0..40usize {
+            let items: Vec<usize> = (0..len).map(|i| (i * 7919 + 13) % 101).collect();
+            let mut sorted = items.clone();
+            sorted.sort_unstable();
+            for n in 0..6 {
+                let mut got = items.clone();
+                smallest_first(&mut got, n, |x| *x);
+                // n = 0 sorts everything.
+                let shown = if n == 0 { len } else { n.min(len) };
+                assert_eq!(got[..shown], sorted[..shown], "len {len}, n {n}");
+                got.sort_unstable();
+                assert_eq!(got, sorted, "nothing lost: len {len}, n {n}");
+            }
+        }
+    }
 
     #[test]
     fn clip_counts_characters_and_trims_before_the_ellipsis() {
