@@ -259,6 +259,10 @@ for n in $SIZES; do
   errors=$(grep -c '^error\[' "$WORK/logs/check-output-$n.txt" || true)
   warnings=$(grep -c '^warning\[' "$WORK/logs/check-output-$n.txt" || true)
   codes=$(grep -o '^\(error\|warning\)\[[A-Z0-9]*\]' "$WORK/logs/check-output-$n.txt" | sort | uniq -c | awk '{printf "%s%s x%s", sep, $2, $1; sep=", "}' || true)
+  # Like a measure run again with --append, this size's note replaces the
+  # one an earlier run wrote.
+  grep -v "^- check of the generated $n-document corpus:" "$NOTES" > "$NOTES.tmp" || true
+  mv "$NOTES.tmp" "$NOTES"
   echo "- check of the generated $n-document corpus: exit $code, $errors errors, $warnings warnings${codes:+ ($codes)}." >> "$NOTES"
   echo "check @$n: exit $code, $errors errors, $warnings warnings${codes:+ ($codes)}" >&2
   if [ "$code" != 0 ] && [ "$errors" != 0 ]; then
