@@ -557,3 +557,46 @@ fn home_page_lists_the_first_documents_of_an_area_and_links_the_rest() {
         "only 20 are listed"
     );
 }
+
+/// A heading holding a `[[...]]` link: the anchor `check` validates a link
+/// against is the id the built page gives the heading. (The page used to
+/// derive the id from the text after the link was replaced by the target's
+/// title, so a link `check` accepted could point nowhere.)
+#[test]
+fn an_anchor_check_accepts_is_the_id_on_the_built_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = tmp.path().join("book");
+    std::fs::create_dir_all(book.join("docs")).unwrap();
+    std::fs::write(book.join("book.toml"), "[book]\ntitle = \"Anchors\"\n").unwrap();
+    let front = |n: u32, title: &str| {
+        format!(
+            "+++\nid = \"HCB-{n:04}\"\ntitle = \"{title}\"\nkind = \"guidance\"\nstatus = \"active\"\n\
+             version = \"1.0\"\ncreated = 2026-01-05\nauthors = [\"A\"]\nsummary = \"S.\"\n+++\n"
+        )
+    };
+    std::fs::write(
+        book.join("docs/0001-target.md"),
+        front(1, "Segmentation") + "## Builds on [[HCB-0002]]\n\nText.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        book.join("docs/0002-source.md"),
+        front(2, "Source") + "See [the basis](0001-target.md#builds-on-hcb-0002).\n",
+    )
+    .unwrap();
+    let checked = crosswalk(&["check", book.to_str().unwrap(), "--deny-warnings"]);
+    assert!(checked.status.success(), "{}", text(&checked.stderr));
+    let site = build_book(&book, &tmp.path().join("site"));
+    let target = page(&site, "documents/hcb-0001.html");
+    assert!(
+        target.contains("<h2 id=\"builds-on-hcb-0002\">Builds on <a href=\"../documents/hcb-0002.html\">HCB-0002 Source</a></h2>"),
+        "{}",
+        body_of(&target)
+    );
+    let source = page(&site, "documents/hcb-0002.html");
+    assert!(
+        source.contains("href=\"../documents/hcb-0001.html#builds-on-hcb-0002\""),
+        "{}",
+        body_of(&source)
+    );
+}
