@@ -600,3 +600,43 @@ fn an_anchor_check_accepts_is_the_id_on_the_built_page() {
         body_of(&source)
     );
 }
+
+/// A page that fails to render fails the build with its own error, even
+/// with the search index built beside the pages (which then gives up rather
+/// than finish an index for a site that will not be written).
+#[test]
+fn a_page_that_fails_to_render_fails_the_build_with_its_own_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = tmp.path().join("book");
+    copy_tree(&fixture("good"), &book);
+    std::fs::write(
+        book.join("theme/templates/document.html"),
+        "{{ no_such_value }}",
+    )
+    .unwrap();
+    let site = tmp.path().join("site");
+    let out = crosswalk(&[
+        "build",
+        book.to_str().unwrap(),
+        "--dest",
+        site.to_str().unwrap(),
+    ]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("error: cannot render documents/"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("stopped"), "{stderr}");
+    assert!(!site.exists(), "no site written");
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(
+        leftovers.len(),
+        1,
+        "no staging directory left: {leftovers:?}"
+    );
+}

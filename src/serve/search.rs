@@ -10,6 +10,7 @@
 //! takes half the cores from that rebuild.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
@@ -55,7 +56,10 @@ impl SearchIndexer {
                     let (records, settings) = job;
                     let started = Instant::now();
                     let owned: Vec<Record> = records.iter().map(|r| Record::clone(r)).collect();
-                    match pool.install(|| search::index_records(owned, &settings)) {
+                    // Never stopped: a newer edit waits in the queue and
+                    // replaces this index when it is done.
+                    let never = AtomicBool::new(false);
+                    match pool.install(|| search::index_records(owned, &settings, &never)) {
                         Ok(built) => {
                             if let Ok(mut files) = published.write() {
                                 *files = built.into_iter().collect();

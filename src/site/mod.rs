@@ -22,6 +22,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
 use thiserror::Error;
 
 use crate::pipeline::Project;
@@ -59,6 +60,10 @@ pub enum BuildError {
     Write(#[from] WriteError),
     #[error(transparent)]
     Search(#[from] search::SearchError),
+    /// The pages gave up because the search index failed; that failure is
+    /// what gets reported.
+    #[error("the build stopped because its search index failed")]
+    Stopped,
 }
 
 /// Build the site of a checked project. Refuses if the check found errors.
@@ -76,11 +81,18 @@ pub fn build(project: &Project, options: &BuildOptions) -> Result<BuildReport, B
     let pages = timing::phase("list pages", || pages::all_pages(project));
     let staging = Staging::new(&dest)?;
     let tally = timing::Tally::default();
+    // Raised by whichever side fails first, so the other gives up instead
+    // of finishing work that will be thrown away: a broken template is
+    // reported at once, not after the search index (seconds at 10k).
+    let stop = AtomicBool::new(false);
     let render_pages = || {
-        timing::phase("render + write pages", || {
+        let rendered = timing::phase("render + write pages", || {
             pages
                 .par_iter()
                 .try_for_each(|page| -> Result<(), BuildError> {
+                    if stop.load(Ordering::Relaxed) {
+                        return Err(BuildError::Stopped);
+                    }
                     let html =
                         tally.time(page.kind(), || pages::render(project, &site, &theme, page))?;
                     tally.time("(write)", || {
@@ -88,7 +100,11 @@ pub fn build(project: &Project, options: &BuildOptions) -> Result<BuildReport, B
                     })?;
                     Ok(())
                 })
-        })
+        });
+        if rendered.is_err() {
+            stop.store(true, Ordering::Relaxed);
+        }
+        rendered
     };
     // The search index reads the project, not the pages, so it is built
     // beside them, and a core that one side leaves idle (the last part of
@@ -100,11 +116,19 @@ pub fn build(project: &Project, options: &BuildOptions) -> Result<BuildReport, B
         if options.no_search {
             return Ok(());
         }
-        timing::phase("search index", || write_search(project, &staging))
+        let searched = timing::phase("search index", || write_search(project, &staging, &stop));
+        if searched.is_err() {
+            stop.store(true, Ordering::Relaxed);
+        }
+        searched
     };
     let (rendered, searched) = rayon::join(render_pages, index_search);
-    rendered?;
-    searched?;
+    // The side that stopped because of the other reports the other's error.
+    match (rendered, searched) {
+        (Err(BuildError::Stopped), Err(search)) => return Err(search),
+        (Err(render), _) => return Err(render),
+        (Ok(()), searched) => searched?,
+    }
     tally.print("render");
     timing::global().print("context");
     for (path, bytes) in &theme.assets {
@@ -121,10 +145,14 @@ pub fn build(project: &Project, options: &BuildOptions) -> Result<BuildReport, B
     })
 }
 
-/// Index the site with Pagefind and write its files under `pagefind/`.
-fn write_search(project: &Project, staging: &Staging) -> Result<(), BuildError> {
+/// Index the site with Pagefind and write its files under `pagefind/`;
+/// gives up, writing nothing, once `stop` is raised (the pages failed).
+fn write_search(project: &Project, staging: &Staging, stop: &AtomicBool) -> Result<(), BuildError> {
     let records = timing::phase("  search records", || search::records(project));
-    let files = search::index(project, records)?;
+    let files = search::index(project, records, stop)?;
+    if stop.load(Ordering::Relaxed) {
+        return Ok(());
+    }
     // Thousands of files (each part's fragments and their offline twins).
     timing::phase("  write search files", || {
         files

@@ -9,6 +9,7 @@
 //! (`pagefind/offline/…`); `assets/search.js` uses those only on `file://`.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crosswalk_catalog::AttackDomain;
 use pagefind::api::PagefindIndex;
@@ -199,8 +200,9 @@ impl IndexSettings {
 pub fn index(
     project: &Project,
     records: Vec<Record>,
+    stop: &AtomicBool,
 ) -> Result<Vec<(String, Vec<u8>)>, SearchError> {
-    index_records(records, &IndexSettings::of(project))
+    index_records(records, &IndexSettings::of(project), stop)
 }
 
 /// How many parts the index of `records` records is split into.
@@ -260,18 +262,25 @@ fn shard(records: Vec<Record>, count: usize) -> Vec<Vec<Record>> {
 /// the full bundle under `pagefind/`, the others only their index files
 /// under `pagefind/shard-N/`, and `pagefind/shards.js` lists them for
 /// `assets/search.js`, which merges them with Pagefind's `mergeIndex`.
+///
+/// Once `stop` is raised (the build failed elsewhere), each part stops
+/// adding records and the index comes back empty.
 pub fn index_records(
     records: Vec<Record>,
     settings: &IndexSettings,
+    stop: &AtomicBool,
 ) -> Result<Vec<(String, Vec<u8>)>, SearchError> {
     let count = shard_count(records.len(), settings.shards);
     let shards = shard(records, count);
     let adding = std::time::Instant::now();
     let built: Vec<Vec<(String, Vec<u8>)>> = shards
         .into_par_iter()
-        .map(|records| index_one(records, &settings.language))
+        .map(|records| index_one(records, &settings.language, stop))
         .collect::<Result<_, _>>()?;
     crate::timing::report("  pagefind (all parts)", adding.elapsed());
+    if stop.load(Ordering::Relaxed) {
+        return Ok(Vec::new());
+    }
     let prefix = format!("{DIR}/");
     let mut files = Vec::new();
     let mut others = Vec::new();
@@ -308,18 +317,23 @@ fn shards_script(others: &[String]) -> String {
 }
 
 /// One part of the index, on this thread.
-fn index_one(records: Vec<Record>, language: &str) -> Result<Vec<(String, Vec<u8>)>, SearchError> {
+fn index_one(
+    records: Vec<Record>,
+    language: &str,
+    stop: &AtomicBool,
+) -> Result<Vec<(String, Vec<u8>)>, SearchError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| SearchError(e.to_string()))?;
-    runtime.block_on(run_pagefind(records, language.to_string()))
+    runtime.block_on(run_pagefind(records, language.to_string(), stop))
 }
 
 /// Feed the records to Pagefind and collect its output files.
 async fn run_pagefind(
     records: Vec<Record>,
     language: String,
+    stop: &AtomicBool,
 ) -> Result<Vec<(String, Vec<u8>)>, SearchError> {
     let config = PagefindServiceConfig::builder()
         .keep_index_url(true)
@@ -327,6 +341,9 @@ async fn run_pagefind(
         .build();
     let mut index = PagefindIndex::new(Some(config)).map_err(|e| SearchError(e.to_string()))?;
     for r in records {
+        if stop.load(Ordering::Relaxed) {
+            return Ok(Vec::new());
+        }
         index
             .add_custom_record(
                 r.url,
@@ -869,6 +886,32 @@ mod tests {
     fn id_head_repeats_and_squeezes() {
         assert_eq!(id_head(&["PR.AC-1"]), "PR.AC-1 PR.AC-1 PRAC1");
         assert_eq!(id_head(&["T1486"]), "T1486 T1486");
+    }
+
+    #[test]
+    fn indexing_gives_up_once_stopped_and_runs_otherwise() {
+        let settings = IndexSettings {
+            language: "en".into(),
+            shards: Some(2),
+        };
+        let records = || {
+            (0..4)
+                .map(|n| record(&format!("p{n}.html"), 1, 40))
+                .collect()
+        };
+        let going = index_records(records(), &settings, &AtomicBool::new(false)).unwrap();
+        assert!(
+            going
+                .iter()
+                .any(|(path, _)| path == "pagefind/pagefind-entry.json"),
+            "an index when not stopped"
+        );
+        let stopped = index_records(records(), &settings, &AtomicBool::new(true)).unwrap();
+        assert!(
+            stopped.is_empty(),
+            "nothing once stopped: {}",
+            stopped.len()
+        );
     }
 
     #[test]
