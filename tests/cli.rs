@@ -262,11 +262,7 @@ fn a_failed_build_leaves_the_previous_site_untouched() {
         "the same diagnostics as check"
     );
     assert_eq!(snapshot_dir(&dest), before, "previous site intact");
-    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name())
-        .collect();
+    let leftovers = entries(tmp.path());
     assert_eq!(
         leftovers.len(),
         2,
@@ -358,14 +354,10 @@ fn rendered_pages_carry_the_graph_both_ways() {
 /// links relative to each page.
 #[test]
 fn doc_card_partial_from_the_theme_renders_every_list() {
-    let tmp = tempfile::tempdir().unwrap();
-    let book = tmp.path().join("book");
-    copy_tree(&fixture("good"), &book);
-    std::fs::write(
-        book.join("theme/templates/doc_card.html"),
+    let (tmp, book) = good_book_with_templates(&[(
+        "doc_card.html",
         "<li>[{{ doc.id }} {{ doc.status }}@{{ root }}{{ doc.url }}]</li>",
-    )
-    .unwrap();
+    )]);
     let site = build_book(&book, &tmp.path().join("site"));
     let home = page(&site, "index.html");
     assert!(
@@ -490,13 +482,29 @@ fn a_book_overriding_listing_or_documents_html_gets_its_own_pages() {
 /// The `good` fixture with these theme templates (name, text) written
 /// over it, built without search; returns the temporary directory (kept
 /// alive by the caller) and the site.
-fn build_good_with_templates(templates: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
+/// A copy of the good fixture in a temporary directory (as `book/`), with
+/// the given theme templates written over the shipped ones.
+fn good_book_with_templates(templates: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let book = tmp.path().join("book");
     copy_tree(&fixture("good"), &book);
     for (name, text) in templates {
         std::fs::write(book.join("theme/templates").join(name), text).unwrap();
     }
+    (tmp, book)
+}
+
+/// The names in `dir`: what a build left beside its output.
+fn entries(dir: &Path) -> Vec<std::ffi::OsString> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect()
+}
+
+fn build_good_with_templates(templates: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
+    let (tmp, book) = good_book_with_templates(templates);
     let site = tmp.path().join("site");
     let out = crosswalk(&[
         "build",
@@ -606,14 +614,7 @@ fn an_anchor_check_accepts_is_the_id_on_the_built_page() {
 /// than finish an index for a site that will not be written).
 #[test]
 fn a_page_that_fails_to_render_fails_the_build_with_its_own_error() {
-    let tmp = tempfile::tempdir().unwrap();
-    let book = tmp.path().join("book");
-    copy_tree(&fixture("good"), &book);
-    std::fs::write(
-        book.join("theme/templates/document.html"),
-        "{{ no_such_value }}",
-    )
-    .unwrap();
+    let (tmp, book) = good_book_with_templates(&[("document.html", "{{ no_such_value }}")]);
     let site = tmp.path().join("site");
     let out = crosswalk(&[
         "build",
@@ -629,11 +630,7 @@ fn a_page_that_fails_to_render_fails_the_build_with_its_own_error() {
     );
     assert!(!stderr.contains("stopped"), "{stderr}");
     assert!(!site.exists(), "no site written");
-    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name())
-        .collect();
+    let leftovers = entries(tmp.path());
     assert_eq!(
         leftovers.len(),
         1,
