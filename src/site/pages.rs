@@ -413,10 +413,7 @@ fn fill(
         Page::Search => {
             // The facet checkboxes are server-rendered from the same records
             // the index is built from, so both always agree.
-            ctx.insert(
-                "facets",
-                &super::search::facets(&super::search::facet_records(project)),
-            );
+            ctx.insert("facets", &super::search::facet_counts(project));
             ctx.insert("cited_frameworks", &cited_frameworks(project));
             ("search.html", "Search".into(), None)
         }

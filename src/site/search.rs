@@ -76,10 +76,51 @@ pub fn records(project: &Project) -> Vec<Record> {
     records_with(project, true)
 }
 
-/// The records without their text: all the search page's facet
-/// counts need ([`facets`]), for a fraction of the cost.
-pub fn facet_records(project: &Project) -> Vec<Record> {
-    records_with(project, false)
+/// The search page's facet counts: [`facets`] of [`records`], without
+/// building the records' text, metadata or sort keys. Documents, most of
+/// the records, give only their filters ([`document_filters`], which their
+/// records are made from too) and are counted on every core.
+pub fn facet_counts(project: &Project) -> Vec<Facet> {
+    type Counts = BTreeMap<&'static str, BTreeMap<String, usize>>;
+    fn add(mut counts: Counts, filters: Vec<(&'static str, Vec<String>)>) -> Counts {
+        for (key, values) in filters {
+            let counted = counts.entry(key).or_default();
+            for value in distinct(values) {
+                *counted.entry(value).or_default() += 1;
+            }
+        }
+        counts
+    }
+    let mut counts = (0..project.documents.len())
+        .into_par_iter()
+        .map(|i| document_filters(project, i))
+        .fold(Counts::new, add)
+        .reduce(Counts::new, |mut a, b| {
+            for (key, values) in b {
+                let counted = a.entry(key).or_default();
+                for (value, n) in values {
+                    *counted.entry(value).or_default() += n;
+                }
+            }
+            a
+        });
+    for record in catalog_records_with(project, false) {
+        for (key, values) in record.filters {
+            if let Some(&(key, _)) = FILTERS.iter().find(|(k, _)| *k == key) {
+                let counted = counts.entry(key).or_default();
+                for value in values {
+                    *counted.entry(value).or_default() += 1;
+                }
+            }
+        }
+    }
+    FILTERS
+        .iter()
+        .filter_map(|&(key, label)| {
+            let values = counts.remove(key)?;
+            facet(key, label, values.into_iter().collect())
+        })
+        .collect()
 }
 
 fn records_with(project: &Project, content: bool) -> Vec<Record> {
@@ -139,24 +180,36 @@ fn catalog_records_with(project: &Project, content: bool) -> Vec<Record> {
 pub fn facets(records: &[Record]) -> Vec<Facet> {
     FILTERS
         .iter()
-        .map(|&(key, label)| {
+        .filter_map(|&(key, label)| {
             let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
             for record in records {
                 for value in record.filters.get(key).into_iter().flatten() {
                     *counts.entry(value).or_default() += 1;
                 }
             }
-            let mut values: Vec<(String, usize)> = counts
+            let values = counts
                 .into_iter()
                 .map(|(v, n)| (v.to_string(), n))
                 .collect();
-            if key == "cyfun" {
-                values.sort_by_key(|(v, _)| CYFUN_LEVELS.iter().position(|l| l == v));
-            }
-            Facet { key, label, values }
+            facet(key, label, values)
         })
-        .filter(|f| !f.values.is_empty())
         .collect()
+}
+
+/// A facet from its values in string order (CyFun's in level order);
+/// `None` when no record has any.
+fn facet(
+    key: &'static str,
+    label: &'static str,
+    mut values: Vec<(String, usize)>,
+) -> Option<Facet> {
+    if values.is_empty() {
+        return None;
+    }
+    if key == "cyfun" {
+        values.sort_by_key(|(v, _)| CYFUN_LEVELS.iter().position(|l| l == v));
+    }
+    Some(Facet { key, label, values })
 }
 
 /// Records per part of the index when `[build] search-shards` is unset.
@@ -518,12 +571,15 @@ fn filters(pairs: Vec<(&str, Vec<String>)>) -> BTreeMap<String, Vec<String>> {
     pairs
         .into_iter()
         .filter(|(_, v)| !v.is_empty())
-        .map(|(k, mut v)| {
-            v.sort();
-            v.dedup();
-            (k.to_string(), v)
-        })
+        .map(|(k, v)| (k.to_string(), distinct(v)))
         .collect()
+}
+
+/// A filter's values sorted, each once.
+fn distinct(mut values: Vec<String>) -> Vec<String> {
+    values.sort();
+    values.dedup();
+    values
 }
 
 /// Level names of a framework node and its measures, folded to CyFun's
@@ -594,23 +650,6 @@ pub fn document_record(project: &Project, i: usize) -> Record {
 fn document_record_with(project: &Project, i: usize, content: bool) -> Record {
     let doc: &Document = &project.documents[i];
     let vocab = &project.vocabulary;
-    let mut frameworks = Vec::new();
-    let mut cyfun = Vec::new();
-    let mut tactics = Vec::new();
-    if let Some(node) = project.index.document_node(i) {
-        for (target, edge) in project.index.outgoing(node) {
-            match (edge, &project.index.graph[target]) {
-                (Edge::CitesControl { .. }, Node::Control(alias, c)) => {
-                    frameworks.push(alias.clone());
-                    cyfun.extend(cyfun_levels(project, alias, *c));
-                }
-                (Edge::AddressesTechnique { .. }, Node::Technique(d, t)) => {
-                    tactics.extend(tactic_names(project, *d, *t));
-                }
-                _ => {}
-            }
-        }
-    }
     let content = if content {
         format!(
             "{}. {}. {}. {}.",
@@ -632,26 +671,51 @@ fn document_record_with(project: &Project, i: usize, content: bool) -> Record {
             ("status", Some(doc.status.value.clone())),
             ("kind", Some(vocab.title(&doc.kind.value))),
         ]),
-        filters: filters(vec![
-            ("type", vec!["Document".into()]),
-            ("kind", vec![vocab.title(&doc.kind.value)]),
-            ("status", vec![doc.status.value.clone()]),
-            (
-                "area",
-                doc.area.iter().map(|a| vocab.title(&a.value)).collect(),
-            ),
-            (
-                "audience",
-                doc.audience.iter().map(|a| vocab.title(a)).collect(),
-            ),
-            ("budget", doc.budget.iter().cloned().collect()),
-            ("framework", frameworks),
-            ("cyfun", cyfun),
-            ("tactic", tactics),
-            ("tag", doc.tags.clone()),
-        ]),
+        filters: filters(document_filters(project, i)),
         sort: sort_keys(doc.priority.unwrap_or(9), doc.number),
     }
+}
+
+/// A document's filter values by key, as written (its record sorts and
+/// deduplicates them): what the search page's facets count.
+fn document_filters(project: &Project, i: usize) -> Vec<(&'static str, Vec<String>)> {
+    let doc: &Document = &project.documents[i];
+    let vocab = &project.vocabulary;
+    let mut frameworks = Vec::new();
+    let mut cyfun = Vec::new();
+    let mut tactics = Vec::new();
+    if let Some(node) = project.index.document_node(i) {
+        for (target, edge) in project.index.outgoing(node) {
+            match (edge, &project.index.graph[target]) {
+                (Edge::CitesControl { .. }, Node::Control(alias, c)) => {
+                    frameworks.push(alias.clone());
+                    cyfun.extend(cyfun_levels(project, alias, *c));
+                }
+                (Edge::AddressesTechnique { .. }, Node::Technique(d, t)) => {
+                    tactics.extend(tactic_names(project, *d, *t));
+                }
+                _ => {}
+            }
+        }
+    }
+    vec![
+        ("type", vec!["Document".into()]),
+        ("kind", vec![vocab.title(&doc.kind.value)]),
+        ("status", vec![doc.status.value.clone()]),
+        (
+            "area",
+            doc.area.iter().map(|a| vocab.title(&a.value)).collect(),
+        ),
+        (
+            "audience",
+            doc.audience.iter().map(|a| vocab.title(a)).collect(),
+        ),
+        ("budget", doc.budget.iter().cloned().collect()),
+        ("framework", frameworks),
+        ("cyfun", cyfun),
+        ("tactic", tactics),
+        ("tag", doc.tags.clone()),
+    ]
 }
 
 fn sort_keys(priority: u8, number: u32) -> BTreeMap<String, String> {
