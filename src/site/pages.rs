@@ -411,8 +411,8 @@ fn fill(
             ("crosswalk.html", title, None)
         }
         Page::Search => {
-            // The facet checkboxes are server-rendered from the same records
-            // the index is built from, so both always agree.
+            // The facet checkboxes are server-rendered from the same filter
+            // values the index's records are made of, so both always agree.
             ctx.insert("facets", &super::search::facet_counts(project));
             ctx.insert("cited_frameworks", &cited_frameworks(project));
             ("search.html", "Search".into(), None)

@@ -176,7 +176,8 @@ fn catalog_records_with(project: &Project, content: bool) -> Vec<Record> {
     out
 }
 
-/// Facet values over all records, for the search page's checkboxes.
+/// Facet values over `records`, as the index holds them; the search page
+/// gets the same from [`facet_counts`] without building the records.
 pub fn facets(records: &[Record]) -> Vec<Facet> {
     FILTERS
         .iter()
