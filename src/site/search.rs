@@ -78,7 +78,7 @@ pub fn records(project: &Project) -> Vec<Record> {
 
 /// The search page's facet counts: [`facets`] of [`records`], without
 /// building the records' text, metadata or sort keys. Documents, most of
-/// the records, give only their filters ([`document_filters`], which their
+/// the records, give only their filters (`document_filters`, which their
 /// records are made from too) and are counted on every core.
 pub fn facet_counts(project: &Project) -> Vec<Facet> {
     type Counts = BTreeMap<&'static str, BTreeMap<String, usize>>;
