@@ -81,46 +81,18 @@ pub fn records(project: &Project) -> Vec<Record> {
 /// the records, give only their filters (`document_filters`, which their
 /// records are made from too) and are counted on every core.
 pub fn facet_counts(project: &Project) -> Vec<Facet> {
-    type Counts = BTreeMap<&'static str, BTreeMap<String, usize>>;
-    fn add(mut counts: Counts, filters: Vec<(&'static str, Vec<String>)>) -> Counts {
-        for (key, values) in filters {
-            let counted = counts.entry(key).or_default();
-            for value in distinct(values) {
-                *counted.entry(value).or_default() += 1;
-            }
-        }
-        counts
-    }
     let mut counts = (0..project.documents.len())
         .into_par_iter()
         .map(|i| document_filters(project, i))
-        .fold(Counts::new, add)
-        .reduce(Counts::new, |mut a, b| {
-            for (key, values) in b {
-                let counted = a.entry(key).or_default();
-                for (value, n) in values {
-                    *counted.entry(value).or_default() += n;
-                }
-            }
-            a
-        });
-    for record in catalog_records_with(project, false) {
-        for (key, values) in record.filters {
-            if let Some(&(key, _)) = FILTERS.iter().find(|(k, _)| *k == key) {
-                let counted = counts.entry(key).or_default();
-                for value in values {
-                    *counted.entry(value).or_default() += 1;
-                }
-            }
-        }
-    }
-    FILTERS
-        .iter()
-        .filter_map(|&(key, label)| {
-            let values = counts.remove(key)?;
-            facet(key, label, values.into_iter().collect())
+        .fold(FacetCounts::default, |mut counts, filters| {
+            counts.add(filters);
+            counts
         })
-        .collect()
+        .reduce(FacetCounts::default, FacetCounts::merge);
+    for record in catalog_records_with(project, false) {
+        counts.add_record(&record);
+    }
+    counts.into_facets()
 }
 
 fn records_with(project: &Project, content: bool) -> Vec<Record> {
@@ -179,38 +151,64 @@ fn catalog_records_with(project: &Project, content: bool) -> Vec<Record> {
 /// Facet values over `records`, as the index holds them; the search page
 /// gets the same from [`facet_counts`] without building the records.
 pub fn facets(records: &[Record]) -> Vec<Facet> {
-    FILTERS
-        .iter()
-        .filter_map(|&(key, label)| {
-            let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-            for record in records {
-                for value in record.filters.get(key).into_iter().flatten() {
-                    *counts.entry(value).or_default() += 1;
-                }
-            }
-            let values = counts
-                .into_iter()
-                .map(|(v, n)| (v.to_string(), n))
-                .collect();
-            facet(key, label, values)
-        })
-        .collect()
+    let mut counts = FacetCounts::default();
+    for record in records {
+        counts.add_record(record);
+    }
+    counts.into_facets()
 }
 
-/// A facet from its values in string order (CyFun's in level order);
-/// `None` when no record has any.
-fn facet(
-    key: &'static str,
-    label: &'static str,
-    mut values: Vec<(String, usize)>,
-) -> Option<Facet> {
-    if values.is_empty() {
-        return None;
+/// How many records hold each value, per filter of [`FILTERS`].
+#[derive(Default)]
+struct FacetCounts(BTreeMap<&'static str, BTreeMap<String, usize>>);
+
+impl FacetCounts {
+    /// Count one record's filter values (each value once).
+    fn add(&mut self, filters: Vec<(&'static str, Vec<String>)>) {
+        for (key, values) in filters {
+            let counted = self.0.entry(key).or_default();
+            for value in distinct(values) {
+                *counted.entry(value).or_default() += 1;
+            }
+        }
     }
-    if key == "cyfun" {
-        values.sort_by_key(|(v, _)| CYFUN_LEVELS.iter().position(|l| l == v));
+
+    /// Count a record's filters that are facets.
+    fn add_record(&mut self, record: &Record) {
+        let facets = record.filters.iter().filter_map(|(key, values)| {
+            let &(key, _) = FILTERS.iter().find(|(k, _)| k == key)?;
+            Some((key, values.clone()))
+        });
+        self.add(facets.collect());
     }
-    Some(Facet { key, label, values })
+
+    fn merge(mut self, other: FacetCounts) -> FacetCounts {
+        for (key, values) in other.0 {
+            let counted = self.0.entry(key).or_default();
+            for (value, n) in values {
+                *counted.entry(value).or_default() += n;
+            }
+        }
+        self
+    }
+
+    /// The facets in [`FILTERS`] order, values in string order (CyFun's in
+    /// level order), leaving out filters no record has.
+    fn into_facets(mut self) -> Vec<Facet> {
+        FILTERS
+            .iter()
+            .filter_map(|&(key, label)| {
+                let mut values: Vec<(String, usize)> = self.0.remove(key)?.into_iter().collect();
+                if values.is_empty() {
+                    return None;
+                }
+                if key == "cyfun" {
+                    values.sort_by_key(|(v, _)| CYFUN_LEVELS.iter().position(|l| l == v));
+                }
+                Some(Facet { key, label, values })
+            })
+            .collect()
+    }
 }
 
 /// Records per part of the index when `[build] search-shards` is unset.
