@@ -525,27 +525,49 @@ fn body_of(html: &str) -> String {
     rest[..end + 7].to_string()
 }
 
+/// An empty book titled `title` under `dir` (`dir/book`, with `docs/`).
+fn empty_book(dir: &Path, title: &str) -> PathBuf {
+    let book = dir.join("book");
+    std::fs::create_dir_all(book.join("docs")).unwrap();
+    std::fs::write(
+        book.join("book.toml"),
+        format!("[book]\ntitle = \"{title}\"\n"),
+    )
+    .unwrap();
+    book
+}
+
+/// Write document `n` of `book` as `docs/<file>`: a valid guidance
+/// document with the front-matter lines `extra` added, then `body`.
+fn write_document(book: &Path, file: &str, n: u32, title: &str, extra: &str, body: &str) {
+    std::fs::write(
+        book.join("docs").join(file),
+        format!(
+            "+++\nid = \"HCB-{n:04}\"\ntitle = \"{title}\"\nkind = \"guidance\"\nstatus = \"active\"\n\
+             version = \"1.0\"\ncreated = 2026-01-05\nauthors = [\"A\"]\nsummary = \"S.\"\n{extra}+++\n{body}"
+        ),
+    )
+    .unwrap();
+}
+
 /// The home page names the first documents of each area in reading order
 /// and links to the area's page for the rest, so it stays small however
 /// large the book grows.
 #[test]
 fn home_page_lists_the_first_documents_of_an_area_and_links_the_rest() {
     let tmp = tempfile::tempdir().unwrap();
-    let book = tmp.path().join("book");
-    std::fs::create_dir_all(book.join("docs")).unwrap();
-    std::fs::write(book.join("book.toml"), "[book]\ntitle = \"Many\"\n").unwrap();
+    let book = empty_book(tmp.path(), "Many");
     for n in 1..=25 {
         // Priority 1 for the last few: reading order puts them first.
         let priority = if n > 22 { 1 } else { 3 };
-        std::fs::write(
-            book.join(format!("docs/{n:04}-doc.md")),
-            format!(
-                "+++\nid = \"HCB-{n:04}\"\ntitle = \"Document {n}\"\nkind = \"guidance\"\nstatus = \"active\"\n\
-                 version = \"1.0\"\ncreated = 2026-01-05\nauthors = [\"A\"]\narea = \"governance\"\n\
-                 priority = {priority}\nsummary = \"S.\"\n+++\nBody.\n"
-            ),
-        )
-        .unwrap();
+        write_document(
+            &book,
+            &format!("{n:04}-doc.md"),
+            n,
+            &format!("Document {n}"),
+            &format!("area = \"governance\"\npriority = {priority}\n"),
+            "Body.\n",
+        );
     }
     let site = build_book(&book, &tmp.path().join("site"));
     let home = page(&site, "index.html");
@@ -573,25 +595,23 @@ fn home_page_lists_the_first_documents_of_an_area_and_links_the_rest() {
 #[test]
 fn an_anchor_check_accepts_is_the_id_on_the_built_page() {
     let tmp = tempfile::tempdir().unwrap();
-    let book = tmp.path().join("book");
-    std::fs::create_dir_all(book.join("docs")).unwrap();
-    std::fs::write(book.join("book.toml"), "[book]\ntitle = \"Anchors\"\n").unwrap();
-    let front = |n: u32, title: &str| {
-        format!(
-            "+++\nid = \"HCB-{n:04}\"\ntitle = \"{title}\"\nkind = \"guidance\"\nstatus = \"active\"\n\
-             version = \"1.0\"\ncreated = 2026-01-05\nauthors = [\"A\"]\nsummary = \"S.\"\n+++\n"
-        )
-    };
-    std::fs::write(
-        book.join("docs/0001-target.md"),
-        front(1, "Segmentation") + "## Builds on [[HCB-0002]]\n\nText.\n",
-    )
-    .unwrap();
-    std::fs::write(
-        book.join("docs/0002-source.md"),
-        front(2, "Source") + "See [the basis](0001-target.md#builds-on-hcb-0002).\n",
-    )
-    .unwrap();
+    let book = empty_book(tmp.path(), "Anchors");
+    write_document(
+        &book,
+        "0001-target.md",
+        1,
+        "Segmentation",
+        "",
+        "## Builds on [[HCB-0002]]\n\nText.\n",
+    );
+    write_document(
+        &book,
+        "0002-source.md",
+        2,
+        "Source",
+        "",
+        "See [the basis](0001-target.md#builds-on-hcb-0002).\n",
+    );
     let checked = crosswalk(&["check", book.to_str().unwrap(), "--deny-warnings"]);
     assert!(checked.status.success(), "{}", text(&checked.stderr));
     let site = build_book(&book, &tmp.path().join("site"));
