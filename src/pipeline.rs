@@ -65,7 +65,8 @@ impl PipelineError {
     }
 }
 
-/// Options that change what checking reports.
+/// Options for loading a project: what checking reports (`today`) and
+/// what the load prepares besides (the index, the bodies' HTML).
 #[derive(Debug, Clone, Default)]
 pub struct CheckOptions {
     /// "Today" for review-by warnings; `None` means the real date.

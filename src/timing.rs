@@ -90,3 +90,15 @@ pub fn global() -> &'static Tally {
     static GLOBAL: OnceLock<Tally> = OnceLock::new();
     GLOBAL.get_or_init(Tally::default)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn resident_memory_is_read_from_proc() {
+        // A test process holds at least its own binary's pages.
+        assert!(resident().is_some_and(|mb| mb > 0), "{:?}", resident());
+    }
+}
