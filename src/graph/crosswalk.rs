@@ -209,6 +209,13 @@ impl Crosswalk {
         })
     }
 
+    /// Frameworks with requirements mapped to ATT&CK techniques, sorted.
+    pub fn technique_frameworks(&self) -> Vec<&str> {
+        let mut aliases: Vec<&str> = self.techniques.keys().map(String::as_str).collect();
+        aliases.sort_unstable();
+        aliases
+    }
+
     /// ATT&CK techniques a control is mapped to.
     pub fn techniques(&self, alias: &str, idx: usize) -> &[TechniqueLink] {
         self.techniques
