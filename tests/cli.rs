@@ -629,6 +629,68 @@ fn an_anchor_check_accepts_is_the_id_on_the_built_page() {
     );
 }
 
+/// The relation diagram says in words what it draws (its `<desc>`, for
+/// screen readers), escapes titles, and cuts long ones to fit their box.
+#[test]
+fn the_relation_diagram_describes_and_clips_its_neighbours() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = empty_book(tmp.path(), "Diagram");
+    write_document(
+        &book,
+        "0001-basis.md",
+        1,
+        "Budget & staffing",
+        "",
+        "Text.\n",
+    );
+    write_document(
+        &book,
+        "0002-plan.md",
+        2,
+        "Plan",
+        "requires = [\"HCB-0001\"]\nrelated = [\"HCB-0003\"]\n",
+        "Text.\n",
+    );
+    write_document(
+        &book,
+        "0003-long.md",
+        3,
+        "A title much longer than any diagram box holds",
+        "",
+        "Text.\n",
+    );
+    let checked = crosswalk(&["check", book.to_str().unwrap(), "--deny-warnings"]);
+    assert!(checked.status.success(), "{}", text(&checked.stderr));
+    let site = build_book(&book, &tmp.path().join("site"));
+    let plan = page(&site, "documents/hcb-0002.html");
+    assert!(
+        plan.contains(
+            "<desc id=\"rel-svg-desc\">HCB-0002 requires HCB-0001 (Budget &amp; staffing); \
+             HCB-0002 is related to HCB-0003 (A title much longer than any diagram box holds).</desc>"
+        ),
+        "{}",
+        body_of(&plan)
+    );
+    assert!(
+        plan.contains("<line class=\"rel-edge rel-requires\" x1=\""),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("class=\"rel-title\">A title much longer than a…</text>"),
+        "{plan}"
+    );
+    let basis = page(&site, "documents/hcb-0001.html");
+    assert!(
+        basis.contains("<desc id=\"rel-svg-desc\">HCB-0001 is required by HCB-0002 (Plan).</desc>"),
+        "{}",
+        body_of(&basis)
+    );
+    assert!(
+        basis.contains("<line class=\"rel-edge rel-required-by\""),
+        "{basis}"
+    );
+}
+
 /// A page that fails to render fails the build with its own error, even
 /// with the search index built beside the pages (which then gives up rather
 /// than finish an index for a site that will not be written).

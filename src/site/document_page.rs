@@ -6,9 +6,7 @@
 //! are most of a site, and building `json!` values that Tera then copies
 //! again cost as much as rendering the template.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::fmt::Write;
 
 use serde::Serialize;
 use tera::Context;
@@ -723,13 +721,6 @@ fn body_headings_below_title(mut body: String) -> String {
     body
 }
 
-/// Escape text for SVG (XML) content.
-fn xml_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    push_xml_escaped(&mut out, text);
-    out
-}
-
 /// Append `text` to `out` escaped for SVG (XML) content, copying the runs
 /// between special characters whole (a diagram holds dozens of texts).
 fn push_xml_escaped(out: &mut String, text: &str) {
@@ -750,23 +741,49 @@ fn push_xml_escaped(out: &mut String, text: &str) {
     out.push_str(&text[start..]);
 }
 
-/// Shorten to `max` characters with an ellipsis, for fixed-width boxes.
-fn clip(text: &str, max: usize) -> Cow<'_, str> {
+/// Where a box's text is cut to `max` characters before an ellipsis (and
+/// trailing spaces), or `None` when it fits.
+fn clip_end(text: &str, max: usize) -> Option<usize> {
     // A character is at least a byte: short texts need no counting, and
-    // long ones are read no further than the cut.
-    if text.len() <= max || text.char_indices().nth(max).is_none() {
-        return Cow::Borrowed(text);
+    // long ones are read no further than the cut. Titles are mostly
+    // ASCII, where characters are bytes.
+    if text.len() <= max {
+        return None;
     }
-    let end = text
-        .char_indices()
-        .nth(max.saturating_sub(1))
-        .map_or(text.len(), |(at, _)| at);
-    Cow::Owned(format!("{}…", text[..end].trim_end()))
+    if text.is_ascii() {
+        return Some(max.saturating_sub(1));
+    }
+    text.char_indices().nth(max)?;
+    Some(
+        text.char_indices()
+            .nth(max.saturating_sub(1))
+            .map_or(text.len(), |(at, _)| at),
+    )
+}
+
+/// Append `text` cut to `max` characters with an ellipsis (see
+/// [`clip_end`]), escaped for SVG: boxes have a fixed width.
+fn push_clipped(out: &mut String, text: &str, max: usize) {
+    match clip_end(text, max) {
+        None => push_xml_escaped(out, text),
+        Some(end) => {
+            push_xml_escaped(out, text[..end].trim_end());
+            out.push('…');
+        }
+    }
+}
+
+/// Append a coordinate: a diagram holds a dozen per neighbour, and
+/// `write!` cost more than the rest of the box.
+fn push_number(out: &mut String, n: u32) {
+    out.push_str(itoa::Buffer::new().format(n));
 }
 
 /// One neighbour box of the relation diagram.
 struct DiagramNode<'a> {
     relation: &'static str,
+    /// The relation's slug, for the edge's class.
+    kind: &'a str,
     card: &'a DocCard<'a>,
 }
 
@@ -780,24 +797,17 @@ const ROW: u32 = 56;
 /// stylesheet (both colour schemes); the lists beside it carry the same
 /// relations as links for screen readers and keyboard users, so the picture
 /// is one image (`role="img"` with a title and a description).
-fn relation_svg<'a>(
+fn relation_svg(
     doc: &DocCard,
-    outgoing: &'a [RelationGroup<'a>],
-    incoming: &'a [RelationGroup<'a>],
+    outgoing: &[RelationGroup],
+    incoming: &[RelationGroup],
 ) -> Option<String> {
-    let nodes = |groups: &'a [RelationGroup<'a>]| -> Vec<DiagramNode<'a>> {
-        groups
-            .iter()
-            .flat_map(|group| {
-                group.documents.iter().map(|card| DiagramNode {
-                    relation: group.label,
-                    card,
-                })
-            })
-            .collect()
+    let slugs = |groups: &[RelationGroup]| -> Vec<String> {
+        groups.iter().map(|group| urls::slug(group.label)).collect()
     };
-    let left = nodes(incoming);
-    let right = nodes(outgoing);
+    let (incoming_slugs, outgoing_slugs) = (slugs(incoming), slugs(outgoing));
+    let left = diagram_nodes(incoming, &incoming_slugs);
+    let right = diagram_nodes(outgoing, &outgoing_slugs);
     if left.is_empty() && right.is_empty() {
         return None;
     }
@@ -805,13 +815,22 @@ fn relation_svg<'a>(
     let height = rows * ROW + 16;
     let centre_x = (SVG_WIDTH - BOX_W) / 2;
     let centre_y = height / 2 - BOX_H / 2;
-    let mut svg = format!(
-        "<svg class=\"relation-diagram\" role=\"img\" aria-labelledby=\"rel-svg-title rel-svg-desc\" viewBox=\"0 0 {SVG_WIDTH} {height}\" width=\"{SVG_WIDTH}\" height=\"{height}\" xmlns=\"http://www.w3.org/2000/svg\">\
-<title id=\"rel-svg-title\">Relations of {id}</title><desc id=\"rel-svg-desc\">{desc}</desc>\
-<defs><marker id=\"rel-arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0 0L10 5L0 10z\" class=\"rel-arrowhead\"/></marker></defs>",
-        id = xml_escape(doc.id),
-        desc = xml_escape(&diagram_description(doc, &left, &right)),
+    let mut svg = String::with_capacity(1024 + 640 * (left.len() + right.len()));
+    svg.push_str("<svg class=\"relation-diagram\" role=\"img\" aria-labelledby=\"rel-svg-title rel-svg-desc\" viewBox=\"0 0 ");
+    push_number(&mut svg, SVG_WIDTH);
+    svg.push(' ');
+    push_number(&mut svg, height);
+    svg.push_str("\" width=\"");
+    push_number(&mut svg, SVG_WIDTH);
+    svg.push_str("\" height=\"");
+    push_number(&mut svg, height);
+    svg.push_str(
+        "\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"rel-svg-title\">Relations of ",
     );
+    push_xml_escaped(&mut svg, doc.id);
+    svg.push_str("</title><desc id=\"rel-svg-desc\">");
+    push_diagram_description(&mut svg, doc, &left, &right);
+    svg.push_str("</desc><defs><marker id=\"rel-arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0 0L10 5L0 10z\" class=\"rel-arrowhead\"/></marker></defs>");
     for (side, nodes) in [(0u32, &left), (1u32, &right)] {
         let x = if side == 0 { 8 } else { SVG_WIDTH - BOX_W - 8 };
         let offset = (height - nodes.len() as u32 * ROW) / 2;
@@ -827,17 +846,37 @@ fn relation_svg<'a>(
             } else {
                 (centre_y + BOX_H / 2, y + BOX_H / 2)
             };
-            let _ = write!(
-                svg,
-                "<line class=\"rel-edge rel-{kind}\" x1=\"{x1}\" y1=\"{y1}\" x2=\"{x2}\" y2=\"{y2}\" marker-end=\"url(#rel-arrow)\"/>",
-                kind = urls::slug(node.relation),
-            );
+            svg.push_str("<line class=\"rel-edge rel-");
+            svg.push_str(node.kind);
+            for (name, value) in [("x1", x1), ("y1", y1), ("x2", x2), ("y2", y2)] {
+                svg.push_str("\" ");
+                svg.push_str(name);
+                svg.push_str("=\"");
+                push_number(&mut svg, value);
+            }
+            svg.push_str("\" marker-end=\"url(#rel-arrow)\"/>");
             diagram_box(&mut svg, x, y, node.relation, node.card, false);
         }
     }
     diagram_box(&mut svg, centre_x, centre_y, "This document", doc, true);
     svg.push_str("</svg>");
     Some(svg)
+}
+
+/// The boxes of one side: every document of `groups`, with its group's
+/// relation and slug.
+fn diagram_nodes<'b>(groups: &'b [RelationGroup<'b>], slugs: &'b [String]) -> Vec<DiagramNode<'b>> {
+    groups
+        .iter()
+        .zip(slugs)
+        .flat_map(|(group, kind)| {
+            group.documents.iter().map(|card| DiagramNode {
+                relation: group.label,
+                kind,
+                card,
+            })
+        })
+        .collect()
 }
 
 /// A two-line box, appended to `svg`: relation label, then id and title.
@@ -848,49 +887,69 @@ fn diagram_box(svg: &mut String, x: u32, y: u32, label: &str, card: &DocCard, ow
         (false, false) => "rel-node",
     };
     let (tx, y1, y2) = (x + 10, y + 17, y + 36);
-    let _ = write!(
-        svg,
-        "<g class=\"{class}\"><rect x=\"{x}\" y=\"{y}\" width=\"{BOX_W}\" height=\"{BOX_H}\" rx=\"6\"/>\
-<text x=\"{tx}\" y=\"{y1}\" class=\"rel-label\">"
-    );
-    push_xml_escaped(svg, &clip(label, 18));
+    svg.push_str("<g class=\"");
+    svg.push_str(class);
+    svg.push_str("\"><rect x=\"");
+    push_number(svg, x);
+    svg.push_str("\" y=\"");
+    push_number(svg, y);
+    svg.push_str("\" width=\"");
+    push_number(svg, BOX_W);
+    svg.push_str("\" height=\"");
+    push_number(svg, BOX_H);
+    svg.push_str("\" rx=\"6\"/><text x=\"");
+    push_number(svg, tx);
+    svg.push_str("\" y=\"");
+    push_number(svg, y1);
+    svg.push_str("\" class=\"rel-label\">");
+    push_clipped(svg, label, 18);
     svg.push_str(" · ");
     push_xml_escaped(svg, card.id);
-    let _ = write!(
-        svg,
-        "</text><text x=\"{tx}\" y=\"{y2}\" class=\"rel-title\">"
-    );
-    push_xml_escaped(svg, &clip(card.title, 27));
+    svg.push_str("</text><text x=\"");
+    push_number(svg, tx);
+    svg.push_str("\" y=\"");
+    push_number(svg, y2);
+    svg.push_str("\" class=\"rel-title\">");
+    push_clipped(svg, card.title, 27);
     svg.push_str("</text></g>");
 }
 
-/// The diagram in words, for its `<desc>`.
-fn diagram_description(doc: &DocCard, left: &[DiagramNode], right: &[DiagramNode]) -> String {
-    let verb = |relation: &str, passive: bool| match (relation, passive) {
-        ("Related", _) => "is related to".to_string(),
-        (r, true) => format!("is {}", r.to_lowercase()),
-        (r, false) => r.to_lowercase(),
-    };
-    let mut parts = Vec::new();
-    for node in right {
-        parts.push(format!(
-            "{} {} {} ({})",
-            doc.id,
-            verb(node.relation, false),
-            node.card.id,
-            node.card.title
-        ));
+/// The diagram in words, for its `<desc>`, appended escaped: one clause
+/// per neighbour, "HCB-0001 supersedes HCB-0002 (Title)", joined by
+/// semicolons.
+fn push_diagram_description(
+    out: &mut String,
+    doc: &DocCard,
+    left: &[DiagramNode],
+    right: &[DiagramNode],
+) {
+    let clauses = right
+        .iter()
+        .map(|node| (node, false))
+        .chain(left.iter().map(|node| (node, true)));
+    for (n, (node, passive)) in clauses.enumerate() {
+        if n > 0 {
+            out.push_str("; ");
+        }
+        push_xml_escaped(out, doc.id);
+        out.push(' ');
+        match (node.relation, passive) {
+            ("Related", _) => out.push_str("is related to"),
+            (relation, passive) => {
+                if passive {
+                    out.push_str("is ");
+                }
+                // Relation labels are ours, plain words: nothing to escape.
+                out.extend(relation.chars().flat_map(char::to_lowercase));
+            }
+        }
+        out.push(' ');
+        push_xml_escaped(out, node.card.id);
+        out.push_str(" (");
+        push_xml_escaped(out, node.card.title);
+        out.push(')');
     }
-    for node in left {
-        parts.push(format!(
-            "{} {} {} ({})",
-            doc.id,
-            verb(node.relation, true),
-            node.card.id,
-            node.card.title
-        ));
-    }
-    format!("{}.", parts.join("; "))
+    out.push('.');
 }
 
 #[cfg(test)]
@@ -916,6 +975,18 @@ mod tests {
         }
     }
 
+    fn clip(text: &str, max: usize) -> String {
+        let mut out = String::new();
+        push_clipped(&mut out, text, max);
+        out
+    }
+
+    fn xml_escape(text: &str) -> String {
+        let mut out = String::new();
+        push_xml_escaped(&mut out, text);
+        out
+    }
+
     #[test]
     fn clip_counts_characters_and_trims_before_the_ellipsis() {
         assert_eq!(clip("short", 27), "short");
@@ -923,7 +994,13 @@ mod tests {
         assert_eq!(clip("ééééé", 4), "ééé…");
         assert_eq!(clip("ab cd", 4), "ab…");
         assert_eq!(clip("abcd", 0), "…");
-        for text in ["a longer title than fits", "ééé ééé ééé", "x"] {
+        assert_eq!(clip("a & b & c", 6), "a &amp; b…", "escaped after the cut");
+        for text in [
+            "a longer title than fits",
+            "ééé ééé ééé",
+            "x",
+            "ascii then é",
+        ] {
             for max in 0..text.chars().count() + 2 {
                 let slow = if text.chars().count() <= max {
                     text.to_string()
