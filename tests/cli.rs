@@ -691,6 +691,37 @@ fn the_relation_diagram_describes_and_clips_its_neighbours() {
     );
 }
 
+/// A site directory of ours that comes to hold the book (moved into it)
+/// is not replaced: the swap would delete the book along with the old site.
+#[test]
+fn a_build_never_replaces_a_directory_holding_the_book() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let book = empty_book(tmp.path(), "Moved");
+    write_document(&book, "0001-a.md", 1, "A", "", "Text.\n");
+    build_book(&book, &out);
+    let moved = out.join("book");
+    std::fs::rename(&book, &moved).unwrap();
+    let again = crosswalk(&[
+        "build",
+        moved.to_str().unwrap(),
+        "--dest",
+        out.to_str().unwrap(),
+        "--no-search",
+    ]);
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again.stderr));
+    assert!(
+        text(&again.stderr).contains("the book (") && text(&again.stderr).contains("is inside it"),
+        "{}",
+        text(&again.stderr)
+    );
+    assert!(
+        moved.join("docs/0001-a.md").exists(),
+        "the book is still there"
+    );
+    assert!(out.join("index.html").exists(), "the previous site too");
+}
+
 /// A page that fails to render fails the build with its own error, even
 /// with the search index built beside the pages (which then gives up rather
 /// than finish an index for a site that will not be written).

@@ -79,7 +79,7 @@ pub fn build(project: &Project, options: &BuildOptions) -> Result<BuildReport, B
     let theme = timing::phase("theme", || Theme::load(&project.book.root))?;
     let site = context::SiteContext::new(project);
     let pages = timing::phase("list pages", || pages::all_pages(project));
-    let staging = Staging::new(&dest)?;
+    let staging = Staging::new(&dest, &project.book.root)?;
     let tally = timing::Tally::default();
     // Raised by whichever side fails first, so the other gives up instead
     // of finishing work that will be thrown away: a broken template is

@@ -19,6 +19,8 @@ pub const MARKER: &str = ".crosswalk-site";
 pub enum WriteError {
     #[error("refusing to replace `{0}`: it is not empty and was not written by crosswalk (no {MARKER} file)")]
     NotOurs(PathBuf),
+    #[error("refusing to replace `{dest}`: the book (`{book}`) is inside it, and replacing it would delete the book's own files; choose an output directory that does not contain the book")]
+    HoldsBook { dest: PathBuf, book: PathBuf },
     #[error("cannot write `{path}`: {source}")]
     Io { path: PathBuf, source: io::Error },
 }
@@ -41,10 +43,20 @@ pub struct Staging {
 }
 
 impl Staging {
-    /// Create an empty staging directory next to `dest`.
-    pub fn new(dest: &Path) -> Result<Staging, WriteError> {
+    /// Create an empty staging directory next to `dest`, which is to
+    /// replace the site of the book at `book`.
+    pub fn new(dest: &Path, book: &Path) -> Result<Staging, WriteError> {
         if dest.exists() && !is_ours_or_empty(dest) {
             return Err(WriteError::NotOurs(dest.to_path_buf()));
+        }
+        // A site directory of ours can still hold the book (moved into it
+        // after a build): the marker says the site is ours, not everything
+        // under it.
+        if holds(dest, book) {
+            return Err(WriteError::HoldsBook {
+                dest: dest.to_path_buf(),
+                book: book.to_path_buf(),
+            });
         }
         let parent = dest
             .parent()
@@ -122,6 +134,15 @@ impl Drop for Staging {
     }
 }
 
+/// Whether `dest` is `book` or one of its ancestors (after resolving
+/// symbolic links and `..`). A destination that does not exist holds nothing.
+fn holds(dest: &Path, book: &Path) -> bool {
+    match (dest.canonicalize(), book.canonicalize()) {
+        (Ok(dest), Ok(book)) => book.starts_with(dest),
+        _ => false,
+    }
+}
+
 fn is_ours_or_empty(dir: &Path) -> bool {
     dir.join(MARKER).exists() || fs::read_dir(dir).is_ok_and(|mut d| d.next().is_none())
 }
@@ -134,12 +155,12 @@ mod tests {
     fn commit_replaces_and_drop_discards() {
         let tmp = tempfile::tempdir().unwrap();
         let dest = tmp.path().join("site");
-        let staging = Staging::new(&dest).unwrap();
+        let staging = Staging::new(&dest, tmp.path()).unwrap();
         staging.write("a/index.html", b"one").unwrap();
         staging.commit().unwrap();
         assert_eq!(fs::read(dest.join("a/index.html")).unwrap(), b"one");
 
-        let staging = Staging::new(&dest).unwrap();
+        let staging = Staging::new(&dest, tmp.path()).unwrap();
         staging.write("a/index.html", b"two").unwrap();
         drop(staging);
         assert_eq!(fs::read(dest.join("a/index.html")).unwrap(), b"one");
@@ -154,7 +175,7 @@ mod tests {
     fn files_land_in_nested_directories_made_once() {
         let tmp = tempfile::tempdir().unwrap();
         let dest = tmp.path().join("site");
-        let staging = Staging::new(&dest).unwrap();
+        let staging = Staging::new(&dest, tmp.path()).unwrap();
         // From several threads, as the build writes: every file arrives.
         std::thread::scope(|scope| {
             for t in 0..4 {
@@ -179,11 +200,40 @@ mod tests {
     }
 
     #[test]
+    fn refuses_a_site_directory_holding_the_book() {
+        let tmp = tempfile::tempdir().unwrap();
+        let site = tmp.path().join("out");
+        let book = site.join("mybook");
+        fs::create_dir_all(book.join("docs")).unwrap();
+        fs::write(site.join(MARKER), b"").unwrap();
+        fs::write(book.join("book.toml"), b"").unwrap();
+        assert!(matches!(
+            Staging::new(&site, &book),
+            Err(WriteError::HoldsBook { .. })
+        ));
+        // The book itself, however named, is refused one way or the other.
+        fs::write(book.join(MARKER), b"").unwrap();
+        for dest in [book.clone(), book.join("docs").join("..")] {
+            assert!(
+                matches!(
+                    Staging::new(&dest, &book),
+                    Err(WriteError::HoldsBook { .. })
+                ),
+                "{}",
+                dest.display()
+            );
+        }
+        assert!(book.join("book.toml").exists(), "nothing removed");
+        let beside = Staging::new(&tmp.path().join("site"), &book).unwrap();
+        drop(beside);
+    }
+
+    #[test]
     fn refuses_foreign_directories() {
         let tmp = tempfile::tempdir().unwrap();
         fs::write(tmp.path().join("precious.md"), "x").unwrap();
         assert!(matches!(
-            Staging::new(tmp.path()),
+            Staging::new(tmp.path(), &tmp.path().join("book")),
             Err(WriteError::NotOurs(_))
         ));
     }
