@@ -135,6 +135,14 @@ fn read(body: &str, offset: usize, with_html: bool) -> (Outline, Option<BodyHtml
                     span,
                 });
             }
+            Event::Html(raw) => {
+                for url in external_image_sources(raw) {
+                    outline.links.push(BodyLink {
+                        target: LinkTarget::ExternalImage(url),
+                        span: span.clone(),
+                    });
+                }
+            }
             _ => {}
         }
         if let Some(html) = html.as_mut() {
@@ -565,12 +573,50 @@ fn inline_html(raw: CowStr) -> Event {
 
 /// Sanitise a block of raw HTML: scripts, event handlers, styles and
 /// dangerous URLs are removed; the structure of ordinary markup stays.
+/// An `<img>` from another host loses its `src`: the site loads nothing
+/// from third-party hosts (`check` warns, CW036).
 fn sanitize_block(raw: &str) -> String {
     ammonia::Builder::default()
         .add_tags(["details", "summary", "figure", "figcaption"])
         .url_schemes(["http", "https", "mailto", "tel"].into_iter().collect())
+        .attribute_filter(|element, attribute, value| {
+            (!is_external_image(element, attribute, value)).then_some(value.into())
+        })
         .clean(raw)
         .to_string()
+}
+
+/// Whether an attribute would make the page load `value` from another
+/// host. Of the elements the sanitiser keeps, only `<img>` loads anything.
+fn is_external_image(element: &str, attribute: &str, value: &str) -> bool {
+    element == "img" && attribute == "src" && is_external(value)
+}
+
+/// The `src` of every `<img>` in raw HTML that would load from another
+/// host, for `check` (the page drops them, see [`sanitize_block`]).
+/// Raw HTML is rare and an image in it rarer: most blocks are not parsed.
+fn external_image_sources(raw: &str) -> Vec<String> {
+    let has_img = raw
+        .as_bytes()
+        .windows(4)
+        .any(|w| w.eq_ignore_ascii_case(b"<img"));
+    if !has_img {
+        return Vec::new();
+    }
+    let found = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = std::sync::Arc::clone(&found);
+    ammonia::Builder::default()
+        .attribute_filter(move |element, attribute, value| {
+            if is_external_image(element, attribute, value) {
+                if let Ok(mut found) = sink.lock() {
+                    found.push(value.to_string());
+                }
+            }
+            Some(value.into())
+        })
+        .clean(raw);
+    let found = found.lock().map(|f| f.clone()).unwrap_or_default();
+    found
 }
 
 #[cfg(test)]
@@ -589,6 +635,33 @@ mod tests {
                 None => "hcb-0007.html".into(),
             })
         }
+    }
+
+    #[test]
+    fn images_from_other_hosts_in_raw_html_are_reported_and_not_loaded() {
+        let body = "Text.\n\n<img src=\"https://cdn.example/a.png\" alt=\"A\">\n\n\
+                    <details><summary>s</summary><IMG SRC=\"//cdn.example/b.png\"></details>\n\n\
+                    <img src=\"local.png\" alt=\"L\">\n";
+        let outline = scan(body, 0);
+        let external: Vec<_> = outline
+            .links
+            .iter()
+            .filter_map(|l| match &l.target {
+                LinkTarget::ExternalImage(url) => Some((url.as_str(), &body[l.span.clone()])),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(external.len(), 2, "{external:?}");
+        assert_eq!(external[0].0, "https://cdn.example/a.png");
+        assert!(external[0].1.contains("a.png"), "located at its block");
+        assert_eq!(external[1].0, "//cdn.example/b.png");
+        let html = render(body, &Fake);
+        assert!(!html.contains("cdn.example"), "{html}");
+        assert!(
+            html.contains("alt=\"A\""),
+            "the image stays, without its source: {html}"
+        );
+        assert!(html.contains("src=\"local.png\""), "{html}");
     }
 
     fn render(body: &str, resolver: &dyn LinkResolver) -> String {
