@@ -330,6 +330,17 @@ impl Project {
         self.collect_diagnostics();
     }
 
+    /// Errors of the Markdown files that could not be loaded as documents
+    /// (unreadable, broken front-matter): they are missing from the index.
+    pub fn load_errors(&self) -> Vec<&Diagnostic> {
+        self.file_diagnostics
+            .iter()
+            .filter(|(path, _)| !self.by_path.contains_key(path.as_str()))
+            .flat_map(|(_, diags)| diags)
+            .filter(|d| d.severity == crate::diagnostic::Severity::Error)
+            .collect()
+    }
+
     pub fn error_count(&self) -> usize {
         self.count(Severity::Error)
     }

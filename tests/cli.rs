@@ -722,6 +722,46 @@ fn a_build_never_replaces_a_directory_holding_the_book() {
     assert!(out.join("index.html").exists(), "the previous site too");
 }
 
+/// `coverage` and `refs` answer from the whole index: with a document that
+/// fails to load they would report it uncovered or unknown, with success.
+/// They print the errors and exit 1 instead.
+#[test]
+fn queries_refuse_a_book_with_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = empty_book(tmp.path(), "Broken");
+    write_document(
+        &book,
+        "0001-a.md",
+        1,
+        "A",
+        "controls = [\"CYFUN2023:PR.AC-1\"]\n",
+        "Text.\n",
+    );
+    let dir = book.to_str().unwrap();
+    let fine = crosswalk(&["refs", "HCB-0001", dir]);
+    assert!(fine.status.success(), "{}", text(&fine.stderr));
+    let path = book.join("docs/0001-a.md");
+    let broken = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("title = \"A\"", "title = \"A");
+    std::fs::write(&path, broken).unwrap();
+    for args in [
+        vec!["refs", "HCB-0001", dir],
+        vec!["coverage", "--framework", "CYFUN2023", dir],
+    ] {
+        let out = crosswalk(&args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains("error[CW004]"), "{args:?}: {stderr}");
+        assert!(stderr.contains("docs/0001-a.md:3:"), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("leave part of the index out"),
+            "{args:?}: {stderr}"
+        );
+        assert!(out.stdout.is_empty(), "no answer on stdout: {args:?}");
+    }
+}
+
 /// A page that fails to render fails the build with its own error, even
 /// with the search index built beside the pages (which then gives up rather
 /// than finish an index for a site that will not be written).

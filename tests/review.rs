@@ -486,6 +486,40 @@ fn diff_against_the_same_commit_says_nothing_changed() {
     assert_eq!(json["references"], serde_json::json!([]));
 }
 
+/// A document whose front-matter breaks in the change is not reported as
+/// removed (it would be missing from the index): `diff` prints its error and
+/// exits 1. Other errors are findings of the change, which `diff` still
+/// compares (the base has one, T9999).
+#[test]
+fn diff_refuses_a_document_that_no_longer_loads() {
+    let repo = base_repo();
+    let broken = doc(
+        1,
+        "Base architecture",
+        "reference-architecture",
+        "active",
+        "",
+    )
+    .replace(
+        "title = \"Base architecture\"",
+        "title = \"Base architecture",
+    );
+    repo.write("docs/0001-base.md", &broken);
+    let out = repo.run(&["diff", "HEAD"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("error[CW004]"), "{stderr}");
+    assert!(
+        stderr.contains("keep documents out of the index"),
+        "{stderr}"
+    );
+    assert!(
+        !text(&out.stdout).contains("HCB-0001"),
+        "not reported removed: {}",
+        text(&out.stdout)
+    );
+}
+
 /// A book in a subdirectory of its repository: GitHub annotations and SARIF
 /// results name files from the repository's top, which is what GitHub
 /// resolves them against, whatever directory `check` runs in.

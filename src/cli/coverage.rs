@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use crosswalk_catalog::AttackDomain;
 use thiserror::Error;
 
-use super::{book_root, report_fatal, FAILURE, OK};
+use super::{book_root, refuse_on_errors, report_fatal, FAILURE, OK};
 use crate::catalog::LoadedFramework;
 use crate::check::report::Format;
 use crate::graph::coverage::{self, FrameworkCoverage, Tally};
@@ -64,6 +64,9 @@ pub fn run(args: Args) -> u8 {
         Ok(p) => p,
         Err(err) => return report_fatal(&err, Format::Human),
     };
+    if let Some(code) = refuse_on_errors(&project, "coverage") {
+        return code;
+    }
     let result = match target(&project, &args.framework) {
         Ok(Target::Framework(fw)) => level_ref(fw, args.level.as_deref())
             .map(|level| framework_report(&project, fw, level.as_deref(), args.format)),

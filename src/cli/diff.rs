@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::{book_root, report_fatal, FAILURE, OK};
+use super::{book_root, refuse_on_load_errors, report_fatal, FAILURE, OK};
 use crate::check::report::Format;
 use crate::pipeline::{CheckOptions, Project};
 use crate::review::diff::{self, IndexDiff};
@@ -35,6 +35,9 @@ pub fn run(args: Args) -> u8 {
         Ok(p) => p,
         Err(err) => return report_fatal(&err, Format::Human),
     };
+    if let Some(code) = refuse_on_load_errors(&now, "diff") {
+        return code;
+    }
     let base = match Baseline::load(&root, &args.rev, &options) {
         Ok(base) => base,
         Err(err) => {

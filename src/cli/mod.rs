@@ -120,6 +120,47 @@ fn report_fatal_in(err: &PipelineError, format: Format, repository_prefix: &str)
     FAILURE
 }
 
+/// Refuse to answer from a book `check` finds errors in, after printing
+/// them: a document that fails to load is missing from the index, and a
+/// reference that does not resolve is left out of it, so `coverage` and
+/// `refs` would report gaps that are not there, with a success status a
+/// script would trust. `None` when the book is clean enough (warnings are
+/// fine).
+fn refuse_on_errors(project: &crate::pipeline::Project, command: &str) -> Option<u8> {
+    let errors: Vec<&crate::diagnostic::Diagnostic> = project
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == crate::diagnostic::Severity::Error)
+        .collect();
+    refuse(&errors, command, "leave part of the index out")
+}
+
+/// Refuse to compare a book with documents that could not be loaded:
+/// `diff` would report them removed. Other errors are the change's own
+/// findings, which `diff` is run beside (`check` reports them).
+fn refuse_on_load_errors(project: &crate::pipeline::Project, command: &str) -> Option<u8> {
+    refuse(
+        &project.load_errors(),
+        command,
+        "keep documents out of the index",
+    )
+}
+
+fn refuse(errors: &[&crate::diagnostic::Diagnostic], command: &str, effect: &str) -> Option<u8> {
+    if errors.is_empty() {
+        return None;
+    }
+    let owned: Vec<_> = errors.iter().map(|d| (*d).clone()).collect();
+    let _ = report::print(&mut std::io::stderr(), &owned, Format::Human, color(), "");
+    let n = errors.len();
+    eprintln!(
+        "error: `{command}` answers from the whole index, and the {n} error{} above {effect}; fix {} (`crosswalk check` lists every problem) and run it again",
+        if n == 1 { "" } else { "s" },
+        if n == 1 { "it" } else { "them" },
+    );
+    Some(PROBLEMS)
+}
+
 /// Leave a loaded project for the operating system to reclaim at exit.
 /// Freeing it piece by piece (hundreds of thousands of allocations at
 /// 10,000 documents, on one thread) only delays the exit once the command's

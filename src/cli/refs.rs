@@ -11,7 +11,7 @@ use petgraph::graph::NodeIndex;
 use serde::Serialize;
 use thiserror::Error;
 
-use super::{book_root, report_fatal, FAILURE, OK};
+use super::{book_root, refuse_on_errors, report_fatal, FAILURE, OK};
 use crate::catalog::{ControlLookup, TechniqueLookup};
 use crate::check::is_technique_id;
 use crate::check::report::Format;
@@ -76,6 +76,9 @@ pub fn run(args: Args) -> u8 {
         Ok(p) => p,
         Err(err) => return report_fatal(&err, Format::Human),
     };
+    if let Some(code) = refuse_on_errors(&project, "refs") {
+        return code;
+    }
     let refs = match refs(&project, &args.id) {
         Ok(r) => r,
         Err(err) => {
