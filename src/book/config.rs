@@ -182,6 +182,22 @@ impl BookConfig {
                 .help("use a short upper-case prefix such as `HCB`"),
             ));
         }
+        for alias in self.frameworks.keys() {
+            if let Some(problem) = alias_problem(alias, &self.frameworks) {
+                return Err(Box::new(
+                    Diagnostic::error(
+                        "CW040",
+                        format!("invalid book.toml: framework alias `{alias}` {problem}"),
+                    )
+                    .at(file, find_key(&file.text, &format!("frameworks.{alias}")))
+                    .help(
+                        "an alias is what documents write before the colon in `ALIAS:ID` and \
+                         names the framework's pages: letters, digits, `.`, `_` and `-`, \
+                         starting with a letter or digit, unique whatever the case",
+                    ),
+                ));
+            }
+        }
         if let Some(n) = self.build.search_shards {
             if !(1..=crate::site::search::MAX_SHARDS).contains(&n) {
                 return Err(Box::new(
@@ -239,6 +255,39 @@ impl BookConfig {
 }
 
 /// Byte span of a `key =` line in TOML text, or an empty span at the start.
+/// What is wrong with a framework alias of the book, if anything. Aliases
+/// are matched without regard to case (`cyfun2023:pr.ac-1` cites
+/// `CYFUN2023`) and name pages, so two that differ only by case would share
+/// one set of pages; `attack` names ATT&CK in `coverage --framework`.
+fn alias_problem(alias: &str, book: &BTreeMap<String, FrameworkSection>) -> Option<String> {
+    let valid = alias
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric())
+        && alias
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if !valid {
+        return Some("is not a valid alias".into());
+    }
+    let lower = alias.to_ascii_lowercase();
+    if lower == "attack" || lower.starts_with("attack-") {
+        return Some("is reserved for MITRE ATT&CK".into());
+    }
+    if let Some(other) = book
+        .keys()
+        .find(|other| *other != alias && other.eq_ignore_ascii_case(alias))
+    {
+        return Some(format!("differs from `{other}` only by case"));
+    }
+    let embedded = crate::catalog::default_aliases()
+        .into_iter()
+        .find(|built_in| *built_in != alias && built_in.eq_ignore_ascii_case(alias));
+    embedded.map(|built_in| {
+        format!("differs from the built-in `{built_in}` only by case: write `[frameworks.{built_in}]` to replace it")
+    })
+}
+
 fn find_key(text: &str, key: &str) -> std::ops::Range<usize> {
     text.find(key).map_or(0..0, |i| i..i + key.len())
 }
@@ -249,6 +298,34 @@ mod tests {
 
     fn parse(text: &str) -> Result<BookConfig, Box<Diagnostic>> {
         BookConfig::parse(&SourceFile::new("book.toml", text.to_string()))
+    }
+
+    #[test]
+    fn framework_aliases_are_validated() {
+        for (text, says) in [
+            ("[frameworks.\"\"]\ncatalog = \"cyfun2025\"\n", "is not a valid alias"),
+            ("[frameworks.\"A:B\"]\ncatalog = \"cyfun2025\"\n", "is not a valid alias"),
+            ("[frameworks.\"a b\"]\ncatalog = \"cyfun2025\"\n", "is not a valid alias"),
+            ("[frameworks.attack]\ncatalog = \"cyfun2025\"\n", "reserved for MITRE ATT&CK"),
+            (
+                "[frameworks.Cyfun2023]\ncatalog = \"cyfun2025\"\n",
+                "differs from the built-in `CYFUN2023` only by case",
+            ),
+            (
+                "[frameworks.Mine]\ncatalog = \"cyfun2025\"\n[frameworks.MINE]\ncatalog = \"cyfun2025\"\n",
+                "only by case",
+            ),
+        ] {
+            let err = parse(text).expect_err(text);
+            assert_eq!(err.code, "CW040");
+            assert!(err.message.contains(says), "{text}: {}", err.message);
+        }
+        for fine in [
+            "[frameworks.CYFUN2023]\ncatalog = \"cyfun2025\"\n",
+            "[frameworks.\"my-fw_2.0\"]\ncatalog = \"cyfun2025\"\n",
+        ] {
+            assert!(parse(fine).is_ok(), "{fine}");
+        }
     }
 
     #[test]

@@ -39,6 +39,11 @@ pub fn embedded_names() -> Vec<&'static str> {
     EMBEDDED.iter().map(|e| e.name).collect()
 }
 
+/// The aliases the embedded frameworks are loaded under by default.
+pub fn default_aliases() -> Vec<&'static str> {
+    EMBEDDED.iter().filter_map(|e| e.default_alias).collect()
+}
+
 fn decode<T: DeserializeOwned>(entry: &Embedded) -> T {
     // The blobs were written by build.rs from these very types, so failure is
     // a build defect, not a user error.

@@ -8,7 +8,7 @@ mod embedded;
 mod registry;
 
 pub use crosswalk_catalog as formats;
-pub use embedded::{embedded_names, EMBEDDED_ATTACK_VERSION};
+pub use embedded::{default_aliases, embedded_names, EMBEDDED_ATTACK_VERSION};
 pub use registry::{
     CatalogSource, ControlLookup, LoadedFramework, Registry, TechniqueLookup, UrnLookup,
 };
