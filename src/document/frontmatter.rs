@@ -146,13 +146,21 @@ fn file_number(rel_path: &str) -> Option<(u32, bool)> {
     let rest = &stem[digits.len()..];
     let number = digits.parse::<u32>().ok();
     let slug_ok = digits.len() >= 4
-        && rest.strip_prefix('-').is_some_and(|slug| {
-            !slug.is_empty()
-                && slug
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        });
+        && rest
+            .strip_prefix('-')
+            .is_some_and(|slug| !slug.is_empty() && slug.chars().all(is_file_slug_char));
     Some((number.unwrap_or(0), slug_ok && number.is_some()))
+}
+
+/// A character allowed in the slug of a document's file name: a dash, or a
+/// letter or digit of any script that is its own lower case (`a`, `7`, `é`,
+/// `日`; not `A` or `É`). Every character of a slug `crosswalk new` makes is
+/// one.
+pub(crate) fn is_file_slug_char(c: char) -> bool {
+    c == '-'
+        || c.is_ascii_lowercase()
+        || c.is_ascii_digit()
+        || (!c.is_ascii() && c.is_alphanumeric() && c.to_lowercase().eq([c]))
 }
 
 struct Split {
@@ -904,5 +912,12 @@ mod tests {
         assert_eq!(file_number("12-seg.md"), Some((12, false)));
         assert_eq!(file_number("0012_Seg.md"), Some((12, false)));
         assert_eq!(file_number("README.md"), None);
+        // Letters of other scripts, lower-case where the script has case.
+        assert_eq!(file_number("0012-日本語のタイトル.md"), Some((12, true)));
+        assert_eq!(file_number("0012-ελληνικά.md"), Some((12, true)));
+        assert_eq!(file_number("0012-sécurité-2.md"), Some((12, true)));
+        assert_eq!(file_number("0012-Ελληνικά.md"), Some((12, false)));
+        assert_eq!(file_number("0012-sÉcurité.md"), Some((12, false)));
+        assert_eq!(file_number("0012-a_b.md"), Some((12, false)));
     }
 }

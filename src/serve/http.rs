@@ -254,6 +254,25 @@ mod tests {
         assert_eq!(site_path("/hcb/a.html", "/hcb/").unwrap(), "a.html");
         assert_eq!(site_path("/hcb", "/hcb/").unwrap(), "index.html");
         assert_eq!(site_path("/a%20b.html", "/").unwrap(), "a b.html");
+        // Pages named in other scripts, as browsers request them
+        // (percent-encoded UTF-8) and as a raw UTF-8 path.
+        assert_eq!(
+            site_path("/tags/%E6%97%A5%E6%9C%AC%E8%AA%9E.html", "/").unwrap(),
+            "tags/日本語.html"
+        );
+        assert_eq!(
+            site_path("/hcb/tags/s%C3%A9curit%C3%A9.html", "/hcb/").unwrap(),
+            "tags/sécurité.html"
+        );
+        assert_eq!(
+            site_path("/tags/sécurité.html", "/").unwrap(),
+            "tags/sécurité.html"
+        );
+        // Not UTF-8 once decoded: refused rather than guessed at.
+        assert_eq!(
+            site_path("/tags/%E6%97.html", "/"),
+            Err(PathError::Traversal)
+        );
         for bad in [
             "/../etc/passwd",
             "/%2e%2e/etc/passwd",

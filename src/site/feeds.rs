@@ -30,7 +30,7 @@ fn sitemap(project: &Project, pages: &[Page], base: &str) -> String {
     for page in pages.iter().filter(|p| **p != Page::NotFound) {
         let path = page.path(project);
         out.push_str("  <url><loc>");
-        out.push_str(&escape(&format!("{base}{path}")));
+        out.push_str(&escape(&format!("{base}{}", sitemap_path(&path))));
         out.push_str("</loc>");
         if let Page::Document(i) = page {
             out.push_str(&format!(
@@ -42,6 +42,14 @@ fn sitemap(project: &Project, pages: &[Page], base: &str) -> String {
     }
     out.push_str("</urlset>\n");
     out
+}
+
+/// A page's path as the sitemap protocol wants it: URL-escaped, so a page
+/// named in another script (`tags/日本語.html`) is percent-encoded UTF-8,
+/// the form browsers and crawlers request. ASCII paths are unchanged.
+fn sitemap_path(path: &str) -> std::borrow::Cow<'_, str> {
+    const NOT_IN_A_PATH: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS.add(b' ');
+    percent_encoding::utf8_percent_encode(path, NOT_IN_A_PATH).into()
 }
 
 /// Atom feed of the 50 most recently changed documents.
@@ -83,4 +91,23 @@ fn atom(project: &Project, base: &str) -> String {
     }
     out.push_str("</feed>\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sitemap_paths_are_url_escaped() {
+        assert_eq!(
+            super::sitemap_path("tags/ransomware.html"),
+            "tags/ransomware.html"
+        );
+        assert_eq!(
+            super::sitemap_path("tags/日本語.html"),
+            "tags/%E6%97%A5%E6%9C%AC%E8%AA%9E.html"
+        );
+        assert_eq!(
+            super::sitemap_path("tags/sécurité.html"),
+            "tags/s%C3%A9curit%C3%A9.html"
+        );
+    }
 }

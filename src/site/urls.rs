@@ -63,33 +63,88 @@ pub fn framework(alias: &str) -> String {
     format!("controls/{}/index.html", slug(alias))
 }
 
+/// `tags/ransomware.html`: the page of a kind, status, area or tag. Values
+/// with the same [`slug`] (`Ransomware` and `ransomware`) share it.
 pub fn listing(group: &str, value: &str) -> String {
     format!("{group}/{}.html", slug(value))
 }
 
-/// Lower-case, alphanumerics kept, everything else one dash.
+/// The part of a URL or file name that stands for `text`: its alphanumeric
+/// characters (any script, so `日本語` and `sécurité` stay themselves)
+/// lower-cased, each run of anything else one dash, none leading or
+/// trailing. ASCII text gives ASCII: `AC-2(1)` is `ac-2-1`.
+///
+/// Never empty: text with no alphanumeric character (`..`, `""`, `🔒`)
+/// becomes `_` and 16 hex digits of the 64-bit FNV-1a hash of its UTF-8
+/// bytes, stable across runs and machines, and never the slug of text that
+/// has one (`_` is not alphanumeric).
 pub fn slug(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     push_slug(&mut out, text);
     out
 }
 
-/// Append `text`'s [`slug`] to `out`: runs of other characters become one
-/// dash, and none leads or trails.
+/// Whether `text`'s [`slug`] is `slug`, without building it: listings
+/// compare every tag of every document with theirs.
+pub fn has_slug(text: &str, slug: &str) -> bool {
+    if slug.starts_with('_') {
+        return !text.chars().any(char::is_alphanumeric) && fallback(text).eq(slug.chars());
+    }
+    slug_chars(text).eq(slug.chars())
+}
+
+/// The characters of `text`'s [`slug`] when it has alphanumeric characters;
+/// nothing when it has none (no fallback).
+pub fn slug_chars(text: &str) -> impl Iterator<Item = char> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .enumerate()
+        .flat_map(|(i, word)| {
+            let dash = (i > 0).then_some('-');
+            // A lower-case form may carry a combining mark (`İ` is `i` and
+            // U+0307), which is not alphanumeric: dropped, so a slug is its
+            // own slug and a valid file name slug.
+            dash.into_iter().chain(
+                word.chars()
+                    .flat_map(char::to_lowercase)
+                    .filter(|c| c.is_alphanumeric()),
+            )
+        })
+}
+
+/// `_` and the FNV-1a hash of `text`, for text without a slug of its own.
+fn fallback(text: &str) -> impl Iterator<Item = char> {
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    });
+    std::iter::once('_').chain((0..16).rev().map(move |nibble| {
+        char::from_digit(((hash >> (nibble * 4)) & 0xf) as u32, 16).unwrap_or('0')
+    }))
+}
+
+/// Append `text`'s [`slug`] to `out`.
 fn push_slug(out: &mut String, text: &str) {
-    let mut dash = false;
-    let mut started = false;
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() {
-            if dash && started {
-                out.push('-');
+    let start = out.len();
+    if text.is_ascii() {
+        // The common case, byte by byte: a document page builds dozens of
+        // control URLs. Gives what `slug_chars` gives (tested).
+        let mut dash = false;
+        for byte in text.bytes() {
+            if byte.is_ascii_alphanumeric() {
+                if dash && out.len() > start {
+                    out.push('-');
+                }
+                out.push(char::from(byte.to_ascii_lowercase()));
+                dash = false;
+            } else {
+                dash = true;
             }
-            out.push(c.to_ascii_lowercase());
-            dash = false;
-            started = true;
-        } else {
-            dash = true;
         }
+    } else {
+        out.extend(slug_chars(text));
+    }
+    if out.len() == start {
+        out.extend(fallback(text));
     }
 }
 
@@ -121,9 +176,121 @@ mod tests {
             "controls/cyfun-2023/pr-ac-1-1-a.html"
         );
         assert_eq!(slug("  -A  b-"), "a-b");
-        assert_eq!(slug("éÉ"), "");
-        assert_eq!(slug("x--é--y"), "x-y");
+        assert_eq!(slug("x--é--y"), "x-é-y");
         assert_eq!(root_of("a/b/c.html"), "../../");
         assert_eq!(root_of("index.html"), "");
+    }
+
+    #[test]
+    fn slugs_keep_letters_of_every_script() {
+        assert_eq!(slug("éÉ"), "éé");
+        assert_eq!(slug("sécurité"), "sécurité");
+        assert_eq!(slug("Sécurité Réseau"), "sécurité-réseau");
+        assert_eq!(slug("日本語"), "日本語");
+        assert_eq!(slug("中文"), "中文");
+        assert_eq!(slug("Ελληνικά"), "ελληνικά");
+        assert_eq!(slug("日本語のタイトル"), "日本語のタイトル");
+        assert_eq!(slug("Stra\u{df}e"), "stra\u{df}e");
+        // Lower-casing `İ` gives `i` and a combining dot: the dot goes.
+        assert_eq!(slug("İstanbul"), "istanbul");
+        assert_eq!(listing("tags", "日本語"), "tags/日本語.html");
+        assert_ne!(listing("tags", "日本語"), listing("tags", "中文"));
+        assert_eq!(
+            control("Référentiel", "Exigence-É1"),
+            "controls/référentiel/exigence-é1.html"
+        );
+    }
+
+    #[test]
+    fn a_value_without_letters_or_digits_gets_a_stable_name() {
+        // FNV-1a of nothing is its offset basis.
+        assert_eq!(slug(""), "_cbf29ce484222325");
+        assert_eq!(slug("a"), "a");
+        let names: Vec<String> = ["", "..", ".", "-", "🔒", " ", "\u{301}"]
+            .iter()
+            .map(|t| slug(t))
+            .collect();
+        for name in &names {
+            assert_eq!(name.len(), 17, "{name}");
+            assert!(name.starts_with('_'), "{name}");
+            assert!(name[1..].bytes().all(|b| b.is_ascii_hexdigit()), "{name}");
+        }
+        let distinct: std::collections::BTreeSet<_> = names.iter().collect();
+        assert_eq!(distinct.len(), names.len(), "{names:?}");
+        assert_eq!(slug(".."), slug(".."));
+        assert_ne!(listing("tags", ".."), "tags/.html");
+        assert!(has_slug("..", &slug("..")));
+        assert!(!has_slug("...", &slug("..")));
+        assert!(!has_slug("a", &slug("..")));
+    }
+
+    #[test]
+    fn ascii_slugs_are_unchanged() {
+        // The loop before slugs kept other scripts, as the reference.
+        fn old(text: &str) -> String {
+            let mut out = String::new();
+            let (mut dash, mut started) = (false, false);
+            for c in text.chars() {
+                if c.is_ascii_alphanumeric() {
+                    if dash && started {
+                        out.push('-');
+                    }
+                    out.push(c.to_ascii_lowercase());
+                    dash = false;
+                    started = true;
+                } else {
+                    dash = true;
+                }
+            }
+            out
+        }
+        let samples = [
+            "AC-2(1)",
+            "--PR.AC-1.1 (a)--",
+            "Ransomware",
+            "a b",
+            "a-b",
+            "T1059.001",
+            "CyFun 2023",
+            "x__y..z",
+            "0",
+        ];
+        for text in samples {
+            assert_eq!(slug(text), old(text), "{text}");
+            assert_eq!(slug_chars(text).collect::<String>(), old(text), "{text}");
+            assert!(has_slug(text, &old(text)), "{text}");
+        }
+        // Every printable ASCII character around a letter.
+        for a in ' '..='~' {
+            for b in ' '..='~' {
+                let text = format!("{a}x{b}{a}");
+                assert_eq!(slug(&text), old(&text), "{text:?}");
+                assert_eq!(slug_chars(&text).collect::<String>(), old(&text));
+            }
+        }
+    }
+
+    /// Every character: a slug is its own slug (so a page named from one is
+    /// found again), and every character of one is allowed in a document's
+    /// file name.
+    #[test]
+    fn slugs_are_stable_for_every_character() {
+        // The others are separators, tested above.
+        let letters = (0..=0x10_ffff)
+            .filter_map(char::from_u32)
+            .filter(|c| c.is_alphanumeric());
+        for c in letters {
+            let text = format!("A{c}b{c}");
+            let once = slug(&text);
+            assert_eq!(slug(&once), once, "U+{:04X}", c as u32);
+            assert!(has_slug(&text, &once), "U+{:04X}", c as u32);
+            assert!(!once.starts_with('-') && !once.ends_with('-') && !once.contains("--"));
+            assert!(
+                once.chars()
+                    .all(crate::document::frontmatter::is_file_slug_char),
+                "U+{:04X}: {once}",
+                c as u32
+            );
+        }
     }
 }
