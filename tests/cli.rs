@@ -193,6 +193,47 @@ fn new_writes_the_next_document_and_it_checks() {
     );
 }
 
+/// `new` names the file from any title: letters of other scripts are kept
+/// (they used to leave nothing, "the title must contain letters or
+/// digits"), and a long title is cut (a 500-character one failed with
+/// "File name too long"). Each file checks clean.
+#[test]
+fn new_accepts_long_and_non_latin_titles() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = empty_book(tmp.path(), "Titles");
+    let dir = book.to_str().unwrap();
+    let long = "Segmentation of clinical networks ".repeat(15);
+    let long = long.trim();
+    assert!(long.len() > 500);
+    let cases = [
+        (
+            long,
+            "0001-segmentation-of-clinical-networks-segmentation-of-clinical.md",
+        ),
+        ("Ελληνικά", "0002-ελληνικά.md"),
+        ("日本語のタイトル", "0003-日本語のタイトル.md"),
+        ("🔒 🔑", "0004-document.md"),
+    ];
+    for (title, file) in cases {
+        let out = crosswalk(&["new", "--kind", "guidance", "--book", dir, title]);
+        assert!(out.status.success(), "{title}: {}", text(&out.stderr));
+        let path = PathBuf::from(text(&out.stdout).trim());
+        assert_eq!(path.file_name().unwrap().to_str().unwrap(), file, "{title}");
+        let written = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            written.contains(&format!("title = \"{title}\"")),
+            "{written}"
+        );
+        let check = crosswalk(&["check", "--deny-warnings", dir]);
+        assert_eq!(
+            check.status.code(),
+            Some(0),
+            "{title}: {}",
+            text(&check.stderr)
+        );
+    }
+}
+
 #[test]
 fn two_builds_are_byte_identical() {
     let tmp = tempfile::tempdir().unwrap();

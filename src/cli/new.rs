@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use super::{book_root, FAILURE, OK};
 use crate::book::load_book;
 use crate::document::Vocabulary;
-use crate::site::urls::slug;
+use crate::site::urls::slug_chars;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -62,10 +62,7 @@ fn create(args: Args) -> Result<PathBuf, String> {
             .map(|f| f.rel_path.as_str())
             .collect::<Vec<_>>(),
     );
-    let slug = slug(&args.title);
-    if slug.is_empty() {
-        return Err("the title must contain letters or digits".into());
-    }
+    let slug = file_slug(&args.title);
     let dir = match &args.area {
         Some(area) => book.src_dir().join(area),
         None => book.src_dir(),
@@ -83,6 +80,39 @@ fn create(args: Args) -> Result<PathBuf, String> {
         .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(path)
+}
+
+/// The most characters of a title a file name keeps: far below the usual
+/// limit of 255 bytes even in a script of three bytes a character.
+const FILE_SLUG_CHARS: usize = 60;
+
+/// The slug part of a new document's file name: the title's slug (letters
+/// of any script kept), cut to [`FILE_SLUG_CHARS`] characters at a dash when
+/// one falls in the second half, between characters otherwise; `document`
+/// for a title with no letter or digit. Always a valid file name slug.
+fn file_slug(title: &str) -> String {
+    let full: Vec<char> = slug_chars(title).collect();
+    if full.is_empty() {
+        return "document".into();
+    }
+    if full.len() <= FILE_SLUG_CHARS {
+        return full.into_iter().collect();
+    }
+    let kept = &full[..FILE_SLUG_CHARS];
+    let end = if full[FILE_SLUG_CHARS] == '-' {
+        FILE_SLUG_CHARS
+    } else {
+        match kept.iter().rposition(|&c| c == '-') {
+            Some(dash) if dash >= FILE_SLUG_CHARS / 2 => dash,
+            _ => FILE_SLUG_CHARS,
+        }
+    };
+    // A cut between characters may leave a dash last.
+    kept[..end]
+        .iter()
+        .collect::<String>()
+        .trim_end_matches('-')
+        .to_string()
 }
 
 /// One more than the highest number used by any file in the book.
@@ -135,5 +165,40 @@ mod tests {
             next_number(&["a/0001-x.md", "b/0012-y.md", "README.md"]),
             13
         );
+    }
+
+    #[test]
+    fn file_slugs_fit_any_title() {
+        assert_eq!(file_slug("Network segmentation"), "network-segmentation");
+        assert_eq!(file_slug("Ελληνικά"), "ελληνικά");
+        assert_eq!(file_slug("日本語のタイトル"), "日本語のタイトル");
+        assert_eq!(file_slug("!!!"), "document");
+        assert_eq!(file_slug(""), "document");
+        // Cut at the last dash in reach.
+        let words = "backup ".repeat(100);
+        let cut = file_slug(&words);
+        assert!(cut.chars().count() <= FILE_SLUG_CHARS, "{cut}");
+        assert!(
+            cut.starts_with("backup-backup") && cut.ends_with("backup"),
+            "{cut}"
+        );
+        // One long word: cut between characters, never inside one.
+        let long = "é".repeat(500);
+        assert_eq!(file_slug(&long), "é".repeat(FILE_SLUG_CHARS));
+        let cjk = "日本語".repeat(100);
+        assert_eq!(file_slug(&cjk).chars().count(), FILE_SLUG_CHARS);
+        // A dash right after the cut: the words before it are kept whole.
+        let exact = format!("{} tail", "a".repeat(FILE_SLUG_CHARS));
+        assert_eq!(file_slug(&exact), "a".repeat(FILE_SLUG_CHARS));
+        // A dash early on only: cut between characters instead.
+        let early = format!("ab {}", "c".repeat(100));
+        assert_eq!(file_slug(&early).chars().count(), FILE_SLUG_CHARS);
+        for title in [&words, &long, &cjk, &exact, &early] {
+            let slug = file_slug(title);
+            assert!(!slug.ends_with('-') && !slug.starts_with('-'), "{slug}");
+            assert!(slug
+                .chars()
+                .all(crate::document::frontmatter::is_file_slug_char));
+        }
     }
 }
