@@ -66,12 +66,16 @@ impl Staging {
         let name = dest
             .file_name()
             .map_or("site".into(), |n| n.to_string_lossy().into_owned());
+        let prefix = format!(".{name}.building-");
+        remove_abandoned(parent, &prefix);
         let dir = tempfile::Builder::new()
-            .prefix(&format!(".{name}.building-"))
+            .prefix(&prefix)
             .tempdir_in(parent)
             .map_err(io_err(parent))?
             .keep();
-        fs::write(dir.join(MARKER), b"").map_err(io_err(&dir))?;
+        // The marker names the building process, so that a later build can
+        // tell a staging directory left by one that was killed.
+        fs::write(dir.join(MARKER), std::process::id().to_string()).map_err(io_err(&dir))?;
         Ok(Staging {
             dest: dest.to_path_buf(),
             dir,
@@ -101,6 +105,9 @@ impl Staging {
 
     /// Swap the staging directory in for the destination.
     pub fn commit(mut self) -> Result<(), WriteError> {
+        // The published site's marker names no process: the same book gives
+        // the same files.
+        fs::write(self.dir.join(MARKER), b"").map_err(io_err(&self.dir))?;
         let old = if self.dest.exists() {
             let old = self.dir.with_extension("old");
             fs::rename(&self.dest, &old).map_err(io_err(&self.dest))?;
@@ -134,6 +141,44 @@ impl Drop for Staging {
     }
 }
 
+/// Remove the staging directories (and set-aside previous sites) that
+/// builds killed before they could clean up left in `parent`: a build
+/// stopped with Ctrl-C leaves its partial site, tens of megabytes, and
+/// they piled up. Only directories of ours whose building process is gone
+/// are removed; a concurrent build's, or one whose owner cannot be told,
+/// is left alone.
+fn remove_abandoned(parent: &Path, prefix: &str) {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let is_staging = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.starts_with(prefix));
+        if !is_staging {
+            continue;
+        }
+        let dir = entry.path();
+        let owner = fs::read_to_string(dir.join(MARKER))
+            .ok()
+            .and_then(|pid| pid.trim().parse::<u32>().ok());
+        if owner.is_some_and(|pid| !process_alive(pid)) {
+            let _ = fs::remove_dir_all(&dir);
+        }
+    }
+}
+
+/// Whether process `pid` is running. Known on Linux (`/proc`); elsewhere
+/// assumed, so nothing is removed.
+fn process_alive(pid: u32) -> bool {
+    if cfg!(target_os = "linux") {
+        Path::new("/proc").join(pid.to_string()).exists()
+    } else {
+        true
+    }
+}
+
 /// Whether `dest` is `book` or one of its ancestors (after resolving
 /// symbolic links and `..`). A destination that does not exist holds nothing.
 fn holds(dest: &Path, book: &Path) -> bool {
@@ -159,6 +204,7 @@ mod tests {
         staging.write("a/index.html", b"one").unwrap();
         staging.commit().unwrap();
         assert_eq!(fs::read(dest.join("a/index.html")).unwrap(), b"one");
+        assert_eq!(fs::read(dest.join(MARKER)).unwrap(), b"", "deterministic");
 
         let staging = Staging::new(&dest, tmp.path()).unwrap();
         staging.write("a/index.html", b"two").unwrap();
@@ -197,6 +243,36 @@ mod tests {
             }
         }
         assert_eq!(fs::read(dest.join("top.html")).unwrap(), b"top");
+    }
+
+    #[test]
+    fn removes_what_killed_builds_left_and_nothing_else() {
+        let tmp = tempfile::tempdir().unwrap();
+        let stage = |suffix: &str, marker: Option<&str>| {
+            let dir = tmp.path().join(format!(".site.building-{suffix}"));
+            fs::create_dir_all(dir.join("documents")).unwrap();
+            fs::write(dir.join("documents/a.html"), b"partial").unwrap();
+            if let Some(pid) = marker {
+                fs::write(dir.join(MARKER), pid).unwrap();
+            }
+            dir
+        };
+        // No process has this id (Linux caps ids far below it).
+        let killed = stage("killed", Some("4294967295"));
+        let killed_old = stage("killed.old", Some("4294967294"));
+        let running = stage("running", Some(&std::process::id().to_string()));
+        let foreign = stage("foreign", None);
+        let other_site = tmp.path().join(".other.building-x");
+        fs::create_dir_all(&other_site).unwrap();
+        fs::write(other_site.join(MARKER), "4294967295").unwrap();
+        let staging = Staging::new(&tmp.path().join("site"), &tmp.path().join("book")).unwrap();
+        if cfg!(target_os = "linux") {
+            assert!(!killed.exists() && !killed_old.exists());
+        }
+        assert!(running.exists(), "a live build's directory stays");
+        assert!(foreign.exists(), "a directory without our marker stays");
+        assert!(other_site.exists(), "another destination's stays");
+        drop(staging);
     }
 
     #[test]
