@@ -111,10 +111,13 @@ pub fn src_prefix(_root: &Path, config: &BookConfig) -> String {
 }
 
 /// Every `.md` file under `src`, relative and sorted, skipping hidden
-/// directories (`.git`) and files.
+/// directories (`.git`) and files. Symbolic links are followed, as an
+/// author who links an area folder in expects (they were skipped without a
+/// word); a loop or a dangling link is an error naming the path.
 pub fn markdown_files(src: &Path) -> Result<Vec<String>, LoadError> {
     let mut out = Vec::new();
     let walker = walkdir::WalkDir::new(src)
+        .follow_links(true)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
@@ -136,6 +139,31 @@ pub fn markdown_files(src: &Path) -> Result<Vec<String>, LoadError> {
         }
     }
     Ok(out)
+}
+
+#[cfg(all(test, unix))]
+mod symlink_tests {
+    use super::*;
+
+    #[test]
+    fn linked_folders_and_files_are_documents_and_a_dangling_link_is_an_error() {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = tmp.path().join("docs");
+        let elsewhere = tmp.path().join("elsewhere");
+        fs::create_dir_all(&src).unwrap();
+        fs::create_dir_all(&elsewhere).unwrap();
+        fs::write(elsewhere.join("0001-a.md"), "x").unwrap();
+        fs::write(tmp.path().join("0002-b.md"), "x").unwrap();
+        std::os::unix::fs::symlink(&elsewhere, src.join("governance")).unwrap();
+        std::os::unix::fs::symlink(tmp.path().join("0002-b.md"), src.join("0002-b.md")).unwrap();
+        assert_eq!(
+            markdown_files(&src).unwrap(),
+            vec!["0002-b.md".to_string(), "governance/0001-a.md".to_string()]
+        );
+        std::os::unix::fs::symlink(tmp.path().join("gone.md"), src.join("0003-c.md")).unwrap();
+        let err = markdown_files(&src).unwrap_err();
+        assert!(err.to_string().contains("0003-c.md"), "{err}");
+    }
 }
 
 pub fn read_document(src: &Path, rel: &str, prefix: &str) -> Result<RawFile, Box<Diagnostic>> {
