@@ -234,6 +234,97 @@ fn new_accepts_long_and_non_latin_titles() {
     }
 }
 
+/// Tags are pages named from their slug, in any script. Tags that differ
+/// only in case or punctuation share a page listing the documents of all
+/// of them (each used to overwrite the other's page), `check` warns where a
+/// spelling differs from an earlier one (CW031), and the sitemap names
+/// every page once.
+#[test]
+fn tags_sharing_a_page_list_every_document_and_are_warned_about() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = empty_book(tmp.path(), "Tags");
+    write_document(
+        &book,
+        "0001-a.md",
+        1,
+        "Alpha",
+        "tags = [\"Ransomware\", \"a b\", \"日本語\", \"sécurité\"]\n",
+        "Text.\n",
+    );
+    write_document(
+        &book,
+        "0002-b.md",
+        2,
+        "Beta",
+        "tags = [\"ransomware\", \"a-b\", \"中文\", \"..\"]\n",
+        "Text.\n",
+    );
+    write_document(
+        &book,
+        "0003-c.md",
+        3,
+        "Gamma",
+        "tags = [\"\\\"\\\"\", \"Ransomware\"]\n",
+        "Text.\n",
+    );
+    let dir = book.to_str().unwrap();
+    let check = crosswalk(&["check", dir]);
+    let stderr = text(&check.stderr);
+    assert_eq!(check.status.code(), Some(0), "{stderr}");
+    assert_eq!(stderr.matches("warning[CW031]").count(), 2, "{stderr}");
+    assert!(
+        stderr.contains("tag `ransomware` shares its page with the tag `Ransomware`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("docs/0002-b.md:10:9"), "{stderr}");
+    assert!(stderr.contains("docs/0002-b.md:10:23"), "{stderr}");
+    assert!(
+        stderr.contains("(tags/ransomware.html); use one spelling: `Ransomware`"),
+        "{stderr}"
+    );
+    let strict = crosswalk(&["check", "--deny-warnings", dir]);
+    assert_eq!(strict.status.code(), Some(1));
+
+    let site = build_book(&book, &tmp.path().join("site"));
+    let shared = page(&site, "tags/ransomware.html");
+    for id in ["HCB-0001", "HCB-0002", "HCB-0003"] {
+        assert!(shared.contains(id), "{id} listed: {shared}");
+    }
+    assert!(shared.contains("Tag: Ransomware"), "named as first written");
+    let joined = page(&site, "tags/a-b.html");
+    assert!(joined.contains("HCB-0001") && joined.contains("HCB-0002"));
+    assert!(page(&site, "tags/日本語.html").contains("HCB-0001"));
+    assert!(page(&site, "tags/中文.html").contains("HCB-0002"));
+    assert!(page(&site, "tags/sécurité.html").contains("HCB-0001"));
+    // Tags without a letter or digit get distinct, visible file names.
+    assert!(!site.contains_key("tags/.html"));
+    let odd: Vec<&String> = site.keys().filter(|p| p.starts_with("tags/_")).collect();
+    assert_eq!(odd.len(), 2, "{odd:?}");
+    assert!(page(&site, odd[0]).contains("HCB-000") && page(&site, odd[1]).contains("HCB-000"));
+    // The index of tags names each page once, with its documents counted
+    // once each.
+    let index = page(&site, "tags/index.html");
+    assert_eq!(
+        index.matches("href=\"../tags/ransomware.html\"").count(),
+        1,
+        "{index}"
+    );
+    assert!(index.contains("Ransomware <span>(3)</span>"), "{index}");
+    assert!(index.contains("日本語.html"), "{index}");
+
+    let sitemap = page(&site, "sitemap.xml");
+    let locs: Vec<&str> = sitemap
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("<url><loc>"))
+        .collect();
+    let unique: std::collections::BTreeSet<_> = locs.iter().collect();
+    assert_eq!(unique.len(), locs.len(), "a page listed twice: {sitemap}");
+    assert!(
+        sitemap.contains("tags/%E6%97%A5%E6%9C%AC%E8%AA%9E.html"),
+        "{sitemap}"
+    );
+}
+
 #[test]
 fn two_builds_are_byte_identical() {
     let tmp = tempfile::tempdir().unwrap();

@@ -619,3 +619,55 @@ fn search_records_follow_every_kind_of_change() {
     apply(&mut site, &added);
     same(&site, "document added");
 }
+
+/// Tags that share a page (`Ransomware` and `ransomware`) and tags in other
+/// scripts: the incremental rule re-renders the shared page whoever
+/// changes, and the server answers a page named in another script when
+/// asked the way browsers ask (percent-encoded UTF-8).
+#[test]
+fn tag_pages_shared_or_named_in_other_scripts_are_served() {
+    let tmp = fixture_copy();
+    let root = tmp.path();
+    let docs = root.join("docs");
+    let mut site = LiveSite::load(root).unwrap();
+    let process = docs.join("governance/0001-process.md");
+    edit(
+        &process,
+        "tags = [\"process\"]",
+        "tags = [\"process\", \"Ransomware\", \"日本語\"]",
+    );
+    apply(&mut site, &process);
+    assert_equals_full_build(&site, root, "a tag sharing a page, one in Japanese");
+    let shared =
+        String::from_utf8(site.file("tags/ransomware.html").unwrap().into_owned()).unwrap();
+    assert!(
+        shared.contains("HCB-0001") && shared.contains("HCB-0003"),
+        "{shared}"
+    );
+    assert!(site.file("tags/日本語.html").is_some());
+    assert!(site.project().diagnostics.iter().any(|d| d.code == "CW031"));
+    // The page's name comes from the first spelling: the other document
+    // changing its spelling renames it.
+    let arch = docs.join("architecture-operations/0003-backup-architecture.md");
+    edit(&arch, "\"ransomware\"]", "\"RANSOMWARE\"]");
+    apply(&mut site, &arch);
+    assert_equals_full_build(&site, root, "the other spelling changed");
+    edit(&process, ", \"Ransomware\"", "");
+    apply(&mut site, &process);
+    assert_equals_full_build(&site, root, "one spelling left");
+    let alone = String::from_utf8(site.file("tags/ransomware.html").unwrap().into_owned()).unwrap();
+    assert!(
+        alone.contains("Tag: RANSOMWARE") && !alone.contains("HCB-0001"),
+        "{alone}"
+    );
+    drop(site);
+
+    let server = Server::start(root, &[]);
+    let (status, page) = server.get("/tags/%E6%97%A5%E6%9C%AC%E8%AA%9E.html");
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("HCB-0001"), "{page}");
+    let response = server.raw("/tags/%E6%97%A5%E6%9C%AC%E8%AA%9E.html");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    let status = server.stop();
+    assert!(status.success(), "{status:?}");
+}

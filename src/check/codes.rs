@@ -36,6 +36,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("CW028", "malformed document id"),
     ("CW029", "malformed version"),
     ("CW030", "file name is not NNNN-slug.md"),
+    ("CW031", "tag shares its page with another tag"),
     ("CW033", "updated before created"),
     ("CW036", "image from another host"),
     ("CW040", "invalid book.toml"),

@@ -6,6 +6,7 @@ pub mod codes;
 mod lifecycle;
 pub mod references;
 pub mod report;
+mod tags;
 
 use std::collections::HashMap;
 
@@ -81,6 +82,7 @@ pub fn run(
     let (ctx, mut diags) = Context::new(documents, registry, vocabulary, today);
     references::check(&ctx, &mut diags);
     lifecycle::check(&ctx, &mut diags);
+    tags::check(&ctx, &mut diags);
     diags
 }
 

@@ -303,7 +303,7 @@ impl Reader<'_> {
             area,
             priority: self.priority(table),
             summary: self.string(table, "summary").map(|s| s.value),
-            tags: self.string_list(table, "tags", None),
+            tags: self.spanned_list(table, "tags"),
             audience: self.string_list(table, "audience", Some(&audiences)),
             budget: self.vocab(table, "budget", &bands).map(|s| s.value),
             effort: self.vocab(table, "effort", &bands).map(|s| s.value),

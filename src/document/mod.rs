@@ -55,7 +55,8 @@ pub struct Document {
     /// 1 = do first .. 3.
     pub priority: Option<u8>,
     pub summary: Option<String>,
-    pub tags: Vec<String>,
+    /// Each with its span, for the warning about tags sharing a page.
+    pub tags: Vec<Spanned<String>>,
     pub audience: Vec<String>,
     pub budget: Option<String>,
     pub effort: Option<String>,

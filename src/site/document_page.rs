@@ -300,8 +300,8 @@ pub(super) fn view<'a>(
                 .tags
                 .iter()
                 .map(|t| TagLink {
-                    name: t,
-                    url: urls::listing("tags", t),
+                    name: &t.value,
+                    url: urls::listing("tags", &t.value),
                 })
                 .collect(),
             review_by: doc.review_by.as_ref().map(|r| r.value.to_string()),

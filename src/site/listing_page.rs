@@ -7,13 +7,77 @@
 //! `serde_json` value first; the compiled twins (`site::compiled`) write the
 //! cached card markup straight out.
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
 use tera::Context;
 
 use super::context::{reading_order, DocCard, SiteContext};
 use super::fragments::Fragments;
-use super::pages::PageMeta;
+use super::pages::{Page, PageMeta};
+use super::urls;
 use crate::document::Document;
 use crate::pipeline::Project;
+
+/// The listing pages, by group then value: one per page path. Values whose
+/// [`urls::slug`] is the same (tags `Ransomware` and `ransomware`, `a b`
+/// and `a-b`) share a page, named after the value met first (documents in
+/// order, then the vocabulary's areas), and it lists the documents of them
+/// all: each used to overwrite the other's page.
+pub(super) fn listings<'a>(project: &'a Project) -> Vec<Page> {
+    let mut first: HashMap<(&'static str, String), &'a str> = HashMap::new();
+    let mut add = |group: &'static str, value: &'a str| {
+        first.entry((group, urls::slug(value))).or_insert(value);
+    };
+    for doc in &project.documents {
+        add("kinds", &doc.kind.value);
+        add("statuses", &doc.status.value);
+        if let Some(area) = &doc.area {
+            add("areas", &area.value);
+        }
+        for tag in &doc.tags {
+            add("tags", &tag.value);
+        }
+    }
+    for area in &project.vocabulary.areas {
+        add("areas", area);
+    }
+    // In the order of the values, as before values were grouped.
+    let sorted: BTreeSet<(&'static str, &str)> = first
+        .into_iter()
+        .map(|((group, _), value)| (group, value))
+        .collect();
+    sorted
+        .into_iter()
+        .map(|(group, value)| Page::Listing {
+            group,
+            value: value.to_string(),
+        })
+        .collect()
+}
+
+/// Each tag page's name (see [`listings`]) with its number of documents,
+/// by name, for the index of tags.
+pub(super) fn tags(project: &Project) -> BTreeMap<&str, usize> {
+    // slug -> (name, documents, the last document counted)
+    let mut by_slug: HashMap<String, (&str, usize, usize)> = HashMap::new();
+    for (i, doc) in project.documents.iter().enumerate() {
+        for tag in &doc.tags {
+            let entry =
+                by_slug
+                    .entry(urls::slug(&tag.value))
+                    .or_insert((&tag.value, 0, usize::MAX));
+            // A document with `Ransomware` and `ransomware` counts once.
+            if entry.2 != i {
+                entry.1 += 1;
+                entry.2 = i;
+            }
+        }
+    }
+    by_slug
+        .into_values()
+        .map(|(name, count, _)| (name, count))
+        .collect()
+}
 
 /// The documents of one kind, status, area or tag, in reading order.
 pub(super) struct Listing<'a> {
@@ -31,14 +95,17 @@ pub(super) fn listing<'a>(
     fragments: &Fragments,
 ) -> Result<Listing<'a>, tera::Error> {
     let vocab = &project.vocabulary;
+    // Every value sharing the page (see `listings`).
+    let slug = urls::slug(value);
+    let shares = |other: &str| other == value || urls::has_slug(other, &slug);
     let mut docs: Vec<&Document> = project
         .documents
         .iter()
         .filter(|d| match group {
-            "kinds" => d.kind.value == value,
-            "statuses" => d.status.value == value,
-            "areas" => d.area.as_ref().is_some_and(|a| a.value == value),
-            _ => d.tags.iter().any(|t| t == value),
+            "kinds" => shares(&d.kind.value),
+            "statuses" => shares(&d.status.value),
+            "areas" => d.area.as_ref().is_some_and(|a| shares(&a.value)),
+            _ => d.tags.iter().any(|t| shares(&t.value)),
         })
         .collect();
     docs.sort_by(|a, b| reading_order(a, b));

@@ -149,7 +149,7 @@ impl Footprint {
             for tag in &doc.tags {
                 add(Page::Listing {
                     group: "tags",
-                    value: tag.clone(),
+                    value: tag.value.clone(),
                 });
             }
             if let Some(node) = project.index.document_node(d) {

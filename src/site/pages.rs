@@ -1,6 +1,6 @@
 //! The pages of a site and how each is rendered.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use crosswalk_catalog::AttackDomain;
 use serde::Serialize;
@@ -119,25 +119,7 @@ pub fn all_pages(project: &Project) -> Vec<Page> {
         Page::NotFound,
     ];
     pages.extend((0..project.documents.len()).map(Page::Document));
-    let mut listings: BTreeSet<(&'static str, String)> = BTreeSet::new();
-    for doc in &project.documents {
-        listings.insert(("kinds", doc.kind.value.clone()));
-        listings.insert(("statuses", doc.status.value.clone()));
-        if let Some(area) = &doc.area {
-            listings.insert(("areas", area.value.clone()));
-        }
-        for tag in &doc.tags {
-            listings.insert(("tags", tag.clone()));
-        }
-    }
-    for area in &project.vocabulary.areas {
-        listings.insert(("areas", area.clone()));
-    }
-    pages.extend(
-        listings
-            .into_iter()
-            .map(|(group, value)| Page::Listing { group, value }),
-    );
+    pages.extend(listing_page::listings(project));
     for catalog in &project.registry.attack {
         pages.push(Page::Matrix(catalog.domain));
         pages.extend((0..catalog.tactics.len()).map(|i| Page::Tactic(catalog.domain, i)));
@@ -355,13 +337,7 @@ fn fill(
             ("listing.html", title, None)
         }
         Page::TagIndex => {
-            let mut tags: BTreeMap<&str, usize> = BTreeMap::new();
-            for doc in &project.documents {
-                for tag in &doc.tags {
-                    *tags.entry(tag).or_default() += 1;
-                }
-            }
-            let tags: Vec<_> = tags
+            let tags: Vec<_> = listing_page::tags(project)
                 .into_iter()
                 .map(|(t, n)| serde_json::json!({ "name": t, "count": n, "url": urls::listing("tags", t) }))
                 .collect();

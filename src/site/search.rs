@@ -713,7 +713,7 @@ fn document_filters(project: &Project, i: usize) -> Vec<(&'static str, Vec<Strin
         ("framework", frameworks),
         ("cyfun", cyfun),
         ("tactic", tactics),
-        ("tag", doc.tags.clone()),
+        ("tag", doc.tags.iter().map(|t| t.value.clone()).collect()),
     ]
 }
 
