@@ -262,6 +262,7 @@ impl Project {
             &self.documents,
             &self.registry,
             &self.vocabulary,
+            &self.book.assets,
             today,
             &touched,
         ));
@@ -302,11 +303,12 @@ impl Project {
         // The checks and the graph read the same documents and neither
         // needs the other: one core each.
         let (documents, registry, vocabulary) = (&self.documents, &self.registry, &self.vocabulary);
+        let assets = &self.book.assets;
         let crosswalk_cache = &mut self.crosswalk;
         let (check_diagnostics, index) = rayon::join(
             || {
                 timing::phase("check", || {
-                    check::run(documents, registry, vocabulary, today)
+                    check::run(documents, registry, vocabulary, assets, today)
                 })
             },
             || {

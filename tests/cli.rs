@@ -894,6 +894,63 @@ fn queries_refuse_a_book_with_errors() {
     }
 }
 
+/// Pictures and downloads beside the documents are copied into the site
+/// under `files/` and linked there; a link to a file the book lacks is a
+/// located CW014.
+#[test]
+fn files_beside_the_documents_are_copied_and_linked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = empty_book(tmp.path(), "Files");
+    let area = book.join("docs/governance");
+    std::fs::create_dir_all(area.join("img")).unwrap();
+    std::fs::write(area.join("img/zones map.png"), b"png bytes").unwrap();
+    std::fs::write(book.join("docs/spec.pdf"), b"pdf bytes").unwrap();
+    let body = "![Zones \"A\"](<img/zones map.png>)\n\n[The spec](../spec.pdf#page=2)\n";
+    std::fs::write(
+        area.join("0001-zones.md"),
+        format!(
+            "+++\nid = \"HCB-0001\"\ntitle = \"Zones\"\nkind = \"guidance\"\nstatus = \"active\"\n\
+             version = \"1.0\"\ncreated = 2026-01-05\nauthors = [\"A\"]\nsummary = \"S.\"\n+++\n{body}"
+        ),
+    )
+    .unwrap();
+    let checked = crosswalk(&["check", book.to_str().unwrap(), "--deny-warnings"]);
+    assert!(checked.status.success(), "{}", text(&checked.stderr));
+    let site = build_book(&book, &tmp.path().join("site"));
+    assert_eq!(site["files/governance/img/zones map.png"], b"png bytes");
+    assert_eq!(site["files/spec.pdf"], b"pdf bytes");
+    assert!(
+        !site.contains_key("files/governance/0001-zones.md"),
+        "sources stay out"
+    );
+    let page = page(&site, "documents/hcb-0001.html");
+    assert!(
+        page.contains(
+            "<img src=\"../files/governance/img/zones%20map.png\" alt=\"Zones &quot;A&quot;\" />"
+        ),
+        "{}",
+        body_of(&page)
+    );
+    assert!(
+        page.contains("<a href=\"../files/spec.pdf#page=2\">The spec</a>"),
+        "{}",
+        body_of(&page)
+    );
+    std::fs::remove_file(book.join("docs/spec.pdf")).unwrap();
+    let broken = crosswalk(&["check", book.to_str().unwrap()]);
+    let stderr = text(&broken.stderr);
+    assert_eq!(broken.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr
+            .contains("error[CW014]: broken link: `../spec.pdf#page=2` is not a file of this book"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("docs/governance/0001-zones.md:13:"),
+        "{stderr}"
+    );
+}
+
 /// A page that fails to render fails the build with its own error, even
 /// with the search index built beside the pages (which then gives up rather
 /// than finish an index for a site that will not be written).

@@ -584,6 +584,63 @@ fn an_event_on_an_existing_directory_is_not_a_change() {
     );
 }
 
+/// A picture added while serving is served from the book's folder, and
+/// the link to it checks once it exists.
+#[test]
+fn a_picture_added_while_serving_is_served_and_checks() {
+    use crosswalk::serve::state::Change;
+    let tmp = fixture_copy();
+    let mut site = LiveSite::load(tmp.path()).unwrap();
+    let doc = std::fs::read_dir(tmp.path().join("docs/governance"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "md"))
+        .expect("a governance document");
+    let text = std::fs::read_to_string(&doc).unwrap();
+    std::fs::write(&doc, format!("{text}\n![diagram](img/zones.png)\n")).unwrap();
+    apply(&mut site, &doc);
+    assert!(
+        diagnostics(site.project())
+            .iter()
+            .any(|(code, message, ..)| code == "CW014" && message.contains("img/zones.png")),
+        "a missing picture is a broken link"
+    );
+    let picture = tmp.path().join("docs/governance/img/zones.png");
+    std::fs::create_dir_all(picture.parent().unwrap()).unwrap();
+    std::fs::write(&picture, b"\x89PNG fake").unwrap();
+    let change = site.classify(std::slice::from_ref(&picture));
+    assert_eq!(change, Change::Everything);
+    site.apply(change);
+    let broken: Vec<_> = diagnostics(site.project())
+        .into_iter()
+        .filter(|(code, ..)| code == "CW014")
+        .collect();
+    assert!(
+        broken.is_empty(),
+        "the link checks once the picture exists: {broken:?}"
+    );
+    assert_eq!(
+        site.file("files/governance/img/zones.png").as_deref(),
+        Some(&b"\x89PNG fake"[..])
+    );
+    std::fs::write(&picture, b"changed").unwrap();
+    assert_eq!(
+        site.classify(std::slice::from_ref(&picture)),
+        Change::Nothing,
+        "a changed picture is read when asked for"
+    );
+    assert_eq!(
+        site.file("files/governance/img/zones.png").as_deref(),
+        Some(&b"changed"[..])
+    );
+    assert!(site.file("files/governance/img/none.png").is_none());
+    let source = doc.strip_prefix(tmp.path().join("docs")).unwrap();
+    assert!(
+        site.file(&format!("files/{}", source.display())).is_none(),
+        "the Markdown sources are not served"
+    );
+}
+
 /// The records serve keeps for its background search index are those a
 /// fresh load gives, after prose, front-matter and structural changes.
 #[test]

@@ -20,6 +20,10 @@ pub struct Book {
     pub config_file: Option<Arc<SourceFile>>,
     /// Document files in path order.
     pub files: Vec<RawFile>,
+    /// The source directory's other files (pictures, PDFs), relative and
+    /// sorted: documents link them relatively, and the site copies them
+    /// under `files/`.
+    pub assets: Vec<String>,
 }
 
 impl Book {
@@ -68,7 +72,7 @@ pub fn load_book(root: &Path) -> Result<(Book, Vec<Diagnostic>), LoadError> {
         return Err(LoadError::NoSrc(src));
     }
     let prefix = src_prefix(root, &config);
-    let paths = markdown_files(&src)?;
+    let (paths, assets) = source_files(&src)?;
     let (files, diagnostics): (Vec<_>, Vec<_>) = paths
         .par_iter()
         .map(|rel| read_document(&src, rel, &prefix))
@@ -81,6 +85,7 @@ pub fn load_book(root: &Path) -> Result<(Book, Vec<Diagnostic>), LoadError> {
         config,
         config_file,
         files,
+        assets,
     };
     Ok((book, diagnostics))
 }
@@ -115,7 +120,14 @@ pub fn src_prefix(_root: &Path, config: &BookConfig) -> String {
 /// author who links an area folder in expects (they were skipped without a
 /// word); a loop or a dangling link is an error naming the path.
 pub fn markdown_files(src: &Path) -> Result<Vec<String>, LoadError> {
+    Ok(source_files(src)?.0)
+}
+
+/// The `.md` files under `src` (see [`markdown_files`]), then every other
+/// file there, both relative and sorted.
+pub fn source_files(src: &Path) -> Result<(Vec<String>, Vec<String>), LoadError> {
     let mut out = Vec::new();
+    let mut others = Vec::new();
     let walker = walkdir::WalkDir::new(src)
         .follow_links(true)
         .sort_by_file_name()
@@ -128,17 +140,22 @@ pub fn markdown_files(src: &Path) -> Result<Vec<String>, LoadError> {
                 .into_io_error()
                 .unwrap_or_else(|| std::io::Error::other("file system loop")),
         })?;
-        if entry.file_type().is_file() && entry.path().extension().is_some_and(|e| e == "md") {
-            let rel = entry
-                .path()
-                .strip_prefix(src)
-                .unwrap_or(entry.path())
-                .to_string_lossy()
-                .replace('\\', "/");
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = entry
+            .path()
+            .strip_prefix(src)
+            .unwrap_or(entry.path())
+            .to_string_lossy()
+            .replace('\\', "/");
+        if entry.path().extension().is_some_and(|e| e == "md") {
             out.push(rel);
+        } else {
+            others.push(rel);
         }
     }
-    Ok(out)
+    Ok((out, others))
 }
 
 #[cfg(all(test, unix))]

@@ -23,6 +23,8 @@ pub struct Context<'a> {
     pub by_id: HashMap<&'a str, usize>,
     /// Path relative to the source dir -> index.
     pub by_path: HashMap<&'a str, usize>,
+    /// The source directory's other files, sorted (`Book::assets`).
+    pub assets: &'a [String],
     pub today: Date,
 }
 
@@ -32,6 +34,7 @@ impl<'a> Context<'a> {
         documents: &'a [Document],
         registry: &'a Registry,
         vocabulary: &'a Vocabulary,
+        assets: &'a [String],
         today: Date,
     ) -> (Context<'a>, Vec<Diagnostic>) {
         let mut diags = Vec::new();
@@ -66,6 +69,7 @@ impl<'a> Context<'a> {
             vocabulary,
             by_id,
             by_path,
+            assets,
             today,
         };
         (ctx, diags)
@@ -77,9 +81,10 @@ pub fn run(
     documents: &[Document],
     registry: &Registry,
     vocabulary: &Vocabulary,
+    assets: &[String],
     today: Date,
 ) -> Vec<Diagnostic> {
-    let (ctx, mut diags) = Context::new(documents, registry, vocabulary, today);
+    let (ctx, mut diags) = Context::new(documents, registry, vocabulary, assets, today);
     references::check(&ctx, &mut diags);
     lifecycle::check(&ctx, &mut diags);
     tags::check(&ctx, &mut diags);
@@ -94,10 +99,11 @@ pub fn bodies(
     documents: &[Document],
     registry: &Registry,
     vocabulary: &Vocabulary,
+    assets: &[String],
     today: Date,
     positions: &[usize],
 ) -> Vec<Diagnostic> {
-    let (ctx, _) = Context::new(documents, registry, vocabulary, today);
+    let (ctx, _) = Context::new(documents, registry, vocabulary, assets, today);
     let mut diags = Vec::new();
     for &i in positions {
         references::body_links(&ctx, &documents[i], &mut diags);
@@ -105,4 +111,4 @@ pub fn bodies(
     diags
 }
 
-pub use references::{is_technique_id, resolve_relative};
+pub use references::{book_file, is_technique_id, resolve_relative};

@@ -392,6 +392,21 @@ pub(super) fn body_links(ctx: &Context, doc: &Document, diags: &mut Vec<Diagnost
                 },
                 None => diags.push(broken_link(doc, path, span)),
             },
+            LinkTarget::Asset(written) => {
+                if book_file(&doc.rel_path, written, ctx.assets).is_none() {
+                    diags.push(
+                        Diagnostic::error(
+                            "CW014",
+                            format!("broken link: `{written}` is not a file of this book"),
+                        )
+                        .at(&doc.source, span)
+                        .help(
+                            "links and images are relative to this file; put the file under \
+                             the source directory (the site copies it under `files/`)",
+                        ),
+                    );
+                }
+            }
             LinkTarget::ExternalImage(url) => diags.push(
                 Diagnostic::warning("CW036", format!("image from another host is not loaded: {url}"))
                     .at(&doc.source, span)
@@ -453,6 +468,21 @@ fn missing_anchor(
 }
 
 /// Resolve `../x/0007-a.md` against `governance/0001-b.md`.
+/// The book file (a picture, a download; `assets` sorted) that `written`
+/// links from the document at `from`, if the book has it: the path part of
+/// the link, percent-decoded, resolved against the document's folder.
+pub fn book_file<'a>(from: &str, written: &str, assets: &'a [String]) -> Option<&'a str> {
+    let (path, _) = crate::document::markdown::split_fragment(written);
+    let path = percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .ok()?;
+    let resolved = resolve_relative(from, &path)?;
+    let at = assets
+        .binary_search_by(|a| a.as_str().cmp(&resolved))
+        .ok()?;
+    Some(assets[at].as_str())
+}
+
 pub fn resolve_relative(from: &str, path: &str) -> Option<String> {
     let mut parts: Vec<&str> = from.split('/').collect();
     parts.pop();

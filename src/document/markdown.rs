@@ -52,6 +52,10 @@ pub enum LinkTarget {
     Anchor(String),
     /// An image or link that would load from another host.
     ExternalImage(String),
+    /// A relative link or image to a file of the book that is not a
+    /// document (a picture, a PDF): as written, with any `#fragment`. The
+    /// site copies such files under `files/`.
+    Asset(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -135,6 +139,12 @@ fn read(body: &str, offset: usize, with_html: bool) -> (Outline, Option<BodyHtml
                     span,
                 });
             }
+            Event::Start(Tag::Image { dest_url, .. }) if is_asset(dest_url) => {
+                outline.links.push(BodyLink {
+                    target: LinkTarget::Asset(dest_url.to_string()),
+                    span,
+                });
+            }
             Event::Html(raw) => {
                 for url in external_image_sources(raw) {
                     outline.links.push(BodyLink {
@@ -166,10 +176,35 @@ fn classify_link(link_type: LinkType, dest: &str) -> Option<LinkTarget> {
         Some((p, a)) => (p, Some(a.to_string())),
         None => (dest, None),
     };
-    path.ends_with(".md").then(|| LinkTarget::File {
-        path: path.to_string(),
-        anchor,
-    })
+    if path.ends_with(".md") {
+        return Some(LinkTarget::File {
+            path: path.to_string(),
+            anchor,
+        });
+    }
+    is_asset(dest).then(|| LinkTarget::Asset(dest.to_string()))
+}
+
+/// A relative path to a file of the book (not an anchor, not from the
+/// site's root, no scheme): an image or a download the site copies.
+fn is_asset(dest: &str) -> bool {
+    let dest = dest.trim();
+    !dest.is_empty()
+        && !dest.starts_with('#')
+        && !dest.starts_with('/')
+        && !dest.starts_with('?')
+        && !is_external(dest)
+        && !has_scheme(dest)
+}
+
+/// The path part of an asset link as written and its `#fragment` (with
+/// the `#`), if any.
+pub fn split_fragment(written: &str) -> (&str, &str) {
+    let written = written.trim();
+    match written.find('#') {
+        Some(at) => written.split_at(at),
+        None => (written, ""),
+    }
 }
 
 fn is_external(dest: &str) -> bool {
@@ -255,6 +290,11 @@ pub trait LinkResolver {
     fn wiki(&self, target: &str) -> Option<(String, String)>;
     /// Relative `.md` path (as written) -> href of its page.
     fn file(&self, path: &str, anchor: Option<&str>) -> Option<String>;
+    /// Relative path of another file of the book (as written, without its
+    /// fragment) -> its href in the site. None by default: left as written.
+    fn asset(&self, _path: &str) -> Option<String> {
+        None
+    }
 }
 
 /// Marks a hole in the HTML while rendering; never part of a rendered
@@ -293,6 +333,12 @@ enum Hole {
     WikiTextEnd,
     /// The closing of a `[[...]]` link.
     WikiClose,
+    /// The opening tag of a link to a file of the book that is not a
+    /// document: its copy in the site, or the link as written.
+    AssetLink { written: String, title: String },
+    /// The start of an image from the book: `<img src="..." alt="`, the
+    /// alt text following as text.
+    AssetImage { written: String },
 }
 
 impl BodyHtml {
@@ -318,6 +364,17 @@ impl BodyHtml {
                         .file(path, anchor.as_deref())
                         .unwrap_or_else(|| written.clone());
                     push_link_open(out, href, title);
+                }
+                Hole::AssetLink { written, title } => {
+                    push_link_open(out, asset_href(resolver, written), title);
+                }
+                Hole::AssetImage { written } => {
+                    out.push_str("<img src=\"");
+                    let _ = pulldown_cmark_escape::escape_href(
+                        &mut *out,
+                        &asset_href(resolver, written),
+                    );
+                    out.push_str("\" alt=\"");
                 }
                 Hole::WikiOpen { target, title } => {
                     wiki = resolver.wiki(target);
@@ -348,6 +405,16 @@ impl BodyHtml {
 
 /// `<a href="..." title="...">`, escaped exactly as the Markdown renderer
 /// escapes the links it writes itself.
+/// Where an asset link points in the site: its copy, with the fragment
+/// as written, or the link as written when the book has no such file.
+fn asset_href(resolver: &dyn LinkResolver, written: &str) -> String {
+    let (path, fragment) = split_fragment(written);
+    match resolver.asset(path) {
+        Some(href) => format!("{href}{fragment}"),
+        None => written.to_string(),
+    }
+}
+
 fn push_link_open(out: &mut String, href: String, title: &str) {
     html::push_html(
         out,
@@ -358,6 +425,18 @@ fn push_link_open(out: &mut String, href: String, title: &str) {
             id: CowStr::Borrowed(""),
         })),
     );
+}
+
+/// How an image of the body is written.
+#[derive(Debug, Clone, PartialEq)]
+enum ImageAs {
+    /// As written (no source, or one the sanitiser would drop anyway).
+    Kept,
+    /// From another host: a link to it instead.
+    Link,
+    /// A file of the book: its source is a hole, its alt text plain text,
+    /// its end (with its title) written here.
+    Asset { title: String },
 }
 
 /// Collects a body's events, rewritten for the site, while [`read`] walks
@@ -371,9 +450,9 @@ struct HtmlBuilder<'a> {
     heading_start: Option<usize>,
     /// Inside a `[[...]]` link: whether it has its own text.
     wiki_pothole: Option<bool>,
-    /// For each image being written: whether it is shown as a link (it is
-    /// from another host). A stack, since an image's text may hold one.
-    images: Vec<bool>,
+    /// How each image being written is shown. A stack, since an image's
+    /// text may hold one.
+    images: Vec<ImageAs>,
 }
 
 impl<'a> HtmlBuilder<'a> {
@@ -392,6 +471,27 @@ impl<'a> HtmlBuilder<'a> {
     }
 
     fn push(&mut self, event: Event<'a>) {
+        // Inside a book image, everything up to its end is its alt text.
+        if matches!(self.images.last(), Some(ImageAs::Asset { .. }))
+            && !matches!(event, Event::End(TagEnd::Image))
+        {
+            match event {
+                // Escaped for the attribute (quotes too), as pulldown-cmark
+                // writes an image's text.
+                Event::Text(t) | Event::Code(t) | Event::InlineHtml(t) | Event::Html(t) => {
+                    let mut alt = String::with_capacity(t.len());
+                    let _ = pulldown_cmark_escape::escape_html(&mut alt, &t);
+                    self.events.push(Event::Html(CowStr::from(alt)));
+                }
+                Event::SoftBreak | Event::HardBreak => {
+                    self.events.push(Event::Html(CowStr::Borrowed(" ")));
+                }
+                // An image in an image's text: its own alt text stays text.
+                Event::Start(Tag::Image { .. }) => self.images.push(ImageAs::Kept),
+                _ => {}
+            }
+            return;
+        }
         if !matches!(event, Event::Html(_)) && !self.pending_html.is_empty() {
             let block = sanitize_block(&self.pending_html);
             self.events.push(Event::Html(CowStr::from(block)));
@@ -456,9 +556,16 @@ impl<'a> HtmlBuilder<'a> {
                         id,
                     }));
                     self.events.push(Event::Text(CowStr::Borrowed("[image] ")));
-                    self.images.push(true);
+                    self.images.push(ImageAs::Link);
+                } else if is_asset(&dest_url) {
+                    self.hole(Hole::AssetImage {
+                        written: dest_url.to_string(),
+                    });
+                    self.images.push(ImageAs::Asset {
+                        title: title.to_string(),
+                    });
                 } else {
-                    self.images.push(false);
+                    self.images.push(ImageAs::Kept);
                     self.events.push(Event::Start(Tag::Image {
                         link_type,
                         dest_url,
@@ -467,13 +574,21 @@ impl<'a> HtmlBuilder<'a> {
                     }));
                 }
             }
-            Event::End(TagEnd::Image) => {
-                self.events.push(if self.images.pop() == Some(true) {
-                    Event::End(TagEnd::Link)
-                } else {
-                    Event::End(TagEnd::Image)
-                });
-            }
+            Event::End(TagEnd::Image) => match self.images.pop() {
+                Some(ImageAs::Link) => self.events.push(Event::End(TagEnd::Link)),
+                Some(ImageAs::Asset { title }) => {
+                    // As pulldown-cmark ends an image.
+                    let mut end = String::from("\"");
+                    if !title.is_empty() {
+                        end.push_str(" title=\"");
+                        let _ = pulldown_cmark_escape::escape_html(&mut end, &title);
+                        end.push('"');
+                    }
+                    end.push_str(" />");
+                    self.events.push(Event::Html(CowStr::from(end)));
+                }
+                _ => self.events.push(Event::End(TagEnd::Image)),
+            },
             Event::Start(Tag::Table(align)) => {
                 self.events
                     .push(Event::Html(CowStr::Borrowed("<div class=\"table-wrap\">")));
@@ -500,15 +615,24 @@ impl<'a> HtmlBuilder<'a> {
             return;
         }
         if link_type != LinkType::Email {
-            if let Some(LinkTarget::File { path, anchor }) = classify_link(LinkType::Inline, &dest)
-            {
-                self.hole(Hole::FileLink {
-                    written: dest.to_string(),
-                    path,
-                    anchor,
-                    title: title.to_string(),
-                });
-                return;
+            match classify_link(LinkType::Inline, &dest) {
+                Some(LinkTarget::File { path, anchor }) => {
+                    self.hole(Hole::FileLink {
+                        written: dest.to_string(),
+                        path,
+                        anchor,
+                        title: title.to_string(),
+                    });
+                    return;
+                }
+                Some(LinkTarget::Asset(written)) => {
+                    self.hole(Hole::AssetLink {
+                        written,
+                        title: title.to_string(),
+                    });
+                    return;
+                }
+                _ => {}
             }
         }
         self.events.push(Event::Start(Tag::Link {
@@ -635,6 +759,64 @@ mod tests {
                 None => "hcb-0007.html".into(),
             })
         }
+        fn asset(&self, path: &str) -> Option<String> {
+            ["img/a b.png", "spec.pdf"]
+                .contains(&path)
+                .then(|| format!("../files/area/{path}"))
+        }
+    }
+
+    #[test]
+    fn files_of_the_book_are_linked_where_the_site_copies_them() {
+        let body = "![A \"quoted\" *alt*](img/a%20b.png \"T&C\") and ![x](img/a b.png)\n\n\
+                    [the spec](spec.pdf#page=2), [gone](gone.pdf), [[HCB-0007]], \
+                    ![missing](img/none.png), [page](../x/0007-seg.md)\n";
+        let outline = scan(body, 0);
+        let assets: Vec<_> = outline
+            .links
+            .iter()
+            .filter_map(|l| match &l.target {
+                LinkTarget::Asset(written) => Some(written.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            assets,
+            [
+                "img/a%20b.png",
+                "spec.pdf#page=2",
+                "gone.pdf",
+                "img/none.png"
+            ],
+            "an image in angle-less form with a space is not a link target"
+        );
+        let html = render(body, &Fake);
+        assert!(
+            html.contains(
+                "<img src=\"img/a%20b.png\" alt=\"A &quot;quoted&quot; alt\" title=\"T&amp;C\" />"
+            ),
+            "written as is when the resolver does not know it (percent-encoded path): {html}"
+        );
+        assert!(
+            html.contains("<a href=\"../files/area/spec.pdf#page=2\">the spec</a>"),
+            "{html}"
+        );
+        assert!(html.contains("<a href=\"gone.pdf\">gone</a>"), "{html}");
+        assert!(
+            html.contains("<img src=\"img/none.png\" alt=\"missing\" />"),
+            "{html}"
+        );
+        // The same image written with the same markup pulldown-cmark gives.
+        let plain = render("![alt](img/a b.png)\n", &Fake);
+        assert_eq!(
+            plain, "<p>![alt](img/a b.png)</p>\n",
+            "a space ends a link destination"
+        );
+        let kept = render("![alt *x*](<img/a b.png>)\n", &Fake);
+        assert_eq!(
+            kept,
+            "<p><img src=\"../files/area/img/a%20b.png\" alt=\"alt x\" /></p>\n"
+        );
     }
 
     #[test]

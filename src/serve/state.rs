@@ -178,7 +178,26 @@ impl LiveSite {
         if let (Some(indexer), true) = (&self.search, path.starts_with("pagefind/")) {
             return indexer.file(path).map(Cow::Owned);
         }
+        if let Some(rel) = path
+            .strip_prefix(crate::site::ASSETS_DIR)
+            .and_then(|p| p.strip_prefix('/'))
+        {
+            return self.book_file(rel).map(Cow::Owned);
+        }
         self.files.get(path).map(|f| Cow::Borrowed(f.as_slice()))
+    }
+
+    /// A file of the book's source directory that is not a document (a
+    /// picture, a download), read when asked for, so that one added or
+    /// changed while serving shows at once. `rel` has been checked not to
+    /// leave the site (`http::site_path`); hidden files and the Markdown
+    /// sources are not served, as `build` does not copy them.
+    fn book_file(&self, rel: &str) -> Option<Vec<u8>> {
+        let hidden = rel.split('/').any(|segment| segment.starts_with('.'));
+        if hidden || rel.ends_with(".md") {
+            return None;
+        }
+        std::fs::read(self.project.book.src_dir().join(rel)).ok()
     }
 
     pub fn overlay(&self) -> Option<&str> {
@@ -237,9 +256,19 @@ impl LiveSite {
                     .replace('\\', "/");
                 if path.extension().is_some_and(|e| e == "md") {
                     docs.push(rel);
-                } else {
-                    docs.extend(self.documents_under(&path, &rel));
+                    continue;
                 }
+                // A picture or download added or removed: the check of the
+                // links to it needs the book's list of files again. One that
+                // only changed is read from disk when asked for.
+                // Editors' probes and backups (`4913`, `sedXXXXXX`, `x~`)
+                // come and go on every save: only named files count.
+                let named = path.extension().is_some() && !rel.ends_with('~');
+                let listed = self.project.book.assets.binary_search(&rel).is_ok();
+                if named && !path.is_dir() && listed != path.is_file() {
+                    return Change::Everything;
+                }
+                docs.extend(self.documents_under(&path, &rel));
                 continue;
             }
             // Outside the documents, a directory event is an open (its

@@ -62,6 +62,11 @@ impl LinkResolver for Links<'_> {
         ))
     }
 
+    fn asset(&self, path: &str) -> Option<String> {
+        let rel = crate::check::book_file(&self.from.rel_path, path, &self.project.book.assets)?;
+        Some(format!("{}{}", self.root, crate::site::asset_path(rel)))
+    }
+
     fn file(&self, path: &str, anchor: Option<&str>) -> Option<String> {
         let resolved = crate::check::resolve_relative(&self.from.rel_path, path)?;
         let doc = &self.project.documents[self.project.document_by_path(&resolved)?];

@@ -134,6 +134,12 @@ pub fn build(project: &Project, options: &BuildOptions) -> Result<BuildReport, B
     for (path, bytes) in &theme.assets {
         staging.write(path, bytes)?;
     }
+    let src = project.book.src_dir();
+    project
+        .book
+        .assets
+        .par_iter()
+        .try_for_each(|rel| staging.copy(&asset_path(rel), &src.join(rel)))?;
     for (path, text) in feeds::all(project, &pages) {
         staging.write(&path, text.as_bytes())?;
     }
@@ -144,6 +150,15 @@ pub fn build(project: &Project, options: &BuildOptions) -> Result<BuildReport, B
         millis: started.elapsed().as_millis(),
     })
 }
+
+/// Where the site keeps a copy of the book's file `rel` (relative to the
+/// source directory): a picture or download documents link relatively.
+pub fn asset_path(rel: &str) -> String {
+    format!("{ASSETS_DIR}/{rel}")
+}
+
+/// The site's folder of the book's own files (see [`asset_path`]).
+pub const ASSETS_DIR: &str = "files";
 
 /// Index the site with Pagefind and write its files under `pagefind/`;
 /// gives up, writing nothing, once `stop` is raised (the pages failed).

@@ -90,6 +90,20 @@ impl Staging {
 
     /// Write one file (relative path, `/`-separated), creating directories.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), WriteError> {
+        let path = self.prepare(rel)?;
+        fs::write(&path, bytes).map_err(io_err(&path))
+    }
+
+    /// Copy the file at `from` to `rel`, creating directories: the book's
+    /// pictures and downloads, which may be large.
+    pub fn copy(&self, rel: &str, from: &Path) -> Result<(), WriteError> {
+        let path = self.prepare(rel)?;
+        fs::copy(from, &path).map_err(io_err(from))?;
+        Ok(())
+    }
+
+    /// The path of `rel` in the staging directory, its directory made.
+    fn prepare(&self, rel: &str) -> Result<PathBuf, WriteError> {
         let path = self.dir.join(rel);
         if let Some(parent) = path.parent() {
             let made = self.made.read().is_ok_and(|made| made.contains(parent));
@@ -100,7 +114,7 @@ impl Staging {
                 }
             }
         }
-        fs::write(&path, bytes).map_err(io_err(&path))
+        Ok(path)
     }
 
     /// Swap the staging directory in for the destination.
