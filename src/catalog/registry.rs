@@ -45,6 +45,9 @@ pub struct LoadedFramework {
     pub source: CatalogSource,
     /// Canonical id -> node index.
     index: HashMap<String, u32>,
+    /// Lower-cased canonical id -> node index, `None` when two ids differ
+    /// only by case; made on the first id that misses `index`.
+    folded: std::sync::OnceLock<HashMap<String, Option<u32>>>,
     /// Child node indexes per node.
     pub children: Vec<Vec<u32>>,
 }
@@ -69,13 +72,41 @@ impl LoadedFramework {
             catalog,
             source,
             index,
+            folded: std::sync::OnceLock::new(),
             children,
         }
     }
 
     /// Find a node by any accepted spelling of its id.
+    ///
+    /// Canonical ids starting with a digit keep their case (NIS2's
+    /// `21.2.d`), so `21.2.D` missed while `pr.ac-1` found `PR.AC-1`. A miss
+    /// is looked up again ignoring case, unless the catalog has two ids
+    /// that differ only by case.
     pub fn find(&self, id: &str) -> Option<usize> {
-        self.index.get(&ids::canonical(id)).map(|&i| i as usize)
+        let canonical = ids::canonical(id);
+        if let Some(&i) = self.index.get(&canonical) {
+            return Some(i as usize);
+        }
+        let folded = self.folded.get_or_init(|| {
+            let mut folded: HashMap<String, Option<u32>> = HashMap::new();
+            for (key, &i) in &self.index {
+                folded
+                    .entry(key.to_lowercase())
+                    .and_modify(|found| {
+                        if *found != Some(i) {
+                            *found = None;
+                        }
+                    })
+                    .or_insert(Some(i));
+            }
+            folded
+        });
+        folded
+            .get(&canonical.to_lowercase())
+            .copied()
+            .flatten()
+            .map(|i| i as usize)
     }
 
     /// Assessable nodes at and below `idx` (a requirement's measures).

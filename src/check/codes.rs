@@ -39,6 +39,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("CW031", "tag shares its page with another tag"),
     ("CW033", "updated before created"),
     ("CW036", "image from another host"),
+    ("CW038", "reference given twice"),
     ("CW040", "invalid book.toml"),
     ("CW041", "catalog configuration error"),
     ("CW042", "catalog file cannot be imported"),

@@ -5,7 +5,9 @@ use rayon::prelude::*;
 
 use super::Context;
 use crate::catalog::{CatalogSource, ControlLookup, LoadedFramework, TechniqueLookup, UrnLookup};
-use crate::diagnostic::Diagnostic;
+use std::ops::Range;
+
+use crate::diagnostic::{Diagnostic, Location};
 use crate::document::markdown::LinkTarget;
 use crate::document::{Document, RelationKind};
 
@@ -28,6 +30,7 @@ pub fn check(ctx: &Context, diags: &mut Vec<Diagnostic>) {
 /// Every reference of one document.
 fn document(ctx: &Context, doc: &Document, diags: &mut Vec<Diagnostic>) {
     relations(ctx, doc, diags);
+    duplicates(ctx, doc, diags);
     for reference in &doc.techniques {
         technique(ctx, doc, &reference.id, reference.span.clone(), diags);
     }
@@ -42,6 +45,64 @@ fn document(ctx: &Context, doc: &Document, diags: &mut Vec<Diagnostic>) {
         );
     }
     body_links(ctx, doc, diags);
+}
+
+/// CW038: the same relation, requirement or technique given twice in one
+/// document (`800-53:ac-02` and `800-53:AC-2` are one requirement). The
+/// page and `refs` would list it twice; only references that resolve are
+/// compared, the others are reported on their own.
+fn duplicates(ctx: &Context, doc: &Document, diags: &mut Vec<Diagnostic>) {
+    let mut seen: Vec<(String, Range<usize>)> = Vec::new();
+    let mut report = |key: String, span: Range<usize>, what: &str| match seen
+        .iter()
+        .find(|(k, _)| *k == key)
+    {
+        Some((_, first)) => diags.push(
+            Diagnostic::warning("CW038", format!("{what} is given twice"))
+                .at(&doc.source, span)
+                .label("again here")
+                .related(
+                    Location::new(&doc.source, first.clone()),
+                    "first given here",
+                )
+                .help("remove the second one; a coverage or note belongs on the one that stays"),
+        ),
+        None => seen.push((key, span)),
+    };
+    for relation in &doc.relations {
+        if ctx.by_id.contains_key(relation.target.value.as_str()) {
+            report(
+                format!("relation {} {}", relation.kind.key(), relation.target.value),
+                relation.target.span.clone(),
+                &format!("`{} = {}`", relation.kind.key(), relation.target.value),
+            );
+        }
+    }
+    for reference in &doc.controls {
+        if let ControlLookup::Found(fw, idx) =
+            ctx.registry.control(&reference.framework, &reference.id)
+        {
+            let label = &fw.catalog.nodes[idx].label;
+            report(
+                format!("control {}:{idx}", fw.alias),
+                reference.span.clone(),
+                &format!("requirement {}:{label}", fw.alias),
+            );
+        }
+    }
+    for reference in &doc.techniques {
+        if let Some((domain, t)) = ctx.registry.technique_position(&reference.id) {
+            report(
+                format!("technique {domain:?}:{t}:{}", reference.relation.as_str()),
+                reference.span.clone(),
+                &format!(
+                    "technique {} ({})",
+                    reference.id.trim().to_ascii_uppercase(),
+                    reference.relation.as_str()
+                ),
+            );
+        }
+    }
 }
 
 /// CW043: every requirement a mapping file of the book's own refers to must
