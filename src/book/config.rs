@@ -182,6 +182,23 @@ impl BookConfig {
                 .help("use a short upper-case prefix such as `HCB`"),
             ));
         }
+        if let Some(problem) = base_url_problem(&self.build.base_url) {
+            return Err(Box::new(
+                Diagnostic::error(
+                    "CW040",
+                    format!(
+                        "invalid book.toml: base-url `{}` {problem}",
+                        self.build.base_url
+                    ),
+                )
+                .at(file, find_key(&file.text, "base-url"))
+                .help(
+                    "write the path the site is served under (\"/\" or \"/hcb/\") or its full \
+                     address (\"https://example.org/hcb/\"); with a full address the sitemap \
+                     and feed carry absolute URLs, as crawlers and feed readers expect",
+                ),
+            ));
+        }
         for alias in self.frameworks.keys() {
             if let Some(problem) = alias_problem(alias, &self.frameworks) {
                 return Err(Box::new(
@@ -255,6 +272,31 @@ impl BookConfig {
 }
 
 /// Byte span of a `key =` line in TOML text, or an empty span at the start.
+/// What is wrong with `base-url`, if anything: it must be a path from the
+/// server's root or an http(s) address, with nothing a URL cannot hold
+/// unescaped (`not a url` became the path `/not a url/`).
+fn base_url_problem(url: &str) -> Option<&'static str> {
+    let url = url.trim();
+    if url
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>')
+    {
+        return Some("holds spaces or characters a URL cannot hold");
+    }
+    if url.starts_with('/') {
+        return None;
+    }
+    let lower = url.to_ascii_lowercase();
+    let host = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"));
+    match host {
+        Some(rest) if !rest.is_empty() && !rest.starts_with('/') => None,
+        Some(_) => Some("has no host"),
+        None => Some("is neither a path starting with `/` nor an http(s) address"),
+    }
+}
+
 /// What is wrong with a framework alias of the book, if anything. Aliases
 /// are matched without regard to case (`cyfun2023:pr.ac-1` cites
 /// `CYFUN2023`) and name pages, so two that differ only by case would share
@@ -298,6 +340,32 @@ mod tests {
 
     fn parse(text: &str) -> Result<BookConfig, Box<Diagnostic>> {
         BookConfig::parse(&SourceFile::new("book.toml", text.to_string()))
+    }
+
+    #[test]
+    fn base_url_is_a_path_or_an_address() {
+        for fine in [
+            "/",
+            "/hcb/",
+            "/hcb",
+            "https://example.org/hcb/",
+            "http://localhost:3000/",
+        ] {
+            assert!(
+                parse(&format!("[build]\nbase-url = \"{fine}\"\n")).is_ok(),
+                "{fine}"
+            );
+        }
+        for (bad, says) in [
+            ("not a url", "characters a URL cannot hold"),
+            ("hcb/", "neither a path"),
+            ("ftp://example.org/", "neither a path"),
+            ("https://", "has no host"),
+        ] {
+            let err = parse(&format!("[build]\nbase-url = \"{bad}\"\n")).expect_err(bad);
+            assert_eq!(err.code, "CW040");
+            assert!(err.message.contains(says), "{bad}: {}", err.message);
+        }
     }
 
     #[test]
