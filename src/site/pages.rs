@@ -10,7 +10,7 @@ use super::context::{reading_order, ControlRef, DocCard, SiteContext};
 use super::fragments::Fragments;
 use super::framework_page::{self, first_line, Bar};
 use super::listing_page;
-use super::theme::{error_chain, Theme};
+use super::theme::Theme;
 use super::{urls, BuildError};
 use crate::document::{Document, Vocabulary};
 use crate::graph::{Edge, Node};
@@ -170,7 +170,7 @@ pub fn render(
     };
     let render_error = |e: tera::Error| BuildError::Render {
         page: path.clone(),
-        message: error_chain(&e),
+        message: theme.error_message(&e),
     };
     if let Some(html) = render_twin(project, site, theme, page, &fragments, &path)? {
         return Ok(html);
@@ -227,7 +227,7 @@ fn render_twin(
     let tally = crate::timing::global();
     let data_error = |e: tera::Error| BuildError::Render {
         page: path.to_string(),
-        message: error_chain(&e),
+        message: theme.error_message(&e),
     };
     let html = match page {
         Page::Document(i) if theme.twins.document_page => {

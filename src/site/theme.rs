@@ -2,7 +2,7 @@
 //! overridable file by file from the book's own `theme/` directory (as in
 //! mdBook).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use tera::Tera;
@@ -17,6 +17,8 @@ pub struct Theme {
     /// The compiled templates the book may use: those whose Tera
     /// templates it leaves as shipped (`site::compiled`).
     pub twins: super::compiled::Twins,
+    /// The templates the book's `theme/templates/` provides, by name.
+    from_book: BTreeSet<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -37,34 +39,16 @@ impl Theme {
             .iter()
             .map(|(path, bytes)| (path.to_string(), bytes.to_vec()))
             .collect();
-        let overrides = book_root.join("theme");
-        if overrides.is_dir() {
-            for entry in walkdir::WalkDir::new(&overrides).sort_by_file_name() {
-                let entry = entry.map_err(|e| ThemeError::Io {
-                    path: overrides.display().to_string(),
-                    source: e
-                        .into_io_error()
-                        .unwrap_or_else(|| std::io::Error::other("walk")),
-                })?;
-                if entry.file_type().is_file() {
-                    let rel = entry
-                        .path()
-                        .strip_prefix(&overrides)
-                        .unwrap_or(entry.path())
-                        .to_string_lossy()
-                        .replace('\\', "/");
-                    let bytes = std::fs::read(entry.path()).map_err(|source| ThemeError::Io {
-                        path: entry.path().display().to_string(),
-                        source,
-                    })?;
-                    files.insert(rel, bytes);
-                }
+        let mut from_book = BTreeSet::new();
+        for (path, bytes) in book_files(book_root)? {
+            if let Some(name) = path.strip_prefix("templates/") {
+                from_book.insert(name.to_string());
             }
+            files.insert(path, bytes);
         }
         let twins = super::compiled::Twins::of(|name| {
             let path = format!("templates/{name}");
-            let shipped = THEME_FILES.iter().find(|(p, _)| *p == path);
-            shipped.map(|(_, bytes)| *bytes) == files.get(&path).map(Vec::as_slice)
+            shipped(&path) == files.get(&path).map(Vec::as_slice)
         });
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".xml"]);
@@ -86,8 +70,63 @@ impl Theme {
             tera,
             assets,
             twins,
+            from_book,
         })
     }
+
+    /// A Tera error's message (sources included, [`error_chain`]) with the
+    /// templates the book provides named by their path in the book
+    /// (`'theme/templates/listing.html'`), so the reader knows which file
+    /// to open: Tera only knows names.
+    pub fn error_message(&self, err: &tera::Error) -> String {
+        let mut message = error_chain(err);
+        for name in &self.from_book {
+            message = message.replace(&format!("'{name}'"), &format!("'theme/templates/{name}'"));
+        }
+        message
+    }
+}
+
+/// The embedded file at `path` (relative to the theme root, such as
+/// `templates/listing.html`), if the binary ships one.
+pub fn shipped(path: &str) -> Option<&'static [u8]> {
+    THEME_FILES
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, bytes)| *bytes)
+}
+
+/// The files of the book's own `theme/` directory, by path relative to it
+/// with `/` separators (`templates/listing.html`), sorted; none when the
+/// book has no such directory.
+pub fn book_files(book_root: &Path) -> Result<Vec<(String, Vec<u8>)>, ThemeError> {
+    let overrides = book_root.join("theme");
+    let mut files = Vec::new();
+    if !overrides.is_dir() {
+        return Ok(files);
+    }
+    for entry in walkdir::WalkDir::new(&overrides).sort_by_file_name() {
+        let entry = entry.map_err(|e| ThemeError::Io {
+            path: overrides.display().to_string(),
+            source: e
+                .into_io_error()
+                .unwrap_or_else(|| std::io::Error::other("walk")),
+        })?;
+        if entry.file_type().is_file() {
+            let rel = entry
+                .path()
+                .strip_prefix(&overrides)
+                .unwrap_or(entry.path())
+                .to_string_lossy()
+                .replace('\\', "/");
+            let bytes = std::fs::read(entry.path()).map_err(|source| ThemeError::Io {
+                path: entry.path().display().to_string(),
+                source,
+            })?;
+            files.push((rel, bytes));
+        }
+    }
+    Ok(files)
 }
 
 /// HTML escaping for template output. Tera's default also escapes `/`,
