@@ -42,6 +42,9 @@ pub struct Project {
     /// Findings of the cross-document rules, kept so that a prose-only
     /// update replaces just those located in the bodies it touched.
     check_diagnostics: Vec<Diagnostic>,
+    /// Findings in the book's own theme templates (CW037). A change under
+    /// `theme/` reloads the whole project, so updates keep them.
+    theme_diagnostics: Vec<Diagnostic>,
     options: CheckOptions,
 }
 
@@ -60,7 +63,25 @@ impl PipelineError {
         match self {
             PipelineError::Load(LoadError::Config(d)) => vec![(**d).clone()],
             PipelineError::Catalogs(d) => d.clone(),
-            PipelineError::Load(_) => Vec::new(),
+            // A book that cannot be found or read still reports through
+            // the chosen format (CI parses `--format json` output).
+            PipelineError::Load(err) => {
+                let (path, help) = match err {
+                    LoadError::NoRoot(path) => (
+                        path,
+                        "give the directory that holds book.toml (default: the current one)",
+                    ),
+                    LoadError::NoSrc(path) => (
+                        path,
+                        "create the directory, or set `src` in [book] of book.toml to where the documents are",
+                    ),
+                    LoadError::Io { path, .. } => (path, "check the path and its permissions"),
+                    LoadError::Config(d) => return vec![(**d).clone()],
+                };
+                vec![Diagnostic::error("CW039", err.to_string())
+                    .in_file(path)
+                    .help(help)]
+            }
         }
     }
 }
@@ -96,13 +117,16 @@ impl Project {
     pub fn load(root: &Path, options: &CheckOptions) -> Result<Project, PipelineError> {
         let (book, read_failures) = timing::phase("read files", || load_book(root))?;
         let vocabulary = Vocabulary::new(&book.config.vocabulary);
-        // Catalogs decode on one thread while documents parse on the others.
-        let (registry, parsed) = timing::phase("catalogs + parse", || {
+        // Catalogs decode (and the book's own templates, if any, parse) on
+        // one thread while documents parse on the others.
+        let ((registry, theme_diagnostics), parsed) = timing::phase("catalogs + parse", || {
             rayon::join(
                 || {
-                    timing::phase("  catalogs", || {
+                    let registry = timing::phase("  catalogs", || {
                         Registry::load(&book.config, &book.root, book.config_file.as_ref())
-                    })
+                    });
+                    let theme = timing::phase("  theme", || check::theme::check(&book.root));
+                    (registry, theme)
                 },
                 || {
                     timing::phase("  parse", || {
@@ -136,6 +160,7 @@ impl Project {
             crosswalk: None,
             file_diagnostics,
             check_diagnostics: Vec::new(),
+            theme_diagnostics,
             options: options.clone(),
         };
         project.resolve();
@@ -281,6 +306,7 @@ impl Project {
         let mut diagnostics: Vec<Diagnostic> =
             self.file_diagnostics.values().flatten().cloned().collect();
         diagnostics.extend(self.check_diagnostics.iter().cloned());
+        diagnostics.extend(self.theme_diagnostics.iter().cloned());
         diagnostic::sort(&mut diagnostics);
         self.diagnostics = diagnostics;
     }

@@ -147,6 +147,21 @@ fn configuration_errors_exit_2_with_a_located_message() {
     let missing = crosswalk(&["check", tmp.path().join("nope").to_str().unwrap()]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(text(&missing.stderr).contains("does not exist"));
+
+    // A book that cannot be loaded still answers in the format CI parses.
+    let bare = tmp.path().join("bare");
+    std::fs::create_dir(&bare).unwrap();
+    std::fs::write(bare.join("book.toml"), "[book]\ntitle = \"x\"\n").unwrap();
+    let no_docs = crosswalk(&["check", bare.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(no_docs.status.code(), Some(2));
+    let json: serde_json::Value = serde_json::from_slice(&no_docs.stdout).expect("json on stdout");
+    assert_eq!(json["diagnostics"][0]["code"], "CW039", "{json}");
+    assert!(
+        json["diagnostics"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("source directory")),
+        "{json}"
+    );
 }
 
 #[test]
@@ -970,6 +985,10 @@ fn a_page_that_fails_to_render_fails_the_build_with_its_own_error() {
         stderr.contains("error: cannot render documents/"),
         "{stderr}"
     );
+    assert!(
+        stderr.contains("'theme/templates/document.html'"),
+        "the book's template is named by its path in the book: {stderr}"
+    );
     assert!(!stderr.contains("stopped"), "{stderr}");
     assert!(!site.exists(), "no site written");
     let leftovers = entries(tmp.path());
@@ -978,4 +997,54 @@ fn a_page_that_fails_to_render_fails_the_build_with_its_own_error() {
         1,
         "no staging directory left: {leftovers:?}"
     );
+}
+
+/// A template of the book's own theme that does not parse fails `check`
+/// (CW037, located in the book's file, in every format), and `build`
+/// refuses like for any other check error, leaving the previous site.
+#[test]
+fn a_broken_theme_template_fails_check_and_build_refuses() {
+    let (tmp, book) = good_book_with_templates(&[(
+        "listing.html",
+        "{% extends \"base.html\" %}\n{% block content %}\n{% if %}\n{% endblock %}\n",
+    )]);
+    let book_arg = book.to_str().unwrap();
+    let out = crosswalk(&["check", book_arg]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("error[CW037]") && stderr.contains("theme/templates/listing.html:3:7"),
+        "{stderr}"
+    );
+    let out = crosswalk(&["check", book_arg, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cw037: Vec<_> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "CW037")
+        .collect();
+    assert_eq!(cw037.len(), 1, "{report}");
+    assert_eq!(cw037[0]["file"], "theme/templates/listing.html");
+    assert_eq!(
+        (cw037[0]["line"].as_u64(), cw037[0]["column"].as_u64()),
+        (Some(3), Some(7))
+    );
+    assert!(cw037[0]["help"].is_string());
+    let out = crosswalk(&["check", book_arg, "--format", "github"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("theme/templates/listing.html,line=3,col=7"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let dest = tmp.path().join("site");
+    let before = build_good(&dest);
+    let out = crosswalk(&["build", book_arg, "--dest", dest.to_str().unwrap()]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("CW037"), "{stderr}");
+    assert_eq!(snapshot_dir(&dest), before, "previous site intact");
 }

@@ -7,6 +7,7 @@ mod lifecycle;
 pub mod references;
 pub mod report;
 mod tags;
+pub mod theme;
 
 use std::collections::HashMap;
 
