@@ -27,8 +27,10 @@ pub struct Outline {
 }
 
 impl Outline {
+    /// Whether `#anchor` lands somewhere on the document's page: one of its
+    /// headings, or a part of the page around the body (`#also-satisfies`).
     pub fn has_anchor(&self, anchor: &str) -> bool {
-        self.headings.iter().any(|h| h.anchor == anchor)
+        self.headings.iter().any(|h| h.anchor == anchor) || PAGE_IDS.contains(&anchor)
     }
 }
 
@@ -93,7 +95,7 @@ pub fn prepare(body: &str, offset: usize) -> (Outline, BodyHtml) {
 /// HTML when `with_html`.
 fn read(body: &str, offset: usize, with_html: bool) -> (Outline, Option<BodyHtml>) {
     let mut outline = Outline::default();
-    let mut anchors = Anchors::default();
+    let mut anchors = Anchors::around_the_body();
     let mut heading: Option<(u8, Option<String>, String)> = None;
     let mut html = with_html.then(HtmlBuilder::default);
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
@@ -247,6 +249,25 @@ fn level_number(level: HeadingLevel) -> u8 {
     level as u8
 }
 
+/// The ids the shipped document page gives the parts around the body
+/// (`base.html`, `document.html`, `also_satisfies.html` and the relation
+/// diagram). A heading whose anchor would be one of them takes the next
+/// free one (`## Main` is `#main-1`), as a repeated heading does: two
+/// elements with one id sent the skip link, and links to it, to the wrong
+/// one. A test holds this list to the templates.
+pub const PAGE_IDS: &[&str] = &[
+    "main",
+    "site-search",
+    "toc-title",
+    "sec-techniques",
+    "sec-controls",
+    "also-satisfies",
+    "sec-relations",
+    "rel-svg-title",
+    "rel-svg-desc",
+    "rel-arrow",
+];
+
 /// GitHub-style heading anchors, de-duplicated within one document.
 #[derive(Default)]
 pub struct Anchors {
@@ -254,6 +275,16 @@ pub struct Anchors {
 }
 
 impl Anchors {
+    /// Anchors for a body shown on a document page: the page's own ids
+    /// ([`PAGE_IDS`]) count as taken.
+    pub fn around_the_body() -> Anchors {
+        let mut anchors = Anchors::default();
+        for id in PAGE_IDS {
+            anchors.seen.insert((*id).to_string(), 1);
+        }
+        anchors
+    }
+
     pub fn next(&mut self, explicit: Option<&str>, text: &str) -> String {
         let base = match explicit {
             Some(id) => id.to_string(),
@@ -764,6 +795,59 @@ mod tests {
                 .contains(&path)
                 .then(|| format!("../files/area/{path}"))
         }
+    }
+
+    #[test]
+    fn headings_never_take_the_ids_of_the_page_around_the_body() {
+        let outline = scan(
+            "## Main\n\n## Also satisfies\n\n## Also satisfies\n\n## Scope {#toc-title}\n",
+            0,
+        );
+        let anchors: Vec<&str> = outline.headings.iter().map(|h| h.anchor.as_str()).collect();
+        assert_eq!(
+            anchors,
+            [
+                "main-1",
+                "also-satisfies-1",
+                "also-satisfies-2",
+                "toc-title-1"
+            ]
+        );
+        assert!(
+            outline.has_anchor("also-satisfies"),
+            "the page's own section"
+        );
+        assert!(outline.has_anchor("main-1") && !outline.has_anchor("scope"));
+        let html = render("## Main\n", &Fake);
+        assert_eq!(html, "<h2 id=\"main-1\">Main</h2>\n");
+    }
+
+    /// Every fixed id a shipped document page carries around the body is
+    /// in [`PAGE_IDS`], so no heading can take it.
+    #[test]
+    fn page_ids_are_those_of_the_shipped_document_page() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let mut ids = std::collections::BTreeSet::new();
+        for file in [
+            "theme/templates/base.html",
+            "theme/templates/document.html",
+            "theme/templates/also_satisfies.html",
+            "src/site/document_page.rs",
+        ] {
+            let text = std::fs::read_to_string(format!("{root}/{file}")).unwrap();
+            let text = text.replace("\\\"", "\"");
+            for part in text.split("id=\"").skip(1) {
+                let id = &part[..part.find('"').unwrap_or(0)];
+                let fixed =
+                    !id.is_empty() && id.chars().all(|c| c.is_ascii_lowercase() || c == '-');
+                if fixed {
+                    ids.insert(id.to_string());
+                }
+            }
+        }
+        let listed: std::collections::BTreeSet<String> =
+            PAGE_IDS.iter().map(|s| s.to_string()).collect();
+        assert_eq!(ids, listed);
     }
 
     #[test]
