@@ -52,56 +52,78 @@ fn document(ctx: &Context, doc: &Document, diags: &mut Vec<Diagnostic>) {
 /// page and `refs` would list it twice; only references that resolve are
 /// compared, the others are reported on their own.
 fn duplicates(ctx: &Context, doc: &Document, diags: &mut Vec<Diagnostic>) {
-    let mut seen: Vec<(String, Range<usize>)> = Vec::new();
-    let mut report = |key: String, span: Range<usize>, what: &str| match seen
-        .iter()
-        .find(|(k, _)| *k == key)
-    {
-        Some((_, first)) => diags.push(
-            Diagnostic::warning("CW038", format!("{what} is given twice"))
-                .at(&doc.source, span)
-                .label("again here")
-                .related(
-                    Location::new(&doc.source, first.clone()),
-                    "first given here",
-                )
-                .help("remove the second one; a coverage or note belongs on the one that stays"),
-        ),
-        None => seen.push((key, span)),
-    };
+    // What a reference resolves to, as small values (this runs for every
+    // reference of every document): relation kind and target; framework
+    // and requirement; domain, technique and relation.
+    #[derive(PartialEq)]
+    enum Key<'a> {
+        Relation(RelationKind, usize),
+        Control(&'a str, usize),
+        Technique(crosswalk_catalog::AttackDomain, usize, &'static str),
+    }
+    /// Where `key` was first given, or `None` (and it is remembered).
+    fn twice<'a>(
+        seen: &mut Vec<(Key<'a>, &'a Range<usize>)>,
+        key: Key<'a>,
+        span: &'a Range<usize>,
+    ) -> Option<Range<usize>> {
+        match seen.iter().find(|(k, _)| *k == key) {
+            Some((_, first)) => Some((*first).clone()),
+            None => {
+                seen.push((key, span));
+                None
+            }
+        }
+    }
+    let mut seen = Vec::new();
+    let mut found: Vec<(String, Range<usize>, Range<usize>)> = Vec::new();
     for relation in &doc.relations {
-        if ctx.by_id.contains_key(relation.target.value.as_str()) {
-            report(
-                format!("relation {} {}", relation.kind.key(), relation.target.value),
-                relation.target.span.clone(),
-                &format!("`{} = {}`", relation.kind.key(), relation.target.value),
-            );
+        if let Some(&t) = ctx.by_id.get(relation.target.value.as_str()) {
+            if let Some(first) = twice(
+                &mut seen,
+                Key::Relation(relation.kind, t),
+                &relation.target.span,
+            ) {
+                let what = format!("`{} = {}`", relation.kind.key(), relation.target.value);
+                found.push((what, relation.target.span.clone(), first));
+            }
         }
     }
     for reference in &doc.controls {
         if let ControlLookup::Found(fw, idx) =
             ctx.registry.control(&reference.framework, &reference.id)
         {
-            let label = &fw.catalog.nodes[idx].label;
-            report(
-                format!("control {}:{idx}", fw.alias),
-                reference.span.clone(),
-                &format!("requirement {}:{label}", fw.alias),
-            );
+            if let Some(first) = twice(&mut seen, Key::Control(&fw.alias, idx), &reference.span) {
+                let label = &fw.catalog.nodes[idx].label;
+                let what = format!("requirement {}:{label}", fw.alias);
+                found.push((what, reference.span.clone(), first));
+            }
         }
     }
     for reference in &doc.techniques {
         if let Some((domain, t)) = ctx.registry.technique_position(&reference.id) {
-            report(
-                format!("technique {domain:?}:{t}:{}", reference.relation.as_str()),
-                reference.span.clone(),
-                &format!(
-                    "technique {} ({})",
-                    reference.id.trim().to_ascii_uppercase(),
-                    reference.relation.as_str()
-                ),
-            );
+            let relation = reference.relation.as_str();
+            if let Some(first) = twice(
+                &mut seen,
+                Key::Technique(domain, t, relation),
+                &reference.span,
+            ) {
+                let what = format!(
+                    "technique {} ({relation})",
+                    reference.id.trim().to_ascii_uppercase()
+                );
+                found.push((what, reference.span.clone(), first));
+            }
         }
+    }
+    for (what, span, first) in found {
+        diags.push(
+            Diagnostic::warning("CW038", format!("{what} is given twice"))
+                .at(&doc.source, span)
+                .label("again here")
+                .related(Location::new(&doc.source, first), "first given here")
+                .help("remove the second one; a coverage or note belongs on the one that stays"),
+        );
     }
 }
 
