@@ -73,13 +73,26 @@ pub fn load_book(root: &Path) -> Result<(Book, Vec<Diagnostic>), LoadError> {
     }
     let prefix = src_prefix(root, &config);
     let (paths, assets) = source_files(&src)?;
-    let (files, diagnostics): (Vec<_>, Vec<_>) = paths
+    let (files, mut diagnostics): (Vec<_>, Vec<_>) = paths
         .par_iter()
         .map(|rel| read_document(&src, rel, &prefix))
         .partition_map(|r| match r {
             Ok(file) => rayon::iter::Either::Left(file),
             Err(diag) => rayon::iter::Either::Right(*diag),
         });
+    diagnostics.extend(
+        assets
+            .iter()
+            .filter(|rel| looks_like_markdown(rel))
+            .map(|rel| {
+                Diagnostic::warning(
+                    "CW030",
+                    format!("`{prefix}{rel}` is not read as a document: only `.md` files are"),
+                )
+                .in_file(Path::new(&format!("{prefix}{rel}")))
+                .help("rename it to end in `.md`, in lower case; the site copies it as a file meanwhile")
+            }),
+    );
     let book = Book {
         root: root.to_path_buf(),
         config,
@@ -123,6 +136,15 @@ pub fn markdown_files(src: &Path) -> Result<Vec<String>, LoadError> {
     Ok(source_files(src)?.0)
 }
 
+/// A Markdown file by its name that is not read as a document: `.MD`,
+/// `.Md`, `.markdown` (an author would expect it to be one).
+fn looks_like_markdown(rel: &str) -> bool {
+    Path::new(rel).extension().is_some_and(|e| {
+        let e = e.to_string_lossy();
+        e != "md" && (e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"))
+    })
+}
+
 /// The `.md` files under `src` (see [`markdown_files`]), then every other
 /// file there, both relative and sorted.
 pub fn source_files(src: &Path) -> Result<(Vec<String>, Vec<String>), LoadError> {
@@ -156,6 +178,37 @@ pub fn source_files(src: &Path) -> Result<(Vec<String>, Vec<String>), LoadError>
         }
     }
     Ok((out, others))
+}
+
+#[cfg(test)]
+mod naming_tests {
+    use super::*;
+
+    #[test]
+    fn markdown_not_named_md_is_a_warning_and_stays_a_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::create_dir_all(tmp.path().join("docs/area")).unwrap();
+        for name in ["0001-a.MD", "0002-b.markdown", "0003-c.md", "notes.txt"] {
+            fs::write(tmp.path().join("docs/area").join(name), "x").unwrap();
+        }
+        let (book, diags) = load_book(tmp.path()).unwrap();
+        assert_eq!(book.files.len(), 1);
+        assert_eq!(
+            book.assets,
+            ["area/0001-a.MD", "area/0002-b.markdown", "area/notes.txt"]
+        );
+        let warned: Vec<_> = diags
+            .iter()
+            .map(|d| (d.code, d.path.clone().unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            warned,
+            [
+                ("CW030", PathBuf::from("docs/area/0001-a.MD")),
+                ("CW030", PathBuf::from("docs/area/0002-b.markdown")),
+            ]
+        );
+    }
 }
 
 #[cfg(all(test, unix))]
