@@ -5,7 +5,7 @@ use petgraph::graph::DiGraph;
 
 use super::Context;
 use crate::diagnostic::Diagnostic;
-use crate::document::RelationKind;
+use crate::document::{Document, RelationKind};
 
 pub fn check(ctx: &Context, diags: &mut Vec<Diagnostic>) {
     supersession(ctx, diags);
@@ -142,10 +142,33 @@ fn dates(ctx: &Context, diags: &mut Vec<Diagnostic>) {
                             doc.created
                         ),
                     )
-                    .at(&doc.source, doc.id.span.clone())
-                    .help("fix the dates"),
+                    .at(
+                        &doc.source,
+                        front_matter_key(doc, "updated").unwrap_or(doc.id.span.clone()),
+                    )
+                    .help(
+                        "fix the dates: `updated` is the last change, `created` the first version",
+                    ),
                 );
             }
         }
     }
+}
+
+/// The span of `key` where the front-matter sets it (`key = ...` at the
+/// start of a line, before the body), for values read without their place.
+fn front_matter_key(doc: &Document, key: &str) -> Option<std::ops::Range<usize>> {
+    let front = doc.source.text.get(..doc.body.start)?;
+    let mut at = 0;
+    for line in front.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        if let Some(rest) = trimmed.strip_prefix(key) {
+            if rest.trim_start().starts_with('=') {
+                return Some(at + indent..at + indent + key.len());
+            }
+        }
+        at += line.len();
+    }
+    None
 }
