@@ -386,6 +386,18 @@ fn cli_coverage_unknown_input_exits_2_with_the_choices() {
         err.contains("basic (B)") && err.contains("essential (E)"),
         "{err}"
     );
+    // ATT&CK has no levels: `--level` is refused, not ignored.
+    let out = crosswalk(&[
+        "coverage",
+        "--framework",
+        "attack",
+        "--level",
+        "basic",
+        book,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("ATT&CK has no levels"), "{err}");
 }
 
 #[test]

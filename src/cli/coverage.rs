@@ -50,6 +50,8 @@ pub enum CoverageError {
         alias: String,
         levels: Vec<String>,
     },
+    #[error("ATT&CK has no levels: `--level {given}` applies to a framework's implementation groups (CyFun's basic, important, essential); leave it out for ATT&CK")]
+    AttackLevel { given: String },
 }
 
 /// What `--framework` named.
@@ -70,7 +72,12 @@ pub fn run(args: Args) -> u8 {
     let result = match target(&project, &args.framework) {
         Ok(Target::Framework(fw)) => level_ref(fw, args.level.as_deref())
             .map(|level| framework_report(&project, fw, level.as_deref(), args.format)),
-        Ok(Target::Attack(domain)) => Ok(attack_report(&project, domain, args.format)),
+        Ok(Target::Attack(domain)) => match args.level.as_deref() {
+            Some(given) => Err(CoverageError::AttackLevel {
+                given: given.to_string(),
+            }),
+            None => Ok(attack_report(&project, domain, args.format)),
+        },
         Err(err) => Err(err),
     };
     match result {
