@@ -30,6 +30,10 @@ impl Outline {
     /// Whether `#anchor` lands somewhere on the document's page: one of its
     /// headings, or a part of the page around the body (`#also-satisfies`).
     pub fn has_anchor(&self, anchor: &str) -> bool {
+        // Written as a browser or GitHub's address bar copies it, an anchor
+        // in another script is percent-encoded (`#s%C3%A9curit%C3%A9`).
+        let decoded = percent_encoding::percent_decode_str(anchor).decode_utf8_lossy();
+        let anchor = decoded.as_ref();
         self.headings.iter().any(|h| h.anchor == anchor) || PAGE_IDS.contains(&anchor)
     }
 }
@@ -818,6 +822,13 @@ mod tests {
             "the page's own section"
         );
         assert!(outline.has_anchor("main-1") && !outline.has_anchor("scope"));
+        let accented = scan("## Sécurité réseau\n", 0);
+        assert!(accented.has_anchor("sécurité-réseau"));
+        assert!(
+            accented.has_anchor("s%C3%A9curit%C3%A9-r%C3%A9seau"),
+            "percent-encoded, as an address bar copies it"
+        );
+        assert!(!accented.has_anchor("s%C3%A9curit"));
         let html = render("## Main\n", &Fake);
         assert_eq!(html, "<h2 id=\"main-1\">Main</h2>\n");
     }
