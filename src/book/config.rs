@@ -157,13 +157,16 @@ impl BookConfig {
     pub fn parse(file: &Arc<SourceFile>) -> Result<BookConfig, Box<Diagnostic>> {
         let config: BookConfig = toml::from_str(&file.text).map_err(|err| {
             let span = err.span().unwrap_or(0..0);
+            let help = match suggest_key(err.message()) {
+                Some(key) => format!("did you mean `{key}`?"),
+                None => "see the `book.toml` reference in the book's format document \
+                         for the tables and keys crosswalk accepts"
+                    .to_string(),
+            };
             Box::new(
                 Diagnostic::error("CW040", format!("invalid book.toml: {}", err.message()))
                     .at(file, span)
-                    .help(
-                        "see the `book.toml` reference in the book's format document \
-                         for the tables and keys crosswalk accepts",
-                    ),
+                    .help(help),
             )
         })?;
         config.validate(file)?;
@@ -272,6 +275,22 @@ impl BookConfig {
 }
 
 /// Byte span of a `key =` line in TOML text, or an empty span at the start.
+/// For serde's "unknown field `base_url`, expected one of `output`,
+/// `base-url`, ...", the expected key closest to the one written, when it
+/// is close (a `_` for a `-`, a typo).
+fn suggest_key(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (written, expected) = rest.split_once('`')?;
+    expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|key| (strsim::jaro_winkler(written, key), key))
+        .filter(|(score, _)| *score > 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, key)| key.to_string())
+}
+
 /// What is wrong with `base-url`, if anything: it must be a path from the
 /// server's root or an http(s) address, with nothing a URL cannot hold
 /// unescaped (`not a url` became the path `/not a url/`).
@@ -340,6 +359,16 @@ mod tests {
 
     fn parse(text: &str) -> Result<BookConfig, Box<Diagnostic>> {
         BookConfig::parse(&SourceFile::new("book.toml", text.to_string()))
+    }
+
+    #[test]
+    fn a_misspelt_key_gets_a_suggestion() {
+        let err = parse("[build]\nbase_url = \"/\"\n").unwrap_err();
+        assert_eq!(err.help.as_deref(), Some("did you mean `base-url`?"));
+        let err = parse("[build]\nsearch_shard = 2\n").unwrap_err();
+        assert_eq!(err.help.as_deref(), Some("did you mean `search-shards`?"));
+        let err = parse("[build]\ncolour = \"red\"\n").unwrap_err();
+        assert!(err.help.as_deref().is_some_and(|h| h.contains("reference")));
     }
 
     #[test]
