@@ -840,6 +840,9 @@ fn example_value(key: &str) -> &'static str {
         "area" => "\"governance\"",
         "budget" | "effort" => "\"low\"",
         "authors" | "tags" | "audience" | "org-size" => "[\"...\"]",
+        "controls" => "[\"CYFUN2023:PR.AC-1\"]",
+        "techniques" => "[\"T1486\"]",
+        // The relations: `supersedes`, `requires`, `related`, ...
         _ => "[\"HCB-0001\"]",
     }
 }
@@ -847,6 +850,13 @@ fn example_value(key: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn examples_fit_their_key() {
+        assert_eq!(example_value("controls"), "[\"CYFUN2023:PR.AC-1\"]");
+        assert_eq!(example_value("techniques"), "[\"T1486\"]");
+        assert_eq!(example_value("supersedes"), "[\"HCB-0001\"]");
+    }
 
     fn parse(name: &str, text: &str) -> Parsed {
         let file = RawFile {
