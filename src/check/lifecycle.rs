@@ -112,7 +112,7 @@ fn cycles(ctx: &Context, kind: RelationKind, diags: &mut Vec<Diagnostic>) {
             )
             .at(&first.source, span)
             .help(format!(
-                "documents cannot {} each other in a circle; remove one link",
+                "documents cannot `{}` each other in a circle; remove one link",
                 kind.key()
             )),
         );
