@@ -327,17 +327,12 @@ impl LiveSite {
         if !path.is_dir() || !held.is_empty() {
             return Vec::new();
         }
-        walkdir::WalkDir::new(path)
+        // The same walk as the load's (hidden entries skipped, links
+        // followed), so a folder moved in gives the documents a reload would.
+        crate::book::load::markdown_files(path)
+            .unwrap_or_default()
             .into_iter()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md"))
-            .filter_map(|e| {
-                let inner = e.path().strip_prefix(path).ok()?;
-                Some(format!(
-                    "{prefix}{}",
-                    inner.to_string_lossy().replace('\\', "/")
-                ))
-            })
+            .map(|inner| format!("{prefix}{inner}"))
             .collect()
     }
 
