@@ -132,7 +132,7 @@ fn refuse_on_errors(project: &crate::pipeline::Project, command: &str) -> Option
         .iter()
         .filter(|d| d.severity == crate::diagnostic::Severity::Error)
         .collect();
-    refuse(&errors, command, "leave part of the index out")
+    refuse(&errors, command, "may leave part of the index out")
 }
 
 /// Refuse to compare a book with documents that could not be loaded:
