@@ -25,6 +25,10 @@ pub struct SiteContext<'a> {
     /// Partials rendered once per distinct input during this build.
     #[serde(skip)]
     pub fragments: super::fragments::FragmentCache,
+    /// The documents of every listing page, made by the first listing
+    /// rendered (see [`super::listing_page::members`]).
+    #[serde(skip)]
+    pub listings: std::sync::OnceLock<super::listing_page::Members>,
 }
 
 /// A value with its title and page, for navigation.
@@ -88,6 +92,7 @@ impl<'a> SiteContext<'a> {
             frameworks,
             generator: concat!("crosswalk ", env!("CARGO_PKG_VERSION")),
             fragments: Default::default(),
+            listings: Default::default(),
         }
     }
 }

@@ -79,6 +79,35 @@ pub(super) fn tags(project: &Project) -> BTreeMap<&str, usize> {
         .collect()
 }
 
+/// The documents of each listing page, by group and [`urls::slug`] of the
+/// value, in document order, each once.
+pub type Members = HashMap<(&'static str, String), Vec<usize>>;
+
+/// [`Members`] of the project's listings. Made once per build: each of the
+/// dozens of listings used to compare every document's values with its own,
+/// which at 10,000 documents cost more than writing the listings.
+pub(super) fn members(project: &Project) -> Members {
+    let mut members: Members = HashMap::new();
+    for (i, doc) in project.documents.iter().enumerate() {
+        let values = [
+            ("kinds", Some(&doc.kind.value)),
+            ("statuses", Some(&doc.status.value)),
+            ("areas", doc.area.as_ref().map(|a| &a.value)),
+        ]
+        .into_iter()
+        .filter_map(|(group, value)| Some((group, value?)))
+        .chain(doc.tags.iter().map(|t| ("tags", &t.value)));
+        for (group, value) in values {
+            let documents = members.entry((group, urls::slug(value))).or_default();
+            // A document tagged `Ransomware` and `ransomware` shows once.
+            if documents.last() != Some(&i) {
+                documents.push(i);
+            }
+        }
+    }
+    members
+}
+
 /// The documents of one kind, status, area or tag, in reading order.
 pub(super) struct Listing<'a> {
     pub(super) title: String,
@@ -90,23 +119,19 @@ pub(super) struct Listing<'a> {
 /// The listing of `value` in `group` (`kinds`, `statuses`, `areas`, `tags`).
 pub(super) fn listing<'a>(
     project: &'a Project,
+    site: &SiteContext,
     group: &'static str,
     value: &str,
     fragments: &Fragments,
 ) -> Result<Listing<'a>, tera::Error> {
     let vocab = &project.vocabulary;
     // Every value sharing the page (see `listings`).
-    let slug = urls::slug(value);
-    let shares = |other: &str| other == value || urls::has_slug(other, &slug);
-    let mut docs: Vec<&Document> = project
-        .documents
-        .iter()
-        .filter(|d| match group {
-            "kinds" => shares(&d.kind.value),
-            "statuses" => shares(&d.status.value),
-            "areas" => d.area.as_ref().is_some_and(|a| shares(&a.value)),
-            _ => d.tags.iter().any(|t| shares(&t.value)),
-        })
+    let members = site.listings.get_or_init(|| members(project));
+    let mut docs: Vec<&Document> = members
+        .get(&(group, urls::slug(value)))
+        .into_iter()
+        .flatten()
+        .map(|&i| &project.documents[i])
         .collect();
     docs.sort_by(|a, b| reading_order(a, b));
     let documents = fragments.cards(docs.iter().map(|d| DocCard::new(d, vocab)).collect())?;

@@ -178,7 +178,9 @@ pub fn render(
     let mut ctx = Context::new();
     ctx.insert("site", site);
     let (template, title, description) = tally
-        .time(page.kind(), || fill(project, page, &fragments, &mut ctx))
+        .time(page.kind(), || {
+            fill(project, site, page, &fragments, &mut ctx)
+        })
         .map_err(render_error)?;
     ctx.insert("page", &page_meta(site, &path, title, description));
     tally
@@ -267,7 +269,7 @@ fn render_twin(
         Page::Listing { group, value } if theme.twins.listing_page => {
             let listing = tally
                 .time(page.kind(), || {
-                    listing_page::listing(project, group, value, fragments)
+                    listing_page::listing(project, site, group, value, fragments)
                 })
                 .map_err(data_error)?;
             let meta = page_meta(site, path, listing.title, None);
@@ -308,6 +310,7 @@ fn render_twin(
 /// Insert the page's own data; returns (template, title, description).
 fn fill(
     project: &Project,
+    site: &SiteContext,
     page: &Page,
     fragments: &Fragments,
     ctx: &mut Context,
@@ -333,7 +336,7 @@ fn fill(
             ("document.html", document_title(doc), doc.summary.clone())
         }
         Page::Listing { group, value } => {
-            let title = listing_page::listing(project, group, value, fragments)?.fill(ctx);
+            let title = listing_page::listing(project, site, group, value, fragments)?.fill(ctx);
             ("listing.html", title, None)
         }
         Page::TagIndex => {
