@@ -2,7 +2,7 @@
 //! checking references) and the HTML rendering at build time (link rewriting,
 //! heading anchors, sanitising raw HTML).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::ops::Range;
 
 use pulldown_cmark::{html, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
@@ -101,7 +101,11 @@ fn read(body: &str, offset: usize, with_html: bool) -> (Outline, Option<BodyHtml
     let mut outline = Outline::default();
     let mut anchors = Anchors::around_the_body();
     let mut heading: Option<(u8, Option<String>, String)> = None;
-    let mut html = with_html.then(HtmlBuilder::default);
+    // About one event per 40 bytes of prose: reserved once, not grown.
+    let mut html = with_html.then(|| HtmlBuilder {
+        events: Vec::with_capacity(body.len() / 24 + 16),
+        ..HtmlBuilder::default()
+    });
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
         let span = range.start + offset..range.end + offset;
         match &event {
@@ -275,18 +279,20 @@ pub const PAGE_IDS: &[&str] = &[
 /// GitHub-style heading anchors, de-duplicated within one document.
 #[derive(Default)]
 pub struct Anchors {
-    seen: HashMap<String, usize>,
+    /// How many headings so far took each anchor as their base.
+    seen: FxHashMap<String, usize>,
+    /// Whether the page's own ids ([`PAGE_IDS`]) count as taken.
+    around_the_body: bool,
 }
 
 impl Anchors {
     /// Anchors for a body shown on a document page: the page's own ids
     /// ([`PAGE_IDS`]) count as taken.
     pub fn around_the_body() -> Anchors {
-        let mut anchors = Anchors::default();
-        for id in PAGE_IDS {
-            anchors.seen.insert((*id).to_string(), 1);
+        Anchors {
+            seen: FxHashMap::default(),
+            around_the_body: true,
         }
-        anchors
     }
 
     pub fn next(&mut self, explicit: Option<&str>, text: &str) -> String {
@@ -294,7 +300,9 @@ impl Anchors {
             Some(id) => id.to_string(),
             None => slugify(text),
         };
-        let count = self.seen.entry(base.clone()).or_insert(0);
+        // A page id counts as met once already.
+        let taken = self.around_the_body && PAGE_IDS.contains(&base.as_str());
+        let count = self.seen.entry(base.clone()).or_insert(usize::from(taken));
         let anchor = if *count == 0 {
             base
         } else {
@@ -307,8 +315,30 @@ impl Anchors {
 
 /// GitHub's heading slug: lower case, spaces to dashes, punctuation dropped.
 pub fn slugify(text: &str) -> String {
-    text.trim()
-        .chars()
+    let text = text.trim();
+    if text.is_ascii() {
+        slugify_ascii(text)
+    } else {
+        slugify_any(text)
+    }
+}
+
+/// [`slugify_any`] byte by byte, for the common ASCII heading (tested to
+/// agree).
+fn slugify_ascii(text: &str) -> String {
+    text.bytes()
+        .filter_map(|b| match b {
+            b' ' => Some('-'),
+            b if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' => {
+                Some(char::from(b.to_ascii_lowercase()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn slugify_any(text: &str) -> String {
+    text.chars()
         .flat_map(char::to_lowercase)
         .filter_map(|c| match c {
             ' ' => Some('-'),
@@ -1051,5 +1081,26 @@ mod tests {
             slugify("Backup & Recovery (3-2-1)"),
             "backup--recovery-3-2-1"
         );
+    }
+
+    #[test]
+    fn ascii_heading_slugs_agree_with_the_general_rule() {
+        for a in ' '..='~' {
+            for b in ' '..='~' {
+                let text = format!("{a}X{b}y {a}");
+                assert_eq!(slugify_ascii(&text), slugify_any(&text), "{text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_heading_named_like_a_page_part_takes_the_next_anchor() {
+        let mut anchors = Anchors::around_the_body();
+        assert_eq!(anchors.next(None, "Main"), "main-1");
+        assert_eq!(anchors.next(None, "Main"), "main-2");
+        assert_eq!(anchors.next(Some("also-satisfies"), ""), "also-satisfies-1");
+        assert_eq!(anchors.next(None, "Other"), "other");
+        let mut plain = Anchors::default();
+        assert_eq!(plain.next(None, "Main"), "main");
     }
 }
