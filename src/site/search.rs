@@ -8,6 +8,7 @@
 //! build of `pagefind.js` and every file it fetches wrapped in a script
 //! (`pagefind/offline/…`); `assets/search.js` uses those only on `file://`.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -16,6 +17,7 @@ use pagefind::api::PagefindIndex;
 use pagefind::options::PagefindServiceConfig;
 use pulldown_cmark::{Event, Parser, TagEnd};
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::urls;
@@ -89,8 +91,9 @@ pub fn facet_counts(project: &Project) -> Vec<Facet> {
             counts
         })
         .reduce(FacetCounts::default, FacetCounts::merge);
-    for record in catalog_records_with(project, false) {
-        counts.add_record(&record);
+    let catalog = catalog_records_with(project, false);
+    for record in &catalog {
+        counts.add_record(record);
     }
     counts.into_facets()
 }
@@ -158,13 +161,15 @@ pub fn facets(records: &[Record]) -> Vec<Facet> {
     counts.into_facets()
 }
 
-/// How many records hold each value, per filter of [`FILTERS`].
+/// How many records hold each value, per filter of [`FILTERS`]. Values
+/// are borrowed from the project where they can be: at 10,000 documents
+/// the search page counts some 200,000 of them.
 #[derive(Default)]
-struct FacetCounts(BTreeMap<&'static str, BTreeMap<String, usize>>);
+struct FacetCounts<'a>(FxHashMap<&'static str, FxHashMap<Cow<'a, str>, usize>>);
 
-impl FacetCounts {
+impl<'a> FacetCounts<'a> {
     /// Count one record's filter values (each value once).
-    fn add(&mut self, filters: Vec<(&'static str, Vec<String>)>) {
+    fn add(&mut self, filters: Vec<(&'static str, Vec<Cow<'a, str>>)>) {
         for (key, values) in filters {
             let counted = self.0.entry(key).or_default();
             for value in distinct(values) {
@@ -174,15 +179,18 @@ impl FacetCounts {
     }
 
     /// Count a record's filters that are facets.
-    fn add_record(&mut self, record: &Record) {
+    fn add_record(&mut self, record: &'a Record) {
         let facets = record.filters.iter().filter_map(|(key, values)| {
             let &(key, _) = FILTERS.iter().find(|(k, _)| k == key)?;
-            Some((key, values.clone()))
+            Some((
+                key,
+                values.iter().map(|v| Cow::Borrowed(v.as_str())).collect(),
+            ))
         });
         self.add(facets.collect());
     }
 
-    fn merge(mut self, other: FacetCounts) -> FacetCounts {
+    fn merge(mut self, other: FacetCounts<'a>) -> FacetCounts<'a> {
         for (key, values) in other.0 {
             let counted = self.0.entry(key).or_default();
             for (value, n) in values {
@@ -198,10 +206,16 @@ impl FacetCounts {
         FILTERS
             .iter()
             .filter_map(|&(key, label)| {
-                let mut values: Vec<(String, usize)> = self.0.remove(key)?.into_iter().collect();
+                let mut values: Vec<(String, usize)> = self
+                    .0
+                    .remove(key)?
+                    .into_iter()
+                    .map(|(value, n)| (value.into_owned(), n))
+                    .collect();
                 if values.is_empty() {
                     return None;
                 }
+                values.sort_unstable();
                 if key == "cyfun" {
                     values.sort_by_key(|(v, _)| CYFUN_LEVELS.iter().position(|l| l == v));
                 }
@@ -566,16 +580,19 @@ fn meta(pairs: &[(&str, Option<String>)]) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn filters(pairs: Vec<(&str, Vec<String>)>) -> BTreeMap<String, Vec<String>> {
+fn filters<S: Ord + Into<String>>(pairs: Vec<(&str, Vec<S>)>) -> BTreeMap<String, Vec<String>> {
     pairs
         .into_iter()
         .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| (k.to_string(), distinct(v)))
+        .map(|(k, v)| {
+            let values = distinct(v).into_iter().map(Into::into).collect();
+            (k.to_string(), values)
+        })
         .collect()
 }
 
 /// A filter's values sorted, each once.
-fn distinct(mut values: Vec<String>) -> Vec<String> {
+fn distinct<S: Ord>(mut values: Vec<S>) -> Vec<S> {
     values.sort();
     values.dedup();
     values
@@ -583,7 +600,7 @@ fn distinct(mut values: Vec<String>) -> Vec<String> {
 
 /// Level names of a framework node and its measures, folded to CyFun's
 /// three levels; empty for frameworks without those levels.
-fn cyfun_levels(project: &Project, alias: &str, node: usize) -> Vec<String> {
+fn cyfun_levels(project: &Project, alias: &str, node: usize) -> Vec<&'static str> {
     let Some(fw) = project.registry.frameworks.get(alias) else {
         return Vec::new();
     };
@@ -605,7 +622,7 @@ fn cyfun_levels(project: &Project, alias: &str, node: usize) -> Vec<String> {
                 .find(|l| &l.ref_id == level)
                 .map_or(level.as_str(), |l| l.name.as_str());
             if let Some(l) = cyfun_level(name) {
-                out.push(l.to_string());
+                out.push(l);
             }
         }
     }
@@ -624,7 +641,7 @@ fn cyfun_level(name: &str) -> Option<&'static str> {
 }
 
 /// Tactic names of a technique.
-fn tactic_names(project: &Project, domain: AttackDomain, t: usize) -> Vec<String> {
+fn tactic_names(project: &Project, domain: AttackDomain, t: usize) -> Vec<&str> {
     let Some(catalog) = project.registry.attack_domain(domain) else {
         return Vec::new();
     };
@@ -632,7 +649,7 @@ fn tactic_names(project: &Project, domain: AttackDomain, t: usize) -> Vec<String
         .tactics
         .iter()
         .filter_map(|s| catalog.tactics.iter().find(|x| &x.shortname == s))
-        .map(|x| x.name.clone())
+        .map(|x| x.name.as_str())
         .collect()
 }
 
@@ -677,7 +694,7 @@ fn document_record_with(project: &Project, i: usize, content: bool) -> Record {
 
 /// A document's filter values by key, as written (its record sorts and
 /// deduplicates them): what the search page's facets count.
-fn document_filters(project: &Project, i: usize) -> Vec<(&'static str, Vec<String>)> {
+fn document_filters(project: &Project, i: usize) -> Vec<(&'static str, Vec<Cow<'_, str>>)> {
     let doc: &Document = &project.documents[i];
     let vocab = &project.vocabulary;
     let mut frameworks = Vec::new();
@@ -687,33 +704,55 @@ fn document_filters(project: &Project, i: usize) -> Vec<(&'static str, Vec<Strin
         for (target, edge) in project.index.outgoing(node) {
             match (edge, &project.index.graph[target]) {
                 (Edge::CitesControl { .. }, Node::Control(alias, c)) => {
-                    frameworks.push(alias.clone());
-                    cyfun.extend(cyfun_levels(project, alias, *c));
+                    frameworks.push(Cow::Borrowed(alias.as_str()));
+                    cyfun.extend(
+                        cyfun_levels(project, alias, *c)
+                            .into_iter()
+                            .map(Cow::Borrowed),
+                    );
                 }
                 (Edge::AddressesTechnique { .. }, Node::Technique(d, t)) => {
-                    tactics.extend(tactic_names(project, *d, *t));
+                    tactics.extend(tactic_names(project, *d, *t).into_iter().map(Cow::Borrowed));
                 }
                 _ => {}
             }
         }
     }
     vec![
-        ("type", vec!["Document".into()]),
-        ("kind", vec![vocab.title(&doc.kind.value)]),
-        ("status", vec![doc.status.value.clone()]),
+        ("type", vec![Cow::Borrowed("Document")]),
+        ("kind", vec![Cow::Owned(vocab.title(&doc.kind.value))]),
+        ("status", vec![Cow::Borrowed(doc.status.value.as_str())]),
         (
             "area",
-            doc.area.iter().map(|a| vocab.title(&a.value)).collect(),
+            doc.area
+                .iter()
+                .map(|a| Cow::Owned(vocab.title(&a.value)))
+                .collect(),
         ),
         (
             "audience",
-            doc.audience.iter().map(|a| vocab.title(a)).collect(),
+            doc.audience
+                .iter()
+                .map(|a| Cow::Owned(vocab.title(a)))
+                .collect(),
         ),
-        ("budget", doc.budget.iter().cloned().collect()),
+        (
+            "budget",
+            doc.budget
+                .iter()
+                .map(|b| Cow::Borrowed(b.as_str()))
+                .collect(),
+        ),
         ("framework", frameworks),
         ("cyfun", cyfun),
         ("tactic", tactics),
-        ("tag", doc.tags.iter().map(|t| t.value.clone()).collect()),
+        (
+            "tag",
+            doc.tags
+                .iter()
+                .map(|t| Cow::Borrowed(t.value.as_str()))
+                .collect(),
+        ),
     ]
 }
 
@@ -776,7 +815,7 @@ fn technique_record(project: &Project, domain: AttackDomain, i: usize, content: 
             ("kind", Some("ATT&CK technique".into())),
         ]),
         filters: filters(vec![
-            ("type", vec!["ATT&CK technique".into()]),
+            ("type", vec!["ATT&CK technique"]),
             ("tactic", tactic_names(project, domain, i)),
         ]),
         sort: sort_keys(if docs.is_empty() { 9 } else { 8 }, 0),
@@ -842,8 +881,8 @@ fn control_record(project: &Project, alias: &str, i: usize, content: bool) -> Re
             ("kind", Some("Control".into())),
         ]),
         filters: filters(vec![
-            ("type", vec!["Control".into()]),
-            ("framework", vec![alias.to_string()]),
+            ("type", vec!["Control"]),
+            ("framework", vec![alias]),
             ("cyfun", cyfun_levels(project, alias, i)),
         ]),
         sort: sort_keys(8, 0),
