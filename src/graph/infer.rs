@@ -288,6 +288,47 @@ impl Walker {
     }
 }
 
+thread_local! {
+    /// The slots of [`Inference::merge`] on this thread.
+    static MERGE_SLOTS: std::cell::RefCell<MergeSlots> = std::cell::RefCell::default();
+}
+
+/// Where each target's best entry sits in a merge's output, by node
+/// number; an entry counts only when stamped by the current merge.
+#[derive(Default)]
+struct MergeSlots {
+    stamp: u32,
+    /// (stamp, position) by node number.
+    slots: Vec<(u32, u32)>,
+}
+
+impl MergeSlots {
+    fn next_stamp(&mut self) -> u32 {
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            // Wrapped: forget every old stamp so none can match again.
+            self.slots.iter_mut().for_each(|slot| *slot = (0, 0));
+            self.stamp = 1;
+        }
+        self.stamp
+    }
+
+    /// The position of `node`'s entry: `(position, false)` when this merge
+    /// has one, else `(next, true)` after claiming `next` for it.
+    fn slot(&mut self, node: usize, stamp: u32, next: usize) -> (usize, bool) {
+        if node >= self.slots.len() {
+            self.slots.resize(node + 1, (0, 0));
+        }
+        let slot = &mut self.slots[node];
+        if slot.0 == stamp {
+            (slot.1 as usize, false)
+        } else {
+            *slot = (stamp, next as u32);
+            (next, true)
+        }
+    }
+}
+
 /// A document's inferred link to a requirement, borrowed from the seed
 /// result that gave it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -343,34 +384,38 @@ impl Inference {
     /// by target.
     ///
     /// Every document page merges its seeds' reached sets, hundreds of
-    /// entries each: collected into one vector and sorted (stably, so a
-    /// target's entries keep their seeds' order and ties go to the first
-    /// seed), which beat a hash map grown entry by entry.
+    /// entries each, about half of them reaching a target another seed
+    /// reaches too. Each target's best entry is kept in a slot found by
+    /// its node number (a per-thread table, stamped per merge, so it is
+    /// never cleared), then the few hundred winners are sorted. Entries are
+    /// visited in seed order and only a strictly better one replaces a
+    /// slot, so ties go to the first seed. Sorting every entry, as before,
+    /// cost twice as much.
     fn merge(&self, doc: usize, below_hops: u8) -> Vec<InferredLink<'_>> {
         let (Some(seeds), Some(declared)) = (self.doc_seeds.get(doc), self.doc_declared.get(doc))
         else {
             return Vec::new();
         };
-        let total = seeds.iter().map(|&s| self.reach[s as usize].len()).sum();
-        let mut candidates: Vec<&Reached<NodeIndex>> = Vec::with_capacity(total);
-        for &seed in seeds {
-            candidates.extend(self.reach[seed as usize].iter().filter(|reached| {
-                reached.hops < below_hops && declared.binary_search(&reached.target).is_err()
-            }));
-        }
-        candidates.sort_by_key(|reached| reached.target);
-        candidates
-            .chunk_by(|a, b| a.target == b.target)
-            .filter_map(|same_target| {
-                let mut best = None;
-                for reached in same_target {
-                    if improves(best, reached) {
-                        best = Some(*reached);
+        let mut best: Vec<&Reached<NodeIndex>> = Vec::new();
+        MERGE_SLOTS.with_borrow_mut(|slots| {
+            let stamp = slots.next_stamp();
+            for &seed in seeds {
+                for reached in &self.reach[seed as usize] {
+                    if reached.hops >= below_hops || declared.binary_search(&reached.target).is_ok()
+                    {
+                        continue;
+                    }
+                    let (at, fresh) = slots.slot(reached.target.index(), stamp, best.len());
+                    if fresh {
+                        best.push(reached);
+                    } else if improves(Some(best[at]), reached) {
+                        best[at] = reached;
                     }
                 }
-                best.map(InferredLink::from_reached)
-            })
-            .collect()
+            }
+        });
+        best.sort_unstable_by_key(|reached| reached.target);
+        best.into_iter().map(InferredLink::from_reached).collect()
     }
 
     /// Document `doc`'s inferred link to `target`, if any.
@@ -815,6 +860,22 @@ fn techniques_of(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn merge_slots_claim_once_per_stamp_and_survive_wrapping() {
+        let mut slots = MergeSlots::default();
+        let first = slots.next_stamp();
+        assert_eq!(slots.slot(7, first, 0), (0, true));
+        assert_eq!(slots.slot(7, first, 1), (0, false));
+        assert_eq!(slots.slot(2, first, 1), (1, true));
+        let second = slots.next_stamp();
+        assert_eq!(slots.slot(7, second, 0), (0, true));
+        // A stamp that wraps to zero starts over without old matches.
+        slots.stamp = u32::MAX;
+        let wrapped = slots.next_stamp();
+        assert_eq!(wrapped, 1);
+        assert_eq!(slots.slot(2, wrapped, 0), (0, true));
+    }
     use Coverage::{Full, Partial};
 
     #[test]
