@@ -300,6 +300,8 @@ struct MergeSlots {
     stamp: u32,
     /// (stamp, position) by node number.
     slots: Vec<(u32, u32)>,
+    /// The nodes claimed since the last drain, one bit each.
+    claimed: Vec<u64>,
 }
 
 impl MergeSlots {
@@ -324,7 +326,25 @@ impl MergeSlots {
             (slot.1 as usize, false)
         } else {
             *slot = (stamp, next as u32);
+            let word = node / 64;
+            if word >= self.claimed.len() {
+                self.claimed.resize(word + 1, 0);
+            }
+            self.claimed[word] |= 1 << (node % 64);
             (next, true)
+        }
+    }
+
+    /// Call `f` with the position of each node claimed since the last
+    /// drain, in node order, and forget the claims.
+    fn drain_in_node_order(&mut self, mut f: impl FnMut(usize)) {
+        for (w, word) in self.claimed.iter_mut().enumerate() {
+            let mut bits = std::mem::take(word);
+            while bits != 0 {
+                let node = w * 64 + bits.trailing_zeros() as usize;
+                f(self.slots[node].1 as usize);
+                bits &= bits - 1;
+            }
         }
     }
 }
@@ -389,16 +409,17 @@ impl Inference {
     /// its node number (a per-thread table, stamped per merge, so it is
     /// never cleared), then the few hundred winners are sorted. Entries are
     /// visited in seed order and only a strictly better one replaces a
-    /// slot, so ties go to the first seed. Sorting every entry, as before,
-    /// cost twice as much.
+    /// slot, so ties go to the first seed. The winners come out in node
+    /// order from a bit set of the slots claimed. Sorting every entry, as
+    /// before, cost twice as much.
     fn merge(&self, doc: usize, below_hops: u8) -> Vec<InferredLink<'_>> {
         let (Some(seeds), Some(declared)) = (self.doc_seeds.get(doc), self.doc_declared.get(doc))
         else {
             return Vec::new();
         };
-        let mut best: Vec<&Reached<NodeIndex>> = Vec::new();
         MERGE_SLOTS.with_borrow_mut(|slots| {
             let stamp = slots.next_stamp();
+            let mut best: Vec<&Reached<NodeIndex>> = Vec::new();
             for &seed in seeds {
                 for reached in &self.reach[seed as usize] {
                     if reached.hops >= below_hops || declared.binary_search(&reached.target).is_ok()
@@ -413,9 +434,10 @@ impl Inference {
                     }
                 }
             }
-        });
-        best.sort_unstable_by_key(|reached| reached.target);
-        best.into_iter().map(InferredLink::from_reached).collect()
+            let mut out = Vec::with_capacity(best.len());
+            slots.drain_in_node_order(|at| out.push(InferredLink::from_reached(best[at])));
+            out
+        })
     }
 
     /// Document `doc`'s inferred link to `target`, if any.
@@ -868,6 +890,10 @@ mod tests {
         assert_eq!(slots.slot(7, first, 0), (0, true));
         assert_eq!(slots.slot(7, first, 1), (0, false));
         assert_eq!(slots.slot(2, first, 1), (1, true));
+        let mut order = Vec::new();
+        slots.drain_in_node_order(|at| order.push(at));
+        assert_eq!(order, [1, 0], "node 2 before node 7");
+        slots.drain_in_node_order(|_| panic!("drained twice"));
         let second = slots.next_stamp();
         assert_eq!(slots.slot(7, second, 0), (0, true));
         // A stamp that wraps to zero starts over without old matches.
