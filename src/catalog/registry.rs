@@ -9,6 +9,7 @@ use crosswalk_catalog::{
     MappingSet, Technique, TechniqueMappingSet,
 };
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use super::embedded::{self, EmbeddedKind, EMBEDDED_ATTACK_VERSION};
 use crate::book::config::{BookConfig, FrameworkSection};
@@ -44,17 +45,18 @@ pub struct LoadedFramework {
     pub catalog: FrameworkCatalog,
     pub source: CatalogSource,
     /// Canonical id -> node index.
-    index: HashMap<String, u32>,
+    index: FxHashMap<String, u32>,
     /// Lower-cased canonical id -> node index, `None` when two ids differ
     /// only by case; made on the first id that misses `index`.
-    folded: std::sync::OnceLock<HashMap<String, Option<u32>>>,
+    folded: std::sync::OnceLock<FxHashMap<String, Option<u32>>>,
     /// Child node indexes per node.
     pub children: Vec<Vec<u32>>,
 }
 
 impl LoadedFramework {
     fn new(alias: String, catalog: FrameworkCatalog, source: CatalogSource) -> Self {
-        let mut index = HashMap::with_capacity(catalog.nodes.len() * 2);
+        let mut index =
+            FxHashMap::with_capacity_and_hasher(catalog.nodes.len() * 2, Default::default());
         let mut children = vec![Vec::new(); catalog.nodes.len()];
         for (i, node) in catalog.nodes.iter().enumerate() {
             index.entry(ids::canonical(&node.label)).or_insert(i as u32);
@@ -89,7 +91,7 @@ impl LoadedFramework {
             return Some(i as usize);
         }
         let folded = self.folded.get_or_init(|| {
-            let mut folded: HashMap<String, Option<u32>> = HashMap::new();
+            let mut folded: FxHashMap<String, Option<u32>> = FxHashMap::default();
             for (key, &i) in &self.index {
                 folded
                     .entry(key.to_lowercase())

@@ -33,20 +33,28 @@ const LEVEL_PREFIXES: [&str; 3] = ["BASIC_", "IMPORTANT_", "ESSENTIAL_"];
 ///    point letters after article numbers (`21.2.d`, `1.1.1.a`, `21.1.sp2`),
 ///    and ISO clause numbers (`6.1.2`) have no letters at all.
 pub fn canonical(id: &str) -> String {
-    let cleaned: String = id
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| match c {
-            '\u{2010}'..='\u{2014}' => '-',
-            c => c,
-        })
-        .collect();
+    // Ids as written are almost always ASCII without spaces: nothing to
+    // clean then (every reference of every document is looked up here).
+    let plain = id.is_ascii() && !id.bytes().any(|b| char::from(b).is_whitespace());
+    let cleaned: std::borrow::Cow<str> = if plain {
+        std::borrow::Cow::Borrowed(id)
+    } else {
+        id.chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| match c {
+                '\u{2010}'..='\u{2014}' => '-',
+                c => c,
+            })
+            .collect::<String>()
+            .into()
+    };
     let unprefixed = strip_level_prefix(&cleaned);
     if let Some(sp) = sp800_53(unprefixed) {
         return sp;
     }
     match unprefixed.chars().next() {
         Some(c) if c.is_ascii_digit() => unprefixed.to_string(),
+        _ if unprefixed.is_ascii() => unprefixed.to_ascii_uppercase(),
         _ => unprefixed.to_uppercase(),
     }
 }
@@ -224,6 +232,60 @@ pub fn levenshtein(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The rule without the ASCII shortcut, as it was written first.
+    fn canonical_reference(id: &str) -> String {
+        let cleaned: String = id
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| match c {
+                '\u{2010}'..='\u{2014}' => '-',
+                c => c,
+            })
+            .collect();
+        let unprefixed = strip_level_prefix(&cleaned);
+        if let Some(sp) = sp800_53(unprefixed) {
+            return sp;
+        }
+        match unprefixed.chars().next() {
+            Some(c) if c.is_ascii_digit() => unprefixed.to_string(),
+            _ => unprefixed.to_uppercase(),
+        }
+    }
+
+    #[test]
+    fn the_ascii_shortcut_gives_what_the_full_rule_gives() {
+        let samples = [
+            "ac-02(01)",
+            "pr.ac-1.1",
+            "basic_pr.ac-1.1",
+            "21.2.d",
+            "gv.oc-01",
+            "a.5.1",
+            "t1486",
+            " ac-2 ",
+            "ac\t-2",
+            "ac\u{b}-2",
+            "ac\u{c}2",
+            "ac\r\n-2",
+            "ac–2",
+            "ßx-1",
+            "é.1",
+            "",
+            " ",
+            "IMPORTANT_",
+            "x",
+        ];
+        for id in samples {
+            assert_eq!(canonical(id), canonical_reference(id), "{id:?}");
+        }
+        for a in ' '..='~' {
+            for b in ' '..='~' {
+                let id = format!("{a}c-{b}1");
+                assert_eq!(canonical(&id), canonical_reference(&id), "{id:?}");
+            }
+        }
+    }
 
     #[test]
     fn canonical_table() {
