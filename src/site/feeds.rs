@@ -18,11 +18,25 @@ pub fn all(project: &Project, pages: &[Page]) -> Vec<(String, String)> {
     ]
 }
 
+/// `text` with `&`, `<`, `>` and `"` escaped for XML, in one pass (the
+/// sitemap escapes a URL per page).
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    let mut out = String::with_capacity(text.len());
+    let mut start = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            _ => continue,
+        };
+        out.push_str(&text[start..i]);
+        out.push_str(entity);
+        start = i + 1;
+    }
+    out.push_str(&text[start..]);
+    out
 }
 
 fn sitemap(project: &Project, pages: &[Page], base: &str) -> String {
@@ -95,6 +109,16 @@ fn atom(project: &Project, base: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn xml_escaping_replaces_the_four_and_keeps_the_rest() {
+        assert_eq!(
+            super::escape(r#"a&b<c>d"e'f é"#),
+            "a&amp;b&lt;c&gt;d&quot;e'f é"
+        );
+        assert_eq!(super::escape(""), "");
+        assert_eq!(super::escape("&&"), "&amp;&amp;");
+    }
+
     #[test]
     fn sitemap_paths_are_url_escaped() {
         assert_eq!(

@@ -122,7 +122,11 @@ pub fn build(project: &Project, options: &BuildOptions) -> Result<BuildReport, B
         }
         searched
     };
-    let (rendered, searched) = rayon::join(render_pages, index_search);
+    // The sitemap and feed read only the project and the page list: made
+    // beside the pages, not alone on one core after them.
+    let (rendered, (searched, feeds)) = rayon::join(render_pages, || {
+        rayon::join(index_search, || feeds::all(project, &pages))
+    });
     // The side that stopped because of the other reports the other's error.
     match (rendered, searched) {
         (Err(BuildError::Stopped), Err(search)) => return Err(search),
@@ -140,7 +144,7 @@ pub fn build(project: &Project, options: &BuildOptions) -> Result<BuildReport, B
         .assets
         .par_iter()
         .try_for_each(|rel| staging.copy(&asset_path(rel), &src.join(rel)))?;
-    for (path, text) in feeds::all(project, &pages) {
+    for (path, text) in feeds {
         staging.write(&path, text.as_bytes())?;
     }
     timing::phase("commit", || staging.commit())?;
