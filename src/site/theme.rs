@@ -146,21 +146,62 @@ pub fn write_escaped<W: std::fmt::Write>(mut out: W, input: &str) -> std::fmt::R
     // Copy the runs between special characters whole: most template output
     // (ids, titles, URLs) has none, and per-character pushes dominated.
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let entity = match b {
+    while let Some(found) = first_special(&bytes[start..]) {
+        let at = start + found;
+        let entity = match bytes[at] {
             b'&' => "&amp;",
             b'<' => "&lt;",
             b'>' => "&gt;",
             b'"' => "&quot;",
-            b'\'' => "&#39;",
-            _ => continue,
+            _ => "&#39;",
         };
-        // The special characters are ASCII, so `i` is a char boundary.
-        out.write_str(&input[start..i])?;
+        // The special characters are ASCII, so `at` is a char boundary.
+        out.write_str(&input[start..at])?;
         out.write_str(entity)?;
-        start = i + 1;
+        start = at + 1;
     }
     out.write_str(&input[start..])
+}
+
+/// Whether [`write_escaped`] replaces `b`.
+fn is_special(b: u8) -> bool {
+    matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'')
+}
+
+/// Where the first byte [`write_escaped`] replaces is, if any: sixteen
+/// bytes at a time where the CPU allows. Escaping was a twelfth of a
+/// build's instructions, one byte and five comparisons at a time.
+fn first_special(bytes: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{
+            __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128,
+            _mm_set1_epi8,
+        };
+        // SAFETY: SSE2 is part of every x86_64 CPU (the target's baseline),
+        // and each unaligned 16-byte load reads `bytes[at..at + 16]`, which
+        // the loop condition keeps in bounds.
+        unsafe {
+            let wanted = [b'&', b'<', b'>', b'"', b'\''].map(|b| _mm_set1_epi8(b as i8));
+            while at + 16 <= bytes.len() {
+                let chunk = _mm_loadu_si128(bytes.as_ptr().add(at).cast::<__m128i>());
+                let mut hits = _mm_cmpeq_epi8(chunk, wanted[0]);
+                for w in &wanted[1..] {
+                    hits = _mm_or_si128(hits, _mm_cmpeq_epi8(chunk, *w));
+                }
+                let mask = _mm_movemask_epi8(hits);
+                if mask != 0 {
+                    return Some(at + mask.trailing_zeros() as usize);
+                }
+                at += 16;
+            }
+        }
+    }
+    bytes[at..]
+        .iter()
+        .position(|&b| is_special(b))
+        .map(|found| at + found)
 }
 
 /// Tera nests the useful message in its error's sources.
@@ -188,5 +229,38 @@ mod tests {
             "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;"
         );
         assert_eq!(escape_html("ü&ü"), "ü&amp;ü");
+    }
+
+    #[test]
+    fn escaping_finds_every_special_character_wherever_it_is() {
+        fn reference(input: &str) -> String {
+            input
+                .chars()
+                .map(|c| match c {
+                    '&' => "&amp;".to_string(),
+                    '<' => "&lt;".to_string(),
+                    '>' => "&gt;".to_string(),
+                    '"' => "&quot;".to_string(),
+                    '\'' => "&#39;".to_string(),
+                    c => c.to_string(),
+                })
+                .collect()
+        }
+        let specials = ['&', '<', '>', '"', '\'', 'x', 'é'];
+        for len in [0_usize, 1, 7, 15, 16, 17, 31, 32, 33, 70] {
+            for (i, a) in specials.iter().enumerate() {
+                for b in &specials[i..] {
+                    for at in [0, len / 3, len / 2, len.saturating_sub(1)] {
+                        let mut text: Vec<char> = "abcdefghij".chars().cycle().take(len).collect();
+                        if len > 0 {
+                            text[at] = *a;
+                            text[len - 1 - at] = *b;
+                        }
+                        let text: String = text.into_iter().collect();
+                        assert_eq!(escape_html(&text), reference(&text), "{text:?}");
+                    }
+                }
+            }
+        }
     }
 }
