@@ -31,19 +31,23 @@ pub struct DocumentUrl<'a>(pub &'a str);
 
 impl std::fmt::Display for DocumentUrl<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("documents/")?;
-        // Ids are short: lower-cased on the stack, written in one piece.
-        let mut buffer = [0u8; 64];
-        match buffer.get_mut(..self.0.len()) {
-            Some(lower) => {
-                lower.copy_from_slice(self.0.as_bytes());
-                lower.make_ascii_lowercase();
+        // Ids are short: the URL is put together on the stack and written
+        // in one piece (templates escape each piece they are given).
+        let mut buffer = [0u8; 96];
+        let end = DOCUMENTS.len() + self.0.len() + HTML.len();
+        match buffer.get_mut(..end) {
+            Some(url) => {
+                let (head, rest) = url.split_at_mut(DOCUMENTS.len());
+                let (id, tail) = rest.split_at_mut(self.0.len());
+                head.copy_from_slice(DOCUMENTS.as_bytes());
+                id.copy_from_slice(self.0.as_bytes());
+                id.make_ascii_lowercase();
+                tail.copy_from_slice(HTML.as_bytes());
                 // ASCII case changes keep UTF-8 valid.
-                f.write_str(std::str::from_utf8(lower).map_err(|_| std::fmt::Error)?)?;
+                f.write_str(std::str::from_utf8(url).map_err(|_| std::fmt::Error)?)
             }
-            None => f.write_str(&self.0.to_ascii_lowercase())?,
+            None => f.write_str(&document(self.0)),
         }
-        f.write_str(".html")
     }
 }
 
