@@ -16,6 +16,7 @@ use std::sync::Arc;
 use super::context::{ControlRef, DocCard, LazyControlRef, SiteContext};
 use super::fragments::{Fragments, GroupKey};
 use super::pages::{control_ref, node_url, technique, PageMeta};
+use super::theme::push_xml_escaped;
 use super::urls;
 use crate::catalog::{ControlLookup, TechniqueLookup};
 use crate::check::is_technique_id;
@@ -724,26 +725,6 @@ fn body_headings_below_title(mut body: String) -> String {
         }
     }
     body
-}
-
-/// Append `text` to `out` escaped for SVG (XML) content, copying the runs
-/// between special characters whole (a diagram holds dozens of texts).
-fn push_xml_escaped(out: &mut String, text: &str) {
-    let mut start = 0;
-    for (i, b) in text.bytes().enumerate() {
-        let entity = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            _ => continue,
-        };
-        // ASCII, so `i` is a char boundary.
-        out.push_str(&text[start..i]);
-        out.push_str(entity);
-        start = i + 1;
-    }
-    out.push_str(&text[start..]);
 }
 
 /// Where a box's text is cut to `max` characters before an ellipsis (and

@@ -18,24 +18,10 @@ pub fn all(project: &Project, pages: &[Page]) -> Vec<(String, String)> {
     ]
 }
 
-/// `text` with `&`, `<`, `>` and `"` escaped for XML, in one pass (the
-/// sitemap escapes a URL per page).
+/// `text` escaped for XML.
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut start = 0;
-    for (i, b) in text.bytes().enumerate() {
-        let entity = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            _ => continue,
-        };
-        out.push_str(&text[start..i]);
-        out.push_str(entity);
-        start = i + 1;
-    }
-    out.push_str(&text[start..]);
+    super::theme::push_xml_escaped(&mut out, text);
     out
 }
 

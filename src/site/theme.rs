@@ -163,6 +163,27 @@ pub fn write_escaped<W: std::fmt::Write>(mut out: W, input: &str) -> std::fmt::R
     out.write_str(&input[start..])
 }
 
+/// Append `text` to `out` escaped for XML (SVG text, the sitemap and the
+/// feed): `&`, `<`, `>` and `"`, copying the runs between them whole (a
+/// diagram holds dozens of texts, the sitemap a URL per page).
+pub fn push_xml_escaped(out: &mut String, text: &str) {
+    let mut start = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            _ => continue,
+        };
+        // ASCII, so `i` is a char boundary.
+        out.push_str(&text[start..i]);
+        out.push_str(entity);
+        start = i + 1;
+    }
+    out.push_str(&text[start..]);
+}
+
 /// Whether [`write_escaped`] replaces `b`.
 fn is_special(b: u8) -> bool {
     matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'')
