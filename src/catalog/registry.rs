@@ -391,6 +391,9 @@ fn plan(
     let mut jobs = Vec::new();
     let mut errors = Vec::new();
     let all = embedded::all();
+    // Domains a pinned ATT&CK version leaves without a bundle: one error
+    // names them all (it was one error per domain, the same three times).
+    let mut without_bundle: Vec<&str> = Vec::new();
     for domain_name in &config.attack.domains {
         let domain = match domain_name.as_str() {
             "enterprise" => AttackDomain::Enterprise,
@@ -409,21 +412,25 @@ fn plan(
         if let Some(path) = config.attack.files.get(domain_name) {
             jobs.push(Job::Attack(domain, Source::File(root.join(path), None)));
         } else if config.attack.version != EMBEDDED_ATTACK_VERSION {
-            errors.push(config_error(
-                config_file,
-                "version",
-                format!(
-                    "ATT&CK {} is pinned but the embedded bundles are {EMBEDDED_ATTACK_VERSION}",
-                    config.attack.version
-                ),
-                "point [attack.files] at the STIX bundle of that version for each domain, or pin the embedded version",
-            ));
+            without_bundle.push(domain.slug());
         } else {
             let name = format!("attack-{}", domain.slug());
             if let Some(entry) = all.iter().find(|e| e.name == name) {
                 jobs.push(Job::Attack(domain, Source::Embedded(entry)));
             }
         }
+    }
+    if !without_bundle.is_empty() {
+        errors.push(config_error(
+            config_file,
+            "version",
+            format!(
+                "ATT&CK {} is pinned but the embedded bundles are {EMBEDDED_ATTACK_VERSION}, and [attack.files] names no bundle for {}",
+                config.attack.version,
+                without_bundle.join(", ")
+            ),
+            "point [attack.files] at the STIX bundle of that version for each domain, or pin the embedded version",
+        ));
     }
     let mut aliases: BTreeMap<String, Job> = BTreeMap::new();
     for entry in all.iter().filter(|e| e.kind == EmbeddedKind::Framework) {
@@ -602,5 +609,33 @@ fn check_pin(
             "update the pin after reviewing what changed, or point `file` at the pinned release",
         ))),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pinned_attack_version_without_bundles_is_one_error_naming_each_domain() {
+        let mut config = BookConfig::default();
+        config.attack.version = "1.0".into();
+        config
+            .attack
+            .files
+            .insert("ics".into(), PathBuf::from("ics-1.0.json"));
+        let errors = match plan(&config, Path::new("."), None) {
+            Err(errors) => errors,
+            Ok(_) => panic!("a version without bundles must not plan"),
+        };
+        let pins: Vec<_> = errors.iter().filter(|e| e.code == "CW041").collect();
+        assert_eq!(pins.len(), 1, "{errors:?}");
+        assert!(
+            pins[0]
+                .message
+                .ends_with("names no bundle for enterprise, mobile"),
+            "{}",
+            pins[0].message
+        );
     }
 }
