@@ -55,6 +55,21 @@ pub enum Change {
     Nothing,
 }
 
+/// What the log says was rebuilt: `rebuilt in 12 ms (governance/0007-x.md)`.
+impl std::fmt::Display for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Change::Documents(paths) => match paths.as_slice() {
+                [one] => f.write_str(one),
+                [first, rest @ ..] => write!(f, "{first} and {} more", rest.len()),
+                [] => f.write_str("no document"),
+            },
+            Change::Everything => f.write_str("configuration, theme or catalogs: everything"),
+            Change::Nothing => f.write_str("nothing"),
+        }
+    }
+}
+
 impl LiveSite {
     pub fn load(root: &Path) -> Result<LiveSite, PipelineError> {
         // Stamps before reading: a file changed in between gets a later
@@ -583,5 +598,23 @@ impl Stamps {
                 false
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Change;
+
+    #[test]
+    fn the_log_names_what_changed_in_words() {
+        let one = Change::Documents(vec!["governance/0007-backup.md".into()]);
+        assert_eq!(one.to_string(), "governance/0007-backup.md");
+        let three = Change::Documents(vec!["a.md".into(), "b.md".into(), "c.md".into()]);
+        assert_eq!(three.to_string(), "a.md and 2 more");
+        assert_eq!(
+            Change::Everything.to_string(),
+            "configuration, theme or catalogs: everything"
+        );
+        assert_eq!(Change::Nothing.to_string(), "nothing");
     }
 }

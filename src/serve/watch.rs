@@ -202,7 +202,7 @@ fn rebuild(
     let started = Instant::now();
     let mut live = site.write().unwrap_or_else(PoisonError::into_inner);
     let change = change_of(&live);
-    let kind = format!("{change:?}");
+    let kind = change.to_string();
     let everything = change == Change::Everything;
     if live.apply(change) {
         let generation = live.generation;
