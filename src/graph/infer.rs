@@ -306,6 +306,9 @@ struct MergeSlots {
 
 impl MergeSlots {
     fn next_stamp(&mut self) -> u32 {
+        // A merge that stopped half-way (a panic caught by `serve`) must not
+        // leave claims behind; clearing a few hundred words is cheap.
+        self.claimed.fill(0);
         self.stamp = self.stamp.wrapping_add(1);
         if self.stamp == 0 {
             // Wrapped: forget every old stamp so none can match again.
@@ -896,6 +899,12 @@ mod tests {
         slots.drain_in_node_order(|_| panic!("drained twice"));
         let second = slots.next_stamp();
         assert_eq!(slots.slot(7, second, 0), (0, true));
+        // Claims left by a merge that never drained are gone at the next.
+        let third = slots.next_stamp();
+        let mut left = Vec::new();
+        slots.drain_in_node_order(|at| left.push(at));
+        assert!(left.is_empty(), "{left:?}");
+        assert_eq!(slots.slot(7, third, 0), (0, true));
         // A stamp that wraps to zero starts over without old matches.
         slots.stamp = u32::MAX;
         let wrapped = slots.next_stamp();
