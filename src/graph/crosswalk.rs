@@ -13,7 +13,9 @@
 //! [`SetSummary::unresolved`]: `crosswalk catalogs` counts them for embedded
 //! sets, and `check` reports them (CW043) for the book's own mapping files.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap;
 
 use crosswalk_catalog::{AttackDomain, MappingSet, Relationship, TechniqueMappingSet};
 
@@ -84,8 +86,8 @@ pub struct TechniqueSetSummary {
 /// Every mapping set, indexed for traversal from any requirement.
 #[derive(Debug, Default)]
 pub struct Crosswalk {
-    links: HashMap<String, HashMap<usize, Vec<Link>>>,
-    techniques: HashMap<String, HashMap<usize, Vec<TechniqueLink>>>,
+    links: FxHashMap<String, FxHashMap<usize, Vec<Link>>>,
+    techniques: FxHashMap<String, FxHashMap<usize, Vec<TechniqueLink>>>,
     /// Parallel to [`Registry::mapping_sets`].
     pub sets: Vec<SetSummary>,
     /// Parallel to [`Registry::technique_mappings`].

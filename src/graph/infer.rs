@@ -184,10 +184,10 @@ struct Hop {
 /// hashes and clones nothing.
 struct Walker {
     keys: Vec<ControlKey>,
-    ids: HashMap<ControlKey, u32>,
+    ids: FxHashMap<ControlKey, u32>,
     /// Framework (interned alias) of each id.
     framework: Vec<u32>,
-    frameworks: HashMap<String, u32>,
+    frameworks: FxHashMap<String, u32>,
     hops: Vec<Vec<Hop>>,
 }
 
@@ -195,9 +195,9 @@ impl Walker {
     fn new(crosswalk: &Crosswalk) -> Walker {
         let mut walker = Walker {
             keys: Vec::new(),
-            ids: HashMap::new(),
+            ids: FxHashMap::default(),
             framework: Vec::new(),
-            frameworks: HashMap::new(),
+            frameworks: FxHashMap::default(),
             hops: Vec::new(),
         };
         // Sorted, so ids (and everything derived from them) are the same on
@@ -590,7 +590,7 @@ pub struct Source<'a> {
 /// edges.
 pub fn add_inferred(index: &mut Index, registry: &Registry, document_count: usize) {
     let mut walker = Walker::new(&index.crosswalk);
-    let mut distinct: HashMap<WalkSeed, u32> = HashMap::new();
+    let mut distinct: FxHashMap<WalkSeed, u32> = FxHashMap::default();
     let mut seeds: Vec<WalkSeed> = Vec::new();
     let mut doc_seeds: Vec<Vec<u32>> = Vec::with_capacity(document_count);
     let mut doc_declared: Vec<Vec<NodeIndex>> = Vec::with_capacity(document_count);
@@ -632,7 +632,8 @@ pub fn add_inferred(index: &mut Index, registry: &Registry, document_count: usiz
     touched.extend(seeds.iter().map(|s| s.declared));
     let mut by_key: Vec<u32> = touched.into_iter().collect();
     by_key.sort_by(|a, b| walker.keys[*a as usize].cmp(&walker.keys[*b as usize]));
-    let mut node_of: HashMap<u32, NodeIndex> = HashMap::with_capacity(by_key.len());
+    let mut node_of: FxHashMap<u32, NodeIndex> =
+        FxHashMap::with_capacity_and_hasher(by_key.len(), Default::default());
     for id in by_key {
         node_of.insert(id, control_node(index, &walker.keys[id as usize]));
     }
