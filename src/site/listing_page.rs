@@ -29,13 +29,8 @@ pub(super) fn listings<'a>(project: &'a Project) -> Vec<Page> {
         first.entry((group, urls::slug(value))).or_insert(value);
     };
     for doc in &project.documents {
-        add("kinds", &doc.kind.value);
-        add("statuses", &doc.status.value);
-        if let Some(area) = &doc.area {
-            add("areas", &area.value);
-        }
-        for tag in &doc.tags {
-            add("tags", &tag.value);
+        for (group, value) in listed_values(doc) {
+            add(group, value);
         }
     }
     for area in &project.vocabulary.areas {
@@ -89,15 +84,7 @@ pub type Members = HashMap<(&'static str, String), Vec<usize>>;
 pub(super) fn members(project: &Project) -> Members {
     let mut members: Members = HashMap::new();
     for (i, doc) in project.documents.iter().enumerate() {
-        let values = [
-            ("kinds", Some(&doc.kind.value)),
-            ("statuses", Some(&doc.status.value)),
-            ("areas", doc.area.as_ref().map(|a| &a.value)),
-        ]
-        .into_iter()
-        .filter_map(|(group, value)| Some((group, value?)))
-        .chain(doc.tags.iter().map(|t| ("tags", &t.value)));
-        for (group, value) in values {
+        for (group, value) in listed_values(doc) {
             let documents = members.entry((group, urls::slug(value))).or_default();
             // A document tagged `Ransomware` and `ransomware` shows once.
             if documents.last() != Some(&i) {
@@ -106,6 +93,19 @@ pub(super) fn members(project: &Project) -> Members {
         }
     }
     members
+}
+
+/// Each (group, value) a document is listed under: its kind, status, area
+/// and tags.
+fn listed_values(doc: &Document) -> impl Iterator<Item = (&'static str, &str)> {
+    [
+        ("kinds", Some(doc.kind.value.as_str())),
+        ("statuses", Some(doc.status.value.as_str())),
+        ("areas", doc.area.as_ref().map(|a| a.value.as_str())),
+    ]
+    .into_iter()
+    .filter_map(|(group, value)| Some((group, value?)))
+    .chain(doc.tags.iter().map(|t| ("tags", t.value.as_str())))
 }
 
 /// The documents of one kind, status, area or tag, in reading order.
