@@ -162,6 +162,18 @@ fn inferred_is_never_declared() {
     }
 }
 
+/// The place of an Enterprise ATT&CK technique in its catalog.
+fn enterprise_technique(project: &Project, id: &str) -> usize {
+    project
+        .registry
+        .attack_domain(crosswalk_catalog::AttackDomain::Enterprise)
+        .unwrap()
+        .techniques
+        .iter()
+        .position(|t| t.id == id)
+        .unwrap()
+}
+
 #[test]
 fn sp800_53_citation_infers_attack_techniques() {
     let project = load("embedded");
@@ -169,14 +181,7 @@ fn sp800_53_citation_infers_attack_techniques() {
         .index
         .document_node(doc_index(&project, "HCB-0002"))
         .unwrap();
-    let valid_accounts = project
-        .registry
-        .attack_domain(crosswalk_catalog::AttackDomain::Enterprise)
-        .unwrap()
-        .techniques
-        .iter()
-        .position(|t| t.id == "T1078")
-        .unwrap();
+    let valid_accounts = enterprise_technique(&project, "T1078");
     let edges = project.index.outgoing(doc);
     let via = edges
         .iter()
@@ -704,4 +709,71 @@ fn check_without_the_index_finds_the_same() {
     };
     assert!(codes(&with).len() >= 20);
     assert_eq!(codes(&with), codes(&without));
+}
+
+/// A document that declares a technique with one relation and reaches it
+/// through a cited requirement with another has two edges to it; the
+/// tactic pages, the matrix and the search record count it once. Before,
+/// two such documents counted four on the tactic page and in the search
+/// record's summary.
+#[test]
+fn a_technique_counts_each_addressing_document_once() {
+    let book = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(book.path().join("docs")).unwrap();
+    std::fs::write(
+        book.path().join("book.toml"),
+        "[book]\ntitle = \"Counts\"\n",
+    )
+    .unwrap();
+    for n in 1..=2 {
+        std::fs::write(
+            book.path().join(format!("docs/000{n}-accounts.md")),
+            format!(
+                "+++\nid = \"HCB-000{n}\"\ntitle = \"Accounts {n}\"\nkind = \"guidance\"\n\
+                 status = \"active\"\nversion = \"1.0\"\ncreated = 2026-01-01\n\
+                 controls = [\"800-53:AC-2\"]\n\
+                 techniques = [{{ id = \"T1078\", relation = \"detects\" }}]\n+++\n\nAccounts.\n"
+            ),
+        )
+        .unwrap();
+    }
+    let project = Project::load(book.path(), &CheckOptions::default()).expect("book loads");
+    let t1078 = enterprise_technique(&project, "T1078");
+    let node = project
+        .index
+        .find(&Node::Technique(
+            crosswalk_catalog::AttackDomain::Enterprise,
+            t1078,
+        ))
+        .unwrap();
+    let edges = project.index.documents_addressing(node);
+    assert_eq!(
+        edges.len(),
+        4,
+        "declared and inferred, per document: {edges:?}"
+    );
+
+    let record = crosswalk::site::search::catalog_records(&project)
+        .into_iter()
+        .find(|r| r.url.ends_with("/t1078.html"))
+        .expect("T1078 has a record");
+    assert_eq!(
+        record.meta["summary"],
+        "ATT&CK Enterprise technique, addressed by 2 document(s)."
+    );
+
+    let site = build_without_search(book.path());
+    // T1078 is an Initial Access technique (TA0001).
+    let tactic =
+        std::fs::read_to_string(site.path().join("attack/enterprise/ta0001.html")).unwrap();
+    let row = tactic
+        .split("T1078 Valid Accounts</a>")
+        .nth(1)
+        .expect("T1078 listed on its tactic page");
+    let count = row
+        .split("<td>")
+        .nth(1)
+        .and_then(|cell| cell.split("</td>").next())
+        .expect("a count cell after the name");
+    assert_eq!(count, "2", "{row:.200}");
 }

@@ -29,6 +29,10 @@ pub struct SiteContext<'a> {
     /// rendered (see [`super::listing_page::members`]).
     #[serde(skip)]
     pub listings: std::sync::OnceLock<super::listing_page::Members>,
+    /// How the book addresses each ATT&CK technique, made by the first
+    /// matrix or tactic page rendered.
+    #[serde(skip)]
+    pub techniques: std::sync::OnceLock<super::pages::TechniqueUse>,
 }
 
 /// A value with its title and page, for navigation.
@@ -93,6 +97,7 @@ impl<'a> SiteContext<'a> {
             generator: concat!("crosswalk ", env!("CARGO_PKG_VERSION")),
             fragments: Default::default(),
             listings: Default::default(),
+            techniques: Default::default(),
         }
     }
 }

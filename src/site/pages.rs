@@ -2,7 +2,8 @@
 
 use std::collections::BTreeSet;
 
-use crosswalk_catalog::AttackDomain;
+use crosswalk_catalog::{AttackCatalog, AttackDomain};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use tera::Context;
 
@@ -356,11 +357,11 @@ fn fill(
             )
         }
         Page::Tactic(domain, i) => {
-            let title = tactic_page(project, *domain, *i, ctx);
+            let title = tactic_page(project, site, *domain, *i, ctx);
             ("tactic.html", title, None)
         }
         Page::Matrix(domain) => {
-            matrix_page(project, *domain, ctx);
+            matrix_page(project, site, *domain, ctx);
             (
                 "matrix.html",
                 format!("ATT&CK {} matrix", domain.title()),
@@ -453,50 +454,155 @@ fn home(project: &Project, fragments: &Fragments, ctx: &mut Context) -> Result<(
     Ok(())
 }
 
-/// Number of documents addressing a technique node.
-fn addressing_count(project: &Project, domain: AttackDomain, i: usize) -> usize {
-    project
-        .index
-        .find(&Node::Technique(domain, i))
-        .map_or(0, |n| {
-            let mut docs: Vec<usize> = project
-                .index
-                .documents_addressing(n)
-                .into_iter()
-                .map(|(d, _)| d)
-                .collect();
-            docs.dedup();
-            docs.len()
-        })
+/// How the book addresses each ATT&CK technique, for the matrices and
+/// tactic pages: each of them reads every technique of its tactics, and
+/// walking a popular technique's thousands of incoming edges per cell cost
+/// more than the rest of those pages. Made once per build by the first
+/// page that needs it ([`SiteContext::techniques`]).
+#[derive(Default)]
+pub struct TechniqueUse {
+    domains: Vec<(AttackDomain, DomainUse)>,
+}
+
+#[derive(Default)]
+struct DomainUse {
+    /// Per technique index.
+    counts: Vec<UseCounts>,
+    /// Per technique index, its active sub-techniques in catalog order.
+    subtechniques: Vec<Vec<usize>>,
+    /// The first technique of each ATT&CK id.
+    by_id: FxHashMap<String, usize>,
+}
+
+/// Documents addressing one technique.
+#[derive(Default, Clone, Copy, Debug, PartialEq, Eq)]
+struct UseCounts {
+    /// In any way (each document once).
+    documents: usize,
+    /// Declared in front-matter.
+    declared: usize,
+    /// Reached only through a cited requirement's ATT&CK mapping.
+    inferred_only: usize,
+}
+
+impl TechniqueUse {
+    pub fn new(project: &Project) -> Self {
+        let domains = project
+            .registry
+            .attack
+            .iter()
+            .map(|catalog| (catalog.domain, DomainUse::new(project, catalog)))
+            .collect();
+        TechniqueUse { domains }
+    }
+
+    fn domain(&self, domain: AttackDomain) -> Option<&DomainUse> {
+        self.domains
+            .iter()
+            .find(|(d, _)| *d == domain)
+            .map(|(_, u)| u)
+    }
+
+    fn counts(&self, domain: AttackDomain, i: usize) -> UseCounts {
+        self.domain(domain)
+            .and_then(|u| u.counts.get(i))
+            .copied()
+            .unwrap_or_default()
+    }
+}
+
+impl DomainUse {
+    fn new(project: &Project, catalog: &AttackCatalog) -> Self {
+        let counts = (0..catalog.techniques.len())
+            .map(|i| {
+                let Some(node) = project.index.find(&Node::Technique(catalog.domain, i)) else {
+                    return UseCounts::default();
+                };
+                let mut declared = Vec::new();
+                let mut inferred = Vec::new();
+                for (d, edge) in project.index.documents_addressing(node) {
+                    match edge {
+                        Edge::InferredTechnique { .. } => inferred.push(d),
+                        _ => declared.push(d),
+                    }
+                }
+                declared.sort_unstable();
+                declared.dedup();
+                inferred.sort_unstable();
+                inferred.dedup();
+                inferred.retain(|d| declared.binary_search(d).is_err());
+                UseCounts {
+                    documents: declared.len() + inferred.len(),
+                    declared: declared.len(),
+                    inferred_only: inferred.len(),
+                }
+            })
+            .collect();
+        // Every technique of each id (ids are unique in a release; a scan
+        // by id, as the pages did, would take each one).
+        let mut all_of_id: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+        for (i, t) in catalog.techniques.iter().enumerate() {
+            all_of_id.entry(t.id.as_str()).or_default().push(i);
+        }
+        let by_id = all_of_id
+            .iter()
+            .map(|(id, at)| (id.to_string(), at[0]))
+            .collect();
+        let mut subtechniques = vec![Vec::new(); catalog.techniques.len()];
+        for (j, s) in catalog.techniques.iter().enumerate() {
+            if s.revoked.is_some() || s.deprecated {
+                continue;
+            }
+            let parents = s.parent.as_deref().and_then(|p| all_of_id.get(p));
+            for &i in parents.into_iter().flatten() {
+                subtechniques[i].push(j);
+            }
+        }
+        DomainUse {
+            counts,
+            subtechniques,
+            by_id,
+        }
+    }
 }
 
 fn tactic_techniques(
     project: &Project,
+    site: &SiteContext,
     domain: AttackDomain,
     shortname: &str,
 ) -> Vec<serde_json::Value> {
     let catalog = project.registry.attack_domain(domain).expect("loaded");
+    let table = site.techniques.get_or_init(|| TechniqueUse::new(project));
+    let no_subs = Vec::new();
     catalog
         .techniques
         .iter()
         .enumerate()
         .filter(|(_, t)| t.parent.is_none() && t.revoked.is_none() && !t.deprecated && t.tactics.iter().any(|s| s == shortname))
         .map(|(i, t)| {
-            let subs: Vec<_> = catalog
-                .techniques
+            let sub_indices = table.domain(domain).and_then(|u| u.subtechniques.get(i)).unwrap_or(&no_subs);
+            let subs: Vec<_> = sub_indices
                 .iter()
-                .enumerate()
-                .filter(|(_, s)| s.parent.as_deref() == Some(&t.id) && s.revoked.is_none() && !s.deprecated)
-                .map(|(j, s)| serde_json::json!({ "id": s.id, "name": s.name, "url": urls::technique(domain, &s.id), "count": addressing_count(project, domain, j) }))
+                .map(|&j| {
+                    let s = &catalog.techniques[j];
+                    serde_json::json!({ "id": s.id, "name": s.name, "url": urls::technique(domain, &s.id), "count": table.counts(domain, j).documents })
+                })
                 .collect();
-            let count = addressing_count(project, domain, i);
+            let count = table.counts(domain, i).documents;
             let sub_count = subs.iter().filter(|s| s["count"].as_u64().unwrap_or(0) > 0).count();
             serde_json::json!({ "id": t.id, "name": t.name, "url": urls::technique(domain, &t.id), "count": count, "subtechniques": subs, "covered_subtechniques": sub_count })
         })
         .collect()
 }
 
-fn tactic_page(project: &Project, domain: AttackDomain, i: usize, ctx: &mut Context) -> String {
+fn tactic_page(
+    project: &Project,
+    site: &SiteContext,
+    domain: AttackDomain,
+    i: usize,
+    ctx: &mut Context,
+) -> String {
     let catalog = project.registry.attack_domain(domain).expect("loaded");
     let tactic = &catalog.tactics[i];
     ctx.insert(
@@ -505,20 +611,21 @@ fn tactic_page(project: &Project, domain: AttackDomain, i: usize, ctx: &mut Cont
     );
     ctx.insert(
         "techniques",
-        &tactic_techniques(project, domain, &tactic.shortname),
+        &tactic_techniques(project, site, domain, &tactic.shortname),
     );
     ctx.insert("licence", &catalog.licence);
     format!("{} ({}): {}", tactic.name, tactic.id, domain.title())
 }
 
-fn matrix_page(project: &Project, domain: AttackDomain, ctx: &mut Context) {
+fn matrix_page(project: &Project, site: &SiteContext, domain: AttackDomain, ctx: &mut Context) {
     let catalog = project.registry.attack_domain(domain).expect("loaded");
     let columns: Vec<_> = catalog
         .tactics
         .iter()
         .map(|t| {
-            let mut techniques = tactic_techniques(project, domain, &t.shortname);
-            techniques.iter_mut().for_each(|x| mark_inferred(project, domain, x));
+            let mut techniques = tactic_techniques(project, site, domain, &t.shortname);
+            let table = site.techniques.get_or_init(|| TechniqueUse::new(project));
+            techniques.iter_mut().for_each(|x| mark_inferred(table, domain, x));
             let covered = techniques.iter().filter(|x| x["count"].as_u64().unwrap_or(0) > 0 || x["covered_subtechniques"].as_u64().unwrap_or(0) > 0).count();
             serde_json::json!({ "id": t.id, "name": t.name, "url": urls::tactic(domain, &t.id), "techniques": techniques, "covered": covered })
         })
@@ -705,35 +812,22 @@ fn crosswalk_page(project: &Project, set: usize, ctx: &mut Context) -> String {
 
 /// Documents addressing a technique, split into declared and only-inferred
 /// (through a cited control's ATT&CK mapping), by technique id.
-fn declared_and_inferred(project: &Project, domain: AttackDomain, id: &str) -> (usize, usize) {
-    let Some(catalog) = project.registry.attack_domain(domain) else {
-        return (0, 0);
-    };
-    let Some(node) = catalog
-        .techniques
-        .iter()
-        .position(|t| t.id == id)
-        .and_then(|i| project.index.find(&Node::Technique(domain, i)))
-    else {
-        return (0, 0);
-    };
-    let mut declared = BTreeSet::new();
-    let mut inferred = BTreeSet::new();
-    for (d, edge) in project.index.documents_addressing(node) {
-        match edge {
-            Edge::InferredTechnique { .. } => inferred.insert(d),
-            _ => declared.insert(d),
-        };
-    }
-    (declared.len(), inferred.difference(&declared).count())
+fn declared_and_inferred(table: &TechniqueUse, domain: AttackDomain, id: &str) -> (usize, usize) {
+    table
+        .domain(domain)
+        .and_then(|u| u.by_id.get(id))
+        .map_or((0, 0), |&i| {
+            let counts = table.counts(domain, i);
+            (counts.declared, counts.inferred_only)
+        })
 }
 
 /// Add `declared`, `inferred` and `inferred_only` to a matrix cell and its
 /// sub-techniques, so the matrix can tell an author's claim from a mapping.
-fn mark_inferred(project: &Project, domain: AttackDomain, cell: &mut serde_json::Value) {
+fn mark_inferred(table: &TechniqueUse, domain: AttackDomain, cell: &mut serde_json::Value) {
     let mark = |value: &mut serde_json::Value| {
         let id = value["id"].as_str().unwrap_or_default().to_string();
-        let (declared, inferred) = declared_and_inferred(project, domain, &id);
+        let (declared, inferred) = declared_and_inferred(table, domain, &id);
         value["declared"] = declared.into();
         value["inferred"] = inferred.into();
         value["inferred_only"] = (declared == 0 && inferred > 0).into();

@@ -91,9 +91,23 @@ pub fn facet_counts(project: &Project) -> Vec<Facet> {
             counts
         })
         .reduce(FacetCounts::default, FacetCounts::merge);
-    let catalog = catalog_records_with(project, false);
-    for record in &catalog {
-        counts.add_record(record);
+    // Techniques and requirements add only their filters: building their
+    // records would walk every technique's and requirement's citing
+    // documents for a count the facets do not show.
+    for catalog in &project.registry.attack {
+        for (i, _) in catalog
+            .techniques
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.revoked.is_none())
+        {
+            counts.add_filters(technique_filters(project, catalog.domain, i));
+        }
+    }
+    for node in project.index.graph.node_weights() {
+        if let Node::Control(alias, i) = node {
+            counts.add_filters(control_filters(project, alias, *i));
+        }
     }
     counts.into_facets()
 }
@@ -180,12 +194,21 @@ impl<'a> FacetCounts<'a> {
 
     /// Count a record's filters that are facets.
     fn add_record(&mut self, record: &'a Record) {
-        let facets = record.filters.iter().filter_map(|(key, values)| {
-            let &(key, _) = FILTERS.iter().find(|(k, _)| k == key)?;
-            Some((
-                key,
-                values.iter().map(|v| Cow::Borrowed(v.as_str())).collect(),
-            ))
+        self.add_filters(
+            record
+                .filters
+                .iter()
+                .map(|(key, values)| (key.as_str(), values.iter().map(String::as_str).collect()))
+                .collect(),
+        );
+    }
+
+    /// Count filters as a record would hold them (see [`filters`]): only
+    /// those that are facets, and none without a value.
+    fn add_filters(&mut self, filters: Vec<(&str, Vec<&'a str>)>) {
+        let facets = filters.into_iter().filter_map(|(key, values)| {
+            let &(key, _) = FILTERS.iter().find(|(k, _)| *k == key)?;
+            (!values.is_empty()).then(|| (key, values.into_iter().map(Cow::Borrowed).collect()))
         });
         self.add(facets.collect());
     }
@@ -771,7 +794,9 @@ fn technique_record(project: &Project, domain: AttackDomain, i: usize, content: 
         .attack_domain(domain)
         .expect("listed domain is loaded");
     let t = &catalog.techniques[i];
-    let docs: Vec<usize> = project
+    // Each document once: one may both declare a technique and reach it
+    // through a requirement with another relation.
+    let mut docs: Vec<usize> = project
         .index
         .find(&Node::Technique(domain, i))
         .map(|n| {
@@ -783,6 +808,8 @@ fn technique_record(project: &Project, domain: AttackDomain, i: usize, content: 
                 .collect()
         })
         .unwrap_or_default();
+    docs.sort_unstable();
+    docs.dedup();
     let content = if content {
         let description: String = plain_text(&t.description)
             .chars()
@@ -814,12 +841,34 @@ fn technique_record(project: &Project, domain: AttackDomain, i: usize, content: 
             ),
             ("kind", Some("ATT&CK technique".into())),
         ]),
-        filters: filters(vec![
-            ("type", vec!["ATT&CK technique"]),
-            ("tactic", tactic_names(project, domain, i)),
-        ]),
+        filters: filters(technique_filters(project, domain, i)),
         sort: sort_keys(if docs.is_empty() { 9 } else { 8 }, 0),
     }
+}
+
+/// A technique's filters, for its record and the search page's facets.
+fn technique_filters(
+    project: &Project,
+    domain: AttackDomain,
+    i: usize,
+) -> Vec<(&'static str, Vec<&str>)> {
+    vec![
+        ("type", vec!["ATT&CK technique"]),
+        ("tactic", tactic_names(project, domain, i)),
+    ]
+}
+
+/// A requirement's filters, for its record and the search page's facets.
+fn control_filters<'a>(
+    project: &'a Project,
+    alias: &'a str,
+    i: usize,
+) -> Vec<(&'static str, Vec<&'a str>)> {
+    vec![
+        ("type", vec!["Control"]),
+        ("framework", vec![alias]),
+        ("cyfun", cyfun_levels(project, alias, i)),
+    ]
 }
 
 /// A requirement's record; without `content` when only its filters are
@@ -827,7 +876,8 @@ fn technique_record(project: &Project, domain: AttackDomain, i: usize, content: 
 fn control_record(project: &Project, alias: &str, i: usize, content: bool) -> Record {
     let fw = &project.registry.frameworks[alias];
     let node = &fw.catalog.nodes[i];
-    let docs: Vec<usize> = project
+    // Each document once, even one citing the requirement twice (CW038).
+    let mut docs: Vec<usize> = project
         .index
         .find(&Node::Control(alias.to_string(), i))
         .map(|n| {
@@ -839,6 +889,8 @@ fn control_record(project: &Project, alias: &str, i: usize, content: bool) -> Re
                 .collect()
         })
         .unwrap_or_default();
+    docs.sort_unstable();
+    docs.dedup();
     let text = match &node.description {
         Some(description) if fw.catalog.has_text => description.as_str(),
         _ => "",
@@ -880,11 +932,7 @@ fn control_record(project: &Project, alias: &str, i: usize, content: bool) -> Re
             ),
             ("kind", Some("Control".into())),
         ]),
-        filters: filters(vec![
-            ("type", vec!["Control"]),
-            ("framework", vec![alias]),
-            ("cyfun", cyfun_levels(project, alias, i)),
-        ]),
+        filters: filters(control_filters(project, alias, i)),
         sort: sort_keys(8, 0),
     }
 }
