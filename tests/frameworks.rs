@@ -776,4 +776,10 @@ fn a_technique_counts_each_addressing_document_once() {
         .and_then(|cell| cell.split("</td>").next())
         .expect("a count cell after the name");
     assert_eq!(count, "2", "{row:.200}");
+
+    // The technique's page groups them under a heading that reads as
+    // English ("Documents that detects it" before).
+    let technique =
+        std::fs::read_to_string(site.path().join("attack/enterprise/t1078.html")).unwrap();
+    assert!(technique.contains("<h3>Documents that detect it</h3>"));
 }

@@ -67,8 +67,20 @@ struct Mitigation<'a> {
 /// Documents addressing the technique one way (mitigates, detects, ...).
 #[derive(Serialize)]
 struct RelationDocuments<'a> {
+    /// As written in front-matter: `mitigates`, `detects`, `responds`.
     relation: &'static str,
+    /// The group's heading: "Documents that mitigate it".
+    heading: &'static str,
     documents: Vec<AddressingDocument<'a>>,
+}
+
+/// The heading over the documents addressing a technique one way.
+fn relation_heading(relation: TechniqueRelation) -> &'static str {
+    match relation {
+        TechniqueRelation::Mitigates => "Documents that mitigate it",
+        TechniqueRelation::Detects => "Documents that detect it",
+        TechniqueRelation::Responds => "Documents that respond to it",
+    }
 }
 
 #[derive(Serialize)]
@@ -194,6 +206,7 @@ pub(super) fn view(project: &Project, domain: AttackDomain, i: usize) -> Techniq
             .into_iter()
             .map(|(r, documents)| RelationDocuments {
                 relation: r.as_str(),
+                heading: relation_heading(r),
                 documents,
             })
             .collect(),
