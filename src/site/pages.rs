@@ -459,12 +459,10 @@ fn home(project: &Project, fragments: &Fragments, ctx: &mut Context) -> Result<(
 /// walking a popular technique's thousands of incoming edges per cell cost
 /// more than the rest of those pages. Made once per build by the first
 /// page that needs it ([`SiteContext::techniques`]).
-#[derive(Default)]
 pub struct TechniqueUse {
     domains: Vec<(AttackDomain, DomainUse)>,
 }
 
-#[derive(Default)]
 struct DomainUse {
     /// Per technique index.
     counts: Vec<UseCounts>,
@@ -475,7 +473,7 @@ struct DomainUse {
 }
 
 /// Documents addressing one technique.
-#[derive(Default, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Default, Clone, Copy)]
 struct UseCounts {
     /// In any way (each document once).
     documents: usize,

@@ -75,7 +75,13 @@ pub struct Facet {
 /// Every record of the site: documents first, then techniques, then
 /// controls.
 pub fn records(project: &Project) -> Vec<Record> {
-    records_with(project, true)
+    // Records are independent: built on every core, collected in order.
+    let mut out: Vec<Record> = (0..project.documents.len())
+        .into_par_iter()
+        .map(|i| document_record(project, i))
+        .collect();
+    out.extend(catalog_records(project));
+    out
 }
 
 /// The search page's facet counts: [`facets`] of [`records`], without
@@ -112,25 +118,10 @@ pub fn facet_counts(project: &Project) -> Vec<Facet> {
     counts.into_facets()
 }
 
-fn records_with(project: &Project, content: bool) -> Vec<Record> {
-    // Records are independent: built on every core, collected in order.
-    let mut out: Vec<Record> = (0..project.documents.len())
-        .into_par_iter()
-        .map(|i| document_record_with(project, i, content))
-        .collect();
-    out.extend(catalog_records_with(project, content));
-    out
-}
-
 /// The records of techniques and requirements (after the documents' in
 /// [`records`]): small, but they count citing documents, so they change
 /// with any front-matter.
 pub fn catalog_records(project: &Project) -> Vec<Record> {
-    catalog_records_with(project, true)
-}
-
-/// [`catalog_records`], without their text when `content` is false.
-fn catalog_records_with(project: &Project, content: bool) -> Vec<Record> {
     let mut out: Vec<Record> = Vec::new();
     for catalog in &project.registry.attack {
         let techniques: Vec<usize> = catalog
@@ -143,7 +134,7 @@ fn catalog_records_with(project: &Project, content: bool) -> Vec<Record> {
         out.par_extend(
             techniques
                 .into_par_iter()
-                .map(|i| technique_record(project, catalog.domain, i, content)),
+                .map(|i| technique_record(project, catalog.domain, i)),
         );
     }
     let controls: Vec<(String, usize)> = project
@@ -160,7 +151,7 @@ fn catalog_records_with(project: &Project, content: bool) -> Vec<Record> {
     out.par_extend(
         controls
             .par_iter()
-            .map(|(alias, i)| control_record(project, alias, *i, content)),
+            .map(|(alias, i)| control_record(project, alias, *i)),
     );
     out
 }
@@ -681,25 +672,15 @@ fn tactic_names(project: &Project, domain: AttackDomain, t: usize) -> Vec<&str> 
 /// The record of document `i` (records of documents come first in
 /// [`records`], in document order).
 pub fn document_record(project: &Project, i: usize) -> Record {
-    document_record_with(project, i, true)
-}
-
-/// A document's record; without `content` (the body's text, by far the
-/// costliest part) when only its filters are wanted.
-fn document_record_with(project: &Project, i: usize, content: bool) -> Record {
     let doc: &Document = &project.documents[i];
     let vocab = &project.vocabulary;
-    let content = if content {
-        format!(
-            "{}. {}. {}. {}.",
-            doc.title.value,
-            doc.summary.as_deref().unwrap_or(""),
-            plain_text(doc.body_text()),
-            id_head(&[&doc.id.value]),
-        )
-    } else {
-        String::new()
-    };
+    let content = format!(
+        "{}. {}. {}. {}.",
+        doc.title.value,
+        doc.summary.as_deref().unwrap_or(""),
+        plain_text(doc.body_text()),
+        id_head(&[&doc.id.value]),
+    );
     Record {
         url: urls::document(&doc.id.value),
         content,
@@ -786,9 +767,8 @@ fn sort_keys(priority: u8, number: u32) -> BTreeMap<String, String> {
     ])
 }
 
-/// A technique's record; without `content` (its description as plain
-/// text, a Markdown parse each) when only its filters are wanted.
-fn technique_record(project: &Project, domain: AttackDomain, i: usize, content: bool) -> Record {
+/// A technique's record: its text holds its description as plain text.
+fn technique_record(project: &Project, domain: AttackDomain, i: usize) -> Record {
     let catalog = project
         .registry
         .attack_domain(domain)
@@ -810,21 +790,17 @@ fn technique_record(project: &Project, domain: AttackDomain, i: usize, content: 
         .unwrap_or_default();
     docs.sort_unstable();
     docs.dedup();
-    let content = if content {
-        let description: String = plain_text(&t.description)
-            .chars()
-            .take(DESCRIPTION_CHARS)
-            .collect();
-        format!(
-            "{}. ATT&CK {} technique. {}. {}.",
-            t.name,
-            domain.title(),
-            description,
-            id_head(&[&t.id]),
-        )
-    } else {
-        String::new()
-    };
+    let description: String = plain_text(&t.description)
+        .chars()
+        .take(DESCRIPTION_CHARS)
+        .collect();
+    let content = format!(
+        "{}. ATT&CK {} technique. {}. {}.",
+        t.name,
+        domain.title(),
+        description,
+        id_head(&[&t.id]),
+    );
     Record {
         url: urls::technique(domain, &t.id),
         content,
@@ -871,9 +847,8 @@ fn control_filters<'a>(
     ]
 }
 
-/// A requirement's record; without `content` when only its filters are
-/// wanted.
-fn control_record(project: &Project, alias: &str, i: usize, content: bool) -> Record {
+/// A requirement's record.
+fn control_record(project: &Project, alias: &str, i: usize) -> Record {
     let fw = &project.registry.frameworks[alias];
     let node = &fw.catalog.nodes[i];
     // Each document once, even one citing the requirement twice (CW038).
@@ -896,17 +871,13 @@ fn control_record(project: &Project, alias: &str, i: usize, content: bool) -> Re
         _ => "",
     };
     let id = format!("{alias}:{}", node.label);
-    let content = if content {
-        format!(
-            "{}. {}. {}. {alias} {}.",
-            node.name.as_deref().unwrap_or(""),
-            fw.catalog.name,
-            text,
-            id_head(&[&node.label]),
-        )
-    } else {
-        String::new()
-    };
+    let content = format!(
+        "{}. {}. {}. {alias} {}.",
+        node.name.as_deref().unwrap_or(""),
+        fw.catalog.name,
+        text,
+        id_head(&[&node.label]),
+    );
     Record {
         url: urls::control(alias, &node.label),
         content,
