@@ -79,9 +79,14 @@ pub fn build(project: &Project, options: &BuildOptions) -> Result<BuildReport, B
         .dest
         .clone()
         .unwrap_or_else(|| project.book.output_dir());
-    let theme = timing::phase("theme", || Theme::load(&project.book.root))?;
+    // Both are short and single-threaded: one core each instead of one
+    // after the other on one.
+    let (theme, pages) = rayon::join(
+        || timing::phase("theme", || Theme::load(&project.book.root)),
+        || timing::phase("list pages", || pages::all_pages(project)),
+    );
+    let theme = theme?;
     let site = context::SiteContext::new(project);
-    let pages = timing::phase("list pages", || pages::all_pages(project));
     let staging = Staging::new(&dest, &project.book.root)?;
     let tally = timing::Tally::default();
     // Raised by whichever side fails first, so the other gives up instead
