@@ -22,6 +22,18 @@ fn crosswalk(args: &[&str]) -> Output {
         .expect("run crosswalk")
 }
 
+/// `crosswalk build BOOK --dest SITE` with `extra` arguments.
+fn build_into(book: &Path, site: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "build",
+        book.to_str().unwrap(),
+        "--dest",
+        site.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    crosswalk(&args)
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -968,27 +980,32 @@ fn files_beside_the_documents_are_copied_and_linked() {
 
 /// A page that fails to render fails the build with its own error, even
 /// with the search index built beside the pages (which then gives up rather
-/// than finish an index for a site that will not be written).
+/// than finish an index for a site that will not be written). A template
+/// of the book's is the book's error: CW044 at the name Tera complains
+/// about, exit 1 like a check error.
 #[test]
 fn a_page_that_fails_to_render_fails_the_build_with_its_own_error() {
-    let (tmp, book) = good_book_with_templates(&[("document.html", "{{ no_such_value }}")]);
+    let (tmp, book) = good_book_with_templates(&[(
+        "document.html",
+        "<p>fine</p>\n<h1>{{ doc.title }} {{ no_such_value }}</h1>\n",
+    )]);
     let site = tmp.path().join("site");
-    let out = crosswalk(&[
-        "build",
-        book.to_str().unwrap(),
-        "--dest",
-        site.to_str().unwrap(),
-    ]);
+    let out = build_into(&book, &site, &[]);
     let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("error: cannot render documents/"),
+        stderr.contains("error[CW044]: template `document.html` fails to render documents/"),
         "{stderr}"
     );
     assert!(
-        stderr.contains("'theme/templates/document.html'"),
-        "the book's template is named by its path in the book: {stderr}"
+        stderr.contains("Variable `no_such_value` not found"),
+        "{stderr}"
     );
+    assert!(
+        stderr.contains("--> theme/templates/document.html:2:24"),
+        "located at the name in the book's file: {stderr}"
+    );
+    assert!(stderr.contains("= help: "), "{stderr}");
     assert!(!stderr.contains("stopped"), "{stderr}");
     assert!(!site.exists(), "no site written");
     let leftovers = entries(tmp.path());
@@ -997,6 +1014,27 @@ fn a_page_that_fails_to_render_fails_the_build_with_its_own_error() {
         1,
         "no staging directory left: {leftovers:?}"
     );
+}
+
+/// An unknown filter in a partial of the book's is located in the partial,
+/// whichever page's template included it.
+#[test]
+fn an_unknown_filter_in_a_partial_is_located_in_the_partial() {
+    let (tmp, book) =
+        good_book_with_templates(&[("doc_card.html", "<li>\n  {{ doc.title | shout }}\n</li>\n")]);
+    let site = tmp.path().join("site");
+    let out = build_into(&book, &site, &["--no-search"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("error[CW044]: template `doc_card.html` fails to render"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("--> theme/templates/doc_card.html:2:18"),
+        "{stderr}"
+    );
+    assert!(!site.exists(), "no site written");
 }
 
 /// A template of the book's own theme that does not parse fails `check`

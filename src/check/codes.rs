@@ -46,6 +46,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("CW041", "catalog configuration error"),
     ("CW042", "catalog file cannot be imported"),
     ("CW043", "mapping refers to an unknown requirement"),
+    ("CW044", "theme template fails to render"),
 ];
 
 pub fn title(code: &str) -> &'static str {

@@ -5,7 +5,8 @@
 //! Shipped templates are tested with the binary and are not parsed again,
 //! so a book without its own templates pays for a directory lookup.
 //! What only rendering can find (an unknown variable, a bad filter
-//! argument) is left to `build`, which names the book's file too.
+//! argument) is left to `build`, which reports it as CW044 at the name in
+//! the book's template ([`render_error`]).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -143,6 +144,78 @@ fn whole_theme_error(book_root: &Path, own: &[String], err: &ThemeError) -> Diag
     }
 }
 
+/// Code of a template of the book's that parses but fails to render.
+pub const RENDER_CODE: &str = "CW044";
+
+/// A render failure of one of the book's own templates, located at the
+/// name Tera complains about (`Variable \`doc.titel\` not found`) in the
+/// template that failed, or at its start when that name is not found.
+/// `message` is [`Theme::error_message`]'s, which names the book's files
+/// `theme/templates/NAME`. `None` when no template of the book's is named:
+/// the shipped templates failing is crosswalk's bug, not the book's.
+///
+/// Such failures pass `check`, which parses templates but renders none;
+/// `build` finds them on the first page that uses the template.
+pub fn render_error(book_root: &Path, page: &str, message: &str) -> Option<Diagnostic> {
+    let path = failing_template(message)?;
+    let text = std::fs::read_to_string(book_root.join(path)).ok()?;
+    let name = path.trim_start_matches("theme/templates/");
+    let cause = message.rsplit(": ").next().unwrap_or(message).trim();
+    let diag = Diagnostic::error(
+        RENDER_CODE,
+        format!("template `{name}` fails to render {page}: {cause}"),
+    )
+    .help(
+        "each page gets the variables the shipped template of the same name uses \
+         (`theme/templates/` in crosswalk's repository) and Tera's built-in filters; \
+         write `{% if x %}` or `x | default(value=...)` around a value some pages lack",
+    );
+    let file = SourceFile::new(path, text);
+    Some(
+        match named_in_message(message).and_then(|n| find_in_tags(&file.text, n)) {
+            Some(span) => diag.at(&file, span).label("not available here"),
+            None => diag.at(&file, 0..0),
+        },
+    )
+}
+
+/// The innermost of the book's templates a render message names: Tera
+/// names the outer template first and the one that failed last.
+fn failing_template(message: &str) -> Option<&str> {
+    let start = message.rfind("'theme/templates/")? + 1;
+    let len = message[start..].find('\'')?;
+    Some(&message[start..start + len])
+}
+
+/// The name Tera complains about: in backticks for a variable
+/// (``Variable `doc.x` not found``), in single quotes for a filter, function
+/// or test (`Filter 'x' not found`); template names are not it.
+fn named_in_message(message: &str) -> Option<&str> {
+    ['`', '\''].into_iter().find_map(|quote| {
+        message
+            .split(quote)
+            .skip(1)
+            .step_by(2)
+            .find(|name| !name.is_empty() && !name.contains('/') && !name.contains(' '))
+    })
+}
+
+/// Where `name` first appears as a whole word inside a `{{ }}` or `{% %}`
+/// tag of `text`.
+fn find_in_tags(text: &str, name: &str) -> Option<std::ops::Range<usize>> {
+    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '.';
+    text.match_indices(name).find_map(|(at, _)| {
+        let end = at + name.len();
+        let alone = !text[..at].ends_with(word) && !text[end..].starts_with(word);
+        let open = text[..at].rfind(['{']).filter(|&o| {
+            matches!(text.as_bytes().get(o.wrapping_sub(1)), Some(b'{'))
+                || text[o..].starts_with("{%")
+        });
+        let in_tag = open.is_some_and(|o| !text[o..at].contains(['}']));
+        (alone && in_tag).then_some(at..end)
+    })
+}
+
 /// The theme directory could not be read.
 fn unreadable(err: &ThemeError) -> Diagnostic {
     Diagnostic::error(CODE, format!("the book's theme cannot be read: {err}"))
@@ -236,5 +309,46 @@ mod tests {
             diags[0].message
         );
         assert_eq!(located(&diags[0]).0, "theme/templates/listing.html");
+    }
+
+    #[test]
+    fn a_render_failure_is_located_at_the_name_in_the_innermost_book_template() {
+        let dir = book(&[
+            ("document.html", b"{% include \"part.html\" %}"),
+            (
+                "part.html",
+                b"<p>{{ docx }}</p>\n<p>{{ doc.title }} {{ doc.titel }}</p>",
+            ),
+        ]);
+        let message = "Failed to render 'theme/templates/document.html': Variable \
+                       `doc.titel` not found in context while rendering \
+                       'theme/templates/part.html'";
+        let diag = render_error(dir.path(), "documents/hcb-0001.html", message).unwrap();
+        assert_eq!(diag.code, RENDER_CODE);
+        assert!(diag
+            .message
+            .contains("`part.html` fails to render documents/hcb-0001.html"));
+        // `doc.title` is not the name, nor is `docx`: whole words in tags.
+        assert_eq!(located(&diag), ("theme/templates/part.html".into(), 2, 23));
+    }
+
+    #[test]
+    fn names_in_render_messages() {
+        assert_eq!(named_in_message("Variable `a.b` not found"), Some("a.b"));
+        assert_eq!(
+            named_in_message("Failed to render 'theme/templates/x.html': Filter 'up' not found"),
+            Some("up")
+        );
+        assert_eq!(named_in_message("no name here"), None);
+        // Outside a tag the name is prose, not the culprit.
+        assert_eq!(find_in_tags("title {{ title }}", "title"), Some(9..14));
+        assert_eq!(find_in_tags("{% if x %}title{% endif %}", "title"), None);
+    }
+
+    #[test]
+    fn a_render_failure_of_a_shipped_template_is_not_the_books() {
+        let dir = book(&[]);
+        let message = "Failed to render 'document.html': Variable `x` not found";
+        assert!(render_error(dir.path(), "index.html", message).is_none());
     }
 }

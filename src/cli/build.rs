@@ -55,6 +55,26 @@ pub fn run(args: Args) -> u8 {
             eprintln!("error: {err}; the previous site was left untouched");
             PROBLEMS
         }
+        // A template of the book's that fails on a page: the book's error,
+        // reported like `check`'s, at the template's line.
+        Err(BuildError::Render { page, message }) => {
+            match crate::check::theme::render_error(&root, &page, &message) {
+                Some(diag) => {
+                    let _ =
+                        report::print(&mut std::io::stderr(), &[diag], Format::Human, color(), "");
+                    eprintln!(
+                        "error: the site was not built; the previous site was left untouched"
+                    );
+                    PROBLEMS
+                }
+                None => {
+                    eprintln!(
+                        "error: cannot render {page}: {message}; the previous site was left untouched"
+                    );
+                    FAILURE
+                }
+            }
+        }
         Err(err) => {
             eprintln!("error: {err}; the previous site was left untouched");
             FAILURE

@@ -402,7 +402,7 @@ impl LiveSite {
                         live::apply_prose(&self.project, theme, &mut self.files, &paths)
                     });
                     if let Err(err) = applied {
-                        self.overlay = Some(err.to_string());
+                        self.overlay = Some(failure_text(&self.project.book.root, &err));
                         return true;
                     }
                 }
@@ -439,7 +439,7 @@ impl LiveSite {
                 )
             });
             if let Err(err) = applied {
-                self.overlay = Some(err.to_string());
+                self.overlay = Some(failure_text(&self.project.book.root, &err));
                 return true;
             }
         }
@@ -483,7 +483,7 @@ impl LiveSite {
                 self.needs_full = false;
             }
             Err(err) => {
-                self.overlay = Some(err.to_string());
+                self.overlay = Some(failure_text(&self.project.book.root, &err));
                 self.needs_full = true;
             }
         }
@@ -507,6 +507,19 @@ impl LiveSite {
         self.overlay = Some(String::from_utf8_lossy(&text).into_owned());
         true
     }
+}
+
+/// The overlay text of a failed render: a template of the book's that fails
+/// on a page shows as its located CW044, as `build` reports it.
+fn failure_text(book_root: &Path, err: &crate::site::BuildError) -> String {
+    if let crate::site::BuildError::Render { page, message } = err {
+        if let Some(diag) = crate::check::theme::render_error(book_root, page, message) {
+            let mut text = Vec::new();
+            let _ = report::print(&mut text, &[diag], Format::Human, false, "");
+            return String::from_utf8_lossy(&text).into_owned();
+        }
+    }
+    err.to_string()
 }
 
 /// Size, modification and change times of the files last read, by absolute
