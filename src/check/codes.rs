@@ -47,6 +47,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("CW042", "catalog file cannot be imported"),
     ("CW043", "mapping refers to an unknown requirement"),
     ("CW044", "theme template fails to render"),
+    ("CW045", "document folder is not an area"),
 ];
 
 pub fn title(code: &str) -> &'static str {

@@ -278,6 +278,9 @@ impl Reader<'_> {
         let area = self
             .vocab(table, "area", &areas)
             .or_else(|| area_from_path(&file.rel_path, &areas, &open));
+        if area.is_none() && !table.contains_key("area") {
+            self.warn_folder_is_no_area(&file.rel_path, &areas);
+        }
         let text = &self.source.text[body.clone()];
         let (outline, body_html) = if ctx.render_bodies {
             let (outline, html) = markdown::prepare(text, body.start);
@@ -381,6 +384,39 @@ impl Reader<'_> {
             self.not_in_vocabulary(key, &value, allowed);
         }
         Some(value)
+    }
+
+    /// CW045: a document in a folder that is not an area gets no area
+    /// unless its front-matter names one, so no area page or home-page
+    /// section lists it; the author most likely meant a new area. A document
+    /// at the top of the source directory is left alone (a book without
+    /// areas is fine).
+    fn warn_folder_is_no_area(&mut self, rel_path: &str, areas: &[String]) {
+        let Some((folder, _)) = rel_path.split_once('/') else {
+            return;
+        };
+        let help = match did_you_mean(folder, areas.iter().map(String::as_str)) {
+            Some(near) => format!(
+                "did you mean the area `{near}`? Otherwise add `areas = [\"{folder}\"]` under \
+                 [vocabulary] in book.toml, or set `area` in the front-matter"
+            ),
+            None => format!(
+                "add `areas = [\"{folder}\"]` under [vocabulary] in book.toml (areas: {}), \
+                 or set `area` in the front-matter",
+                areas.join(", ")
+            ),
+        };
+        self.diags.push(
+            Diagnostic::warning(
+                "CW045",
+                format!(
+                    "folder `{folder}/` is not an area, so this document has none: \
+                     no area page lists it"
+                ),
+            )
+            .at(self.source, 0..0)
+            .help(help),
+        );
     }
 
     fn not_in_vocabulary(&mut self, key: &str, value: &Spanned<String>, allowed: &[String]) {
