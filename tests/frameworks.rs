@@ -783,3 +783,81 @@ fn a_technique_counts_each_addressing_document_once() {
         std::fs::read_to_string(site.path().join("attack/enterprise/t1078.html")).unwrap();
     assert!(technique.contains("<h3>Documents that detect it</h3>"));
 }
+
+/// A technique's page lists the documents that reach it only through a
+/// requirement mapped to it (Mappings Explorer), grouped by that
+/// requirement and apart from those that name it. Before, the matrix said
+/// "T1078 · 1 doc · inferred" and the page it links to said no document
+/// addresses the technique.
+#[test]
+fn a_technique_page_shows_the_documents_the_matrix_counts_as_inferred() {
+    let book = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(book.path().join("docs")).unwrap();
+    std::fs::write(
+        book.path().join("book.toml"),
+        "[book]\ntitle = \"Inferred\"\n",
+    )
+    .unwrap();
+    for n in 1..=6 {
+        let techniques = if n == 1 {
+            "techniques = [{ id = \"T1078\", relation = \"detects\" }]\n"
+        } else {
+            ""
+        };
+        std::fs::write(
+            book.path().join(format!("docs/000{n}-accounts.md")),
+            format!(
+                "+++\nid = \"HCB-000{n}\"\ntitle = \"Accounts {n}\"\nkind = \"guidance\"\n\
+                 status = \"active\"\nversion = \"1.0\"\ncreated = 2026-01-01\n\
+                 controls = [\"800-53:AC-2\"]\n{techniques}+++\n\nAccounts.\n"
+            ),
+        )
+        .unwrap();
+    }
+    let site = build_without_search(book.path());
+    let read = |p: &str| std::fs::read_to_string(site.path().join(p)).unwrap();
+    let tactic = read("attack/enterprise/ta0001.html");
+    let row = tactic.split("T1078 Valid Accounts</a>").nth(1).unwrap();
+    assert!(row.starts_with("</td><td>6</td>"), "{row:.100}");
+
+    let page = read("attack/enterprise/t1078.html");
+    let section = page
+        .split("id=\"sec-docs\"")
+        .nth(1)
+        .and_then(|s| s.split("</section>").next())
+        .unwrap();
+    assert!(!section.contains("No document addresses"), "{section}");
+    let (declared, inferred) = section
+        .split_once("<h3>Inferred from the requirements they cite</h3>")
+        .expect("an inferred part");
+    assert!(declared.contains("<h3>Documents that detect it</h3>"));
+    assert!(declared.contains("HCB-0001"));
+    assert!(
+        inferred.contains("<p>5 other documents reach this technique only through requirements"),
+        "{inferred}"
+    );
+    assert!(
+        !inferred.contains("HCB-0001"),
+        "a declaring document is not inferred"
+    );
+    assert!(
+        inferred.contains(
+            "<a href=\"../../controls/800-53/ac-2.html\">800-53 AC-2</a> \
+             <span class=\"chain-rel\">(mitigates)</span>: "
+        ),
+        "{inferred}"
+    );
+    for shown in ["HCB-0002", "HCB-0003", "HCB-0004"] {
+        assert!(inferred.contains(shown), "{shown}: {inferred}");
+    }
+    assert!(!inferred.contains("HCB-0005"), "{inferred}");
+    assert!(
+        inferred.contains(" and <a href=\"../../controls/800-53/ac-2.html\">2 more</a>"),
+        "{inferred}"
+    );
+
+    // A technique nothing reaches still says it is a gap.
+    let gap = read("attack/enterprise/t1486.html");
+    assert!(gap.contains("No document addresses this technique yet"));
+    assert!(!gap.contains("Inferred from the requirements"));
+}

@@ -26,8 +26,41 @@ pub(super) struct TechniquePage<'a> {
     parent: Option<Link<'a>>,
     mitigations: Vec<Mitigation<'a>>,
     documents: Vec<RelationDocuments<'a>>,
+    /// Documents that do not name the technique but cite a requirement
+    /// mapped to it, by that requirement: the matrix and tactic pages
+    /// count them, so this page must show them (kept apart from
+    /// `documents`, never presented as declared).
+    inferred: Vec<InferredVia<'a>>,
+    /// How many distinct documents `inferred` holds.
+    inferred_count: usize,
     licence: &'a str,
 }
+
+/// The documents inferred to address a technique through one requirement
+/// (Mappings Explorer maps it to the technique).
+#[derive(Serialize)]
+struct InferredVia<'a> {
+    alias: String,
+    label: String,
+    /// The requirement's page, which lists every document citing it.
+    url: String,
+    /// Mappings Explorer's relation: `mitigates`, `detects`, `responds`.
+    relation: &'static str,
+    documents: Vec<DocLink<'a>>,
+    /// Documents left out of `documents`.
+    more: usize,
+}
+
+#[derive(Serialize)]
+struct DocLink<'a> {
+    id: &'a str,
+    title: &'a str,
+    url: String,
+}
+
+/// Documents named per requirement in `inferred`; the requirement's page
+/// lists them all.
+const DOCUMENTS_PER_REQUIREMENT: usize = 3;
 
 #[derive(Serialize)]
 struct TechniqueView<'a> {
@@ -174,19 +207,30 @@ pub(super) fn view(project: &Project, domain: AttackDomain, i: usize) -> Techniq
         })
         .collect();
     let mut by_relation: BTreeMap<TechniqueRelation, Vec<AddressingDocument>> = BTreeMap::new();
+    let mut declaring = Vec::new();
+    let mut inferred_edges = Vec::new();
     if let Some(node) = project.index.find(&Node::Technique(domain, i)) {
         for (d, edge) in project.index.documents_addressing(node) {
-            if let Edge::AddressesTechnique { relation, coverage } = edge {
-                by_relation
-                    .entry(*relation)
-                    .or_default()
-                    .push(AddressingDocument {
-                        doc: DocCard::new(&project.documents[d], vocab),
-                        coverage: coverage.as_str(),
-                    });
+            match edge {
+                Edge::AddressesTechnique { relation, coverage } => {
+                    declaring.push(d);
+                    by_relation
+                        .entry(*relation)
+                        .or_default()
+                        .push(AddressingDocument {
+                            doc: DocCard::new(&project.documents[d], vocab),
+                            coverage: coverage.as_str(),
+                        });
+                }
+                Edge::InferredTechnique { relation, via } => {
+                    inferred_edges.push((d, *relation, *via));
+                }
+                _ => {}
             }
         }
     }
+    declaring.sort_unstable();
+    let (inferred, inferred_count) = inferred_vias(project, &declaring, inferred_edges);
     TechniquePage {
         technique: TechniqueView {
             id: &t.id,
@@ -210,6 +254,71 @@ pub(super) fn view(project: &Project, domain: AttackDomain, i: usize) -> Techniq
                 documents,
             })
             .collect(),
+        inferred,
+        inferred_count,
         licence: &catalog.licence,
     }
+}
+
+/// The documents inferred to address a technique that do not declare it,
+/// grouped by the requirement they reach it through (in the requirements'
+/// order, then by relation), each group naming its first few documents in
+/// book order. Also how many distinct documents that is, which is what
+/// the matrix and tactic pages count.
+fn inferred_vias<'a>(
+    project: &'a Project,
+    declaring: &[usize],
+    edges: Vec<(usize, TechniqueRelation, petgraph::graph::NodeIndex)>,
+) -> (Vec<InferredVia<'a>>, usize) {
+    // Keyed by node while grouping: a popular technique has thousands of
+    // inferred edges at 10,000 documents, and a control key owns a string.
+    let mut groups: rustc_hash::FxHashMap<
+        (petgraph::graph::NodeIndex, TechniqueRelation),
+        Vec<usize>,
+    > = rustc_hash::FxHashMap::default();
+    let mut documents = Vec::new();
+    for (d, relation, via) in edges {
+        if declaring.binary_search(&d).is_ok() {
+            continue;
+        }
+        groups.entry((via, relation)).or_default().push(d);
+        documents.push(d);
+    }
+    documents.sort_unstable();
+    documents.dedup();
+    let mut groups: Vec<_> = groups
+        .into_iter()
+        .filter_map(|((via, relation), docs)| {
+            Some((project.index.control_key(via)?, relation, docs))
+        })
+        .collect();
+    groups.sort_unstable_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    let vias = groups
+        .into_iter()
+        .map(|((alias, c), relation, mut docs)| {
+            docs.sort_unstable();
+            docs.dedup();
+            let label = crate::graph::explain::label(&project.registry, &alias, c);
+            InferredVia {
+                url: urls::control(&alias, &label),
+                alias,
+                label,
+                relation: relation.as_str(),
+                more: docs.len().saturating_sub(DOCUMENTS_PER_REQUIREMENT),
+                documents: docs
+                    .iter()
+                    .take(DOCUMENTS_PER_REQUIREMENT)
+                    .map(|&d| {
+                        let doc = &project.documents[d];
+                        DocLink {
+                            id: &doc.id.value,
+                            title: &doc.title.value,
+                            url: urls::document(&doc.id.value),
+                        }
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    (vias, documents.len())
 }
