@@ -41,7 +41,8 @@ impl SourceFile {
         })
     }
 
-    fn line_starts(&self) -> &[usize] {
+    /// Byte offsets where lines start (the first is 0).
+    pub fn line_starts(&self) -> &[usize] {
         self.line_starts.get_or_init(|| {
             std::iter::once(0)
                 .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))

@@ -1086,3 +1086,36 @@ fn a_broken_theme_template_fails_check_and_build_refuses() {
     assert!(stderr.contains("CW037"), "{stderr}");
     assert_eq!(snapshot_dir(&dest), before, "previous site intact");
 }
+
+/// A mistake on a line of a megabyte is quoted as a window around it, at
+/// its real line and column. Before, each such diagnostic printed the whole
+/// line, and its caret after as many spaces.
+#[test]
+fn a_mistake_on_a_huge_line_is_quoted_in_a_window() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = tmp.path().join("book");
+    copy_tree(&fixture("good"), &book);
+    let blob = "x".repeat(1_000_000);
+    let doc = book.join("docs/governance/0099-blob.md");
+    std::fs::write(
+        &doc,
+        format!(
+            "+++\nid = \"HCB-0099\"\ntitle = \"Blob\"\nkind = \"guidance\"\nstatus = \"active\"\n\
+             version = \"1.0\"\ncreated = 2026-01-01\n+++\n\nSee {blob} [the spec](nowhere.md).\n"
+        ),
+    )
+    .unwrap();
+    let out = crosswalk(&["check", book.to_str().unwrap()]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr.len() < 5_000, "{} bytes of report", stderr.len());
+    assert!(
+        stderr.contains(&format!(
+            "docs/governance/0099-blob.md:10:{}",
+            "See ".len() + blob.len() + 2
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("…xxx"), "{stderr}");
+    assert!(stderr.contains("[the spec](nowhere.md)."), "{stderr}");
+}

@@ -4,7 +4,6 @@
 use std::io::{self, Write};
 
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label, Severity as CsSeverity};
-use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, Chars, Config};
 use serde::Serialize;
 
@@ -46,8 +45,6 @@ pub fn print(
 }
 
 fn human(out: &mut dyn Write, diagnostics: &[Diagnostic], color: bool) -> io::Result<()> {
-    let mut files = SimpleFiles::new();
-    let mut ids = std::collections::HashMap::new();
     let config = Config {
         chars: Chars::ascii(),
         ..Config::default()
@@ -64,24 +61,8 @@ fn human(out: &mut dyn Write, diagnostics: &[Diagnostic], color: bool) -> io::Re
         })
         .with_code(diag.code)
         .with_message(&diag.message);
-        let mut labels = Vec::new();
-        let mut file_id = |loc: &crate::diagnostic::Location| {
-            let key = std::sync::Arc::as_ptr(&loc.file) as usize;
-            *ids.entry(key)
-                .or_insert_with(|| files.add(loc.file.name.clone(), loc.file.text.clone()))
-        };
-        if let Some(loc) = &diag.location {
-            let id = file_id(loc);
-            labels.push(
-                Label::primary(id, loc.span.clone())
-                    .with_message(diag.label.clone().unwrap_or_default()),
-            );
-        }
-        for (loc, note) in &diag.related {
-            let id = file_id(loc);
-            labels.push(Label::secondary(id, loc.span.clone()).with_message(note));
-        }
-        cs = cs.with_labels(labels);
+        let files = quoted_files(diag);
+        cs = cs.with_labels(labels(diag, &files));
         let mut notes = Vec::new();
         if diag.location.is_none() {
             if let Some(name) = diag.file_name() {
@@ -92,11 +73,62 @@ fn human(out: &mut dyn Write, diagnostics: &[Diagnostic], color: bool) -> io::Re
             notes.push(format!("help: {help}"));
         }
         cs = cs.with_notes(notes);
-        term::emit_to_write_style(&mut buffer, &config, &files, &cs)
+        term::emit_to_write_style(&mut buffer, &config, &files.shown, &cs)
             .map_err(|e| io::Error::other(e.to_string()))?;
     }
     out.write_all(buffer.as_slice())?;
     writeln!(out, "{}", summary(diagnostics))
+}
+
+/// The files a diagnostic quotes, as shown (long lines cut, see
+/// [`super::snippet`]), and where each of its labels is in them: the
+/// primary location first, then the related ones.
+struct QuotedFiles<'a> {
+    shown: super::snippet::Shown<'a>,
+    spans: Vec<(usize, std::ops::Range<usize>)>,
+}
+
+fn quoted_files(diag: &Diagnostic) -> QuotedFiles<'_> {
+    let locations: Vec<&crate::diagnostic::Location> = diag
+        .location
+        .iter()
+        .chain(diag.related.iter().map(|(loc, _)| loc))
+        .collect();
+    let mut shown = super::snippet::Shown::default();
+    let mut spans = vec![(0, 0..0); locations.len()];
+    // Each file once, with every span of this diagnostic in it.
+    let mut done = vec![false; locations.len()];
+    for i in 0..locations.len() {
+        if done[i] {
+            continue;
+        }
+        let same: Vec<usize> = (i..locations.len())
+            .filter(|&j| std::sync::Arc::ptr_eq(&locations[j].file, &locations[i].file))
+            .collect();
+        let ranges: Vec<_> = same.iter().map(|&j| locations[j].span.clone()).collect();
+        let (id, mapped) = shown.add(&locations[i].file, &ranges);
+        for (&j, range) in same.iter().zip(mapped) {
+            spans[j] = (id, range);
+            done[j] = true;
+        }
+    }
+    QuotedFiles { shown, spans }
+}
+
+fn labels(diag: &Diagnostic, files: &QuotedFiles) -> Vec<Label<usize>> {
+    let mut spans = files.spans.iter().cloned();
+    let mut labels = Vec::new();
+    if diag.location.is_some() {
+        if let Some((id, span)) = spans.next() {
+            labels.push(
+                Label::primary(id, span).with_message(diag.label.clone().unwrap_or_default()),
+            );
+        }
+    }
+    for ((_, note), (id, span)) in diag.related.iter().zip(spans) {
+        labels.push(Label::secondary(id, span).with_message(note));
+    }
+    labels
 }
 
 /// `check: 2 errors, 1 warning` or `check: no problems`.
