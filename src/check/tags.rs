@@ -19,7 +19,9 @@ pub(super) fn check(ctx: &Context, diags: &mut Vec<Diagnostic>) {
             let &mut (fd, ft) = first.entry(slug).or_insert((d, t));
             let earlier_doc = &ctx.documents[fd];
             let earlier = &earlier_doc.tags[ft];
-            if earlier.value == tag.value {
+            // The same letters, one written with combining accents: the
+            // same tag to every reader, so nothing to warn about.
+            if earlier.value == tag.value || urls::nfc(&earlier.value) == urls::nfc(&tag.value) {
                 continue;
             }
             diags.push(

@@ -91,7 +91,7 @@ const FILE_SLUG_CHARS: usize = 60;
 /// one falls in the second half, between characters otherwise; `document`
 /// for a title with no letter or digit. Always a valid file name slug.
 fn file_slug(title: &str) -> String {
-    let full: Vec<char> = slug_chars(title).collect();
+    let full: Vec<char> = slug_chars(&crate::site::urls::nfc(title)).collect();
     if full.is_empty() {
         return "document".into();
     }

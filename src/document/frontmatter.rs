@@ -137,6 +137,10 @@ pub fn parse_document(file: &RawFile, ctx: &ParseContext) -> Parsed {
 /// `0012-network-segmentation.md` -> (12, slug is valid). `None` when the
 /// name does not start with a digit (not meant as a document).
 fn file_number(rel_path: &str) -> Option<(u32, bool)> {
+    // A name written with combining accents is checked as its composed
+    // form: `e` + U+0301 is the `é` the rule allows.
+    let rel_path = super::nfc(rel_path);
+    let rel_path = rel_path.as_ref();
     let name = rel_path.rsplit('/').next().unwrap_or(rel_path);
     let stem = name.strip_suffix(".md").unwrap_or(name);
     if !stem.starts_with(|c: char| c.is_ascii_digit()) {
@@ -965,5 +969,10 @@ mod tests {
         assert_eq!(file_number("0012-Ελληνικά.md"), Some((12, false)));
         assert_eq!(file_number("0012-sÉcurité.md"), Some((12, false)));
         assert_eq!(file_number("0012-a_b.md"), Some((12, false)));
+        // Decomposed accents (an older Mac's file names) are composed first.
+        assert_eq!(
+            file_number("0012-se\u{301}curite\u{301}.md"),
+            Some((12, true))
+        );
     }
 }

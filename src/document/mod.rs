@@ -209,3 +209,15 @@ pub struct TechniqueRef {
     pub relation: TechniqueRelation,
     pub coverage: Option<Coverage>,
 }
+
+/// `text` in Unicode normalisation form C: `é` typed as `e` and a combining
+/// accent (pasted from a PDF, or a file name from an older Mac) becomes the
+/// one character most keyboards type, so both give one slug. Borrowed when
+/// it already is (ASCII always is).
+pub fn nfc(text: &str) -> std::borrow::Cow<'_, str> {
+    use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+    match is_nfc_quick(text.chars()) {
+        IsNormalized::Yes => std::borrow::Cow::Borrowed(text),
+        _ => std::borrow::Cow::Owned(text.nfc().collect()),
+    }
+}

@@ -104,8 +104,11 @@ pub fn slug(text: &str) -> String {
     out
 }
 
-/// The characters of `text`'s [`slug`] when it has alphanumeric characters;
-/// nothing when it has none (no fallback).
+pub use crate::document::nfc;
+
+/// The characters of the [`slug`] of `text`, which must be in normal form
+/// C ([`nfc`]), when it has alphanumeric characters; nothing when it has
+/// none (no fallback).
 pub fn slug_chars(text: &str) -> impl Iterator<Item = char> + '_ {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|word| !word.is_empty())
@@ -152,7 +155,12 @@ fn push_slug(out: &mut String, text: &str) {
             }
         }
     } else {
-        out.extend(slug_chars(text));
+        let text = nfc(text);
+        out.extend(slug_chars(&text));
+        if out.len() == start {
+            out.extend(fallback(&text));
+        }
+        return;
     }
     if out.len() == start {
         out.extend(fallback(text));
@@ -199,6 +207,16 @@ mod tests {
         assert_eq!(slug("x--é--y"), "x-é-y");
         assert_eq!(root_of("a/b/c.html"), "../../");
         assert_eq!(root_of("index.html"), "");
+    }
+
+    #[test]
+    fn composed_and_decomposed_accents_give_one_slug() {
+        let composed = "Sécurité réseau";
+        let decomposed = "Se\u{301}curite\u{301} re\u{301}seau";
+        assert_ne!(composed, decomposed);
+        assert_eq!(slug(decomposed), "sécurité-réseau");
+        assert_eq!(slug(decomposed), slug(composed));
+        assert_eq!(listing("tags", decomposed), listing("tags", composed));
     }
 
     #[test]
