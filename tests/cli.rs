@@ -1124,3 +1124,18 @@ fn a_mistake_on_a_huge_line_is_quoted_in_a_window() {
     assert!(stderr.contains("…xxx"), "{stderr}");
     assert!(stderr.contains("[the spec](nowhere.md)."), "{stderr}");
 }
+
+/// A file that is not UTF-8 is quoted with U+FFFD for its bad bytes, which
+/// are wider than the byte its span points at: the human report widens the
+/// span instead of panicking (a regression of the windowed quotes).
+#[test]
+fn a_file_that_is_not_utf8_is_reported_in_human_format() {
+    let out = crosswalk(&["check", fixture("check/CW001-not-utf8").to_str().unwrap()]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("error[CW001]: file is not valid UTF-8"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--> docs/0002-case.md:3:13"), "{stderr}");
+}

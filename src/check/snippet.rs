@@ -46,6 +46,18 @@ impl<'a> Shown<'a> {
         file: &'a SourceFile,
         spans: &[Range<usize>],
     ) -> (usize, Vec<Range<usize>>) {
+        // Spans index the bytes as read; a file that is not UTF-8 is
+        // shown with U+FFFD in place of its bad bytes, so a span can fall
+        // inside one: widened to whole characters.
+        let text = file.text.as_str();
+        let spans: Vec<Range<usize>> = spans
+            .iter()
+            .map(|s| {
+                let start = floor_char(text, s.start.min(text.len()));
+                start..ceil_char(text, s.end.clamp(start, text.len()))
+            })
+            .collect();
+        let spans = spans.as_slice();
         let shown = ShownFile::new(file, spans);
         let mapped = spans
             .iter()
@@ -319,6 +331,19 @@ mod tests {
         let loc = shown.location(id, spans[1].start).unwrap();
         // Columns count characters, not bytes.
         assert_eq!(loc.column_number, 10 + 300_000 + 2);
+    }
+
+    #[test]
+    fn a_span_inside_a_replaced_byte_is_widened_to_the_character() {
+        // `\xff\n` read lossily: U+FFFD is three bytes, the span was one.
+        let file = SourceFile::new("a.md", "\u{FFFD}\nok\n".to_string());
+        let (line, at, loc) = shown_line(&file, 0..1);
+        assert_eq!(&line[at], "\u{FFFD}");
+        assert_eq!((loc.line_number, loc.column_number), (1, 1));
+        let long = format!("{}\u{FFFD}x\n", "a".repeat(1000));
+        let file = SourceFile::new("b.md", long);
+        let (line, at, _) = shown_line(&file, 1001..1002);
+        assert_eq!(&line[at], "\u{FFFD}");
     }
 
     #[test]
