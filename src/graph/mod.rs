@@ -84,6 +84,49 @@ pub struct Index {
     /// merged per document when asked for. Inferred technique links, far
     /// fewer, are edges ([`Edge::InferredTechnique`]).
     pub inference: infer::Inference,
+    /// Made on first use, dropped when a node is added.
+    controls: std::sync::OnceLock<ControlTable>,
+}
+
+/// Each node's framework and catalog position, for pages that classify
+/// hundreds of inferred requirements each: integers, where reading the
+/// graph gives an alias string to compare.
+#[derive(Debug, Default)]
+pub struct ControlTable {
+    /// The frameworks of the index's controls, sorted by alias.
+    pub aliases: Vec<String>,
+    /// Per node index: (place in `aliases`, position in its catalog);
+    /// [`ControlTable::NOT_A_CONTROL`] for other nodes.
+    pub of_node: Vec<(u16, u32)>,
+}
+
+impl ControlTable {
+    pub const NOT_A_CONTROL: (u16, u32) = (u16::MAX, 0);
+
+    fn new(graph: &DiGraph<Node, Edge>) -> Self {
+        let aliases: std::collections::BTreeSet<&str> = graph
+            .node_weights()
+            .filter_map(|n| match n {
+                Node::Control(alias, _) => Some(alias.as_str()),
+                _ => None,
+            })
+            .collect();
+        let aliases: Vec<String> = aliases.into_iter().map(String::from).collect();
+        let of_node = graph
+            .node_weights()
+            .map(|n| match n {
+                Node::Control(alias, c) => {
+                    let rank = aliases.binary_search(alias).unwrap_or(0);
+                    match (u16::try_from(rank), u32::try_from(*c)) {
+                        (Ok(rank), Ok(c)) => (rank, c),
+                        _ => Self::NOT_A_CONTROL,
+                    }
+                }
+                _ => Self::NOT_A_CONTROL,
+            })
+            .collect();
+        ControlTable { aliases, of_node }
+    }
 }
 
 impl Index {
@@ -94,7 +137,13 @@ impl Index {
         }
         let idx = self.graph.add_node(node.clone());
         self.nodes.insert(node, idx);
+        self.controls.take();
         idx
+    }
+
+    /// The framework and catalog position of every node ([`ControlTable`]).
+    pub fn control_table(&self) -> &ControlTable {
+        self.controls.get_or_init(|| ControlTable::new(&self.graph))
     }
 
     pub fn find(&self, node: &Node) -> Option<NodeIndex> {

@@ -485,73 +485,74 @@ fn inferred_controls<'a>(
     if links.is_empty() {
         return Ok(None);
     }
-    // A handful of frameworks: a vector beats a map here.
-    let mut counts: Vec<(&str, Counts)> = Vec::new();
-    // Grouped by the chain before the target, the framework reached (its
-    // place in `counts`), and the last hop's relationship and coverage:
-    // small values to hash and compare, for the hundreds of links.
+    // Integers per link, not the graph's alias strings: the frameworks by
+    // their place among the sorted aliases.
+    let table = project.index.control_table();
+    let mut counts: Vec<Counts> = Vec::new();
+    counts.resize_with(table.aliases.len(), Counts::default);
+    // Grouped by the chain before the target, the framework reached, and
+    // the last hop's relationship and coverage: small values to hash and
+    // compare, for the hundreds of links.
     type ChainKey<'a> = (
         &'a [petgraph::graph::NodeIndex],
-        usize,
+        u16,
         crosswalk_catalog::Relationship,
         crate::document::Coverage,
     );
     let mut chains: rustc_hash::FxHashMap<ChainKey, Vec<(&str, usize)>> =
         rustc_hash::FxHashMap::default();
-    // A vector sorted once at the end: a set took a tree insert for each
-    // of the hundreds of links two mappings away (7 % of the summary).
-    let mut hubs: Vec<petgraph::graph::NodeIndex> = Vec::new();
+    let mut hubs = DistinctNodes::start(project.index.graph.node_count());
     for link in &links {
-        let Node::Control(alias, c) = &project.index.graph[link.target] else {
+        let (fw, c) = table
+            .of_node
+            .get(link.target.index())
+            .copied()
+            .unwrap_or(crate::graph::ControlTable::NOT_A_CONTROL);
+        let Some(count) = counts.get_mut(usize::from(fw)) else {
             continue;
         };
-        let at = match counts.iter().position(|(a, _)| *a == alias.as_str()) {
-            Some(at) => at,
-            None => {
-                counts.push((alias.as_str(), Counts::default()));
-                counts.len() - 1
-            }
-        };
-        let count = &mut counts[at].1;
+        let c = c as usize;
         match link.coverage {
             crate::document::Coverage::Full => count.full += 1,
             crate::document::Coverage::Partial => count.partial += 1,
         }
         if link.hops <= 1 {
             chains
-                .entry((link.chain, at, link.relationship, link.coverage))
+                .entry((link.chain, fw, link.relationship, link.coverage))
                 .or_default()
-                .push((alias.as_str(), *c));
+                .push((table.aliases[usize::from(fw)].as_str(), c));
         } else {
             count.two_mappings += 1;
-            count.further.push((*c, *link));
-            hubs.extend(link.chain.last());
+            count.further.push((c, *link));
+            if let Some(hub) = link.chain.last() {
+                hubs.insert(hub.index());
+            }
         }
     }
-    hubs.sort_unstable();
-    hubs.dedup();
+    let hubs = hubs.finish();
     // Groups in the order of what they show: chain, framework, then the
-    // relationship's and the coverage's words.
+    // relationship's and the coverage's words (aliases are sorted, so
+    // their places order as they do).
     type Chain<'a> = (
         &'a [petgraph::graph::NodeIndex],
-        &'a str,
+        u16,
         &'static str,
         &'static str,
     );
     let mut chains: Vec<(Chain, Vec<(&str, usize)>)> = chains
         .into_iter()
-        .map(|((chain, at, relationship, coverage), targets)| {
+        .map(|((chain, fw, relationship, coverage), targets)| {
             let relationship = crate::graph::crosswalk::relationship_label(relationship);
-            (
-                (chain, counts[at].0, relationship, coverage.as_str()),
-                targets,
-            )
+            ((chain, fw, relationship, coverage.as_str()), targets)
         })
         .collect();
     chains.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    counts.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let frameworks: Vec<_> = counts
+    let counts = counts
         .into_iter()
+        .enumerate()
+        .filter(|(_, c)| c.full + c.partial > 0)
+        .map(|(fw, c)| (table.aliases[fw].as_str(), c));
+    let frameworks: Vec<_> = counts
         .map(|(alias, mut c)| {
             let fw = &project.registry.frameworks[alias];
             // The first few requirements two mappings away, each with its
@@ -588,13 +589,13 @@ fn inferred_controls<'a>(
         .collect::<Result<_, tera::Error>>()?;
     let one_mapping: Vec<_> = chains
         .into_iter()
-        .map(|((chain, alias, relationship, coverage), mut targets)| {
+        .map(|((chain, fw, relationship, coverage), mut targets)| {
             smallest_first(&mut targets, LABELS_PER_CHAIN, |target| *target);
             one_mapping_group(
                 project,
                 fragments,
                 chain,
-                alias,
+                table.aliases[usize::from(fw)].as_str(),
                 relationship,
                 coverage,
                 &targets,
@@ -608,8 +609,56 @@ fn inferred_controls<'a>(
         count: links.len(),
         frameworks,
         one_mapping,
-        hubs: hubs.len(),
+        hubs,
     }))
+}
+
+/// Counts distinct nodes (the hubs of a document's chains of two
+/// mappings) in a per-thread table stamped per count, so it is never
+/// cleared: sorting the few hundred hub entries of every page to count
+/// them cost more than the rest of the summary's bookkeeping.
+struct DistinctNodes {
+    stamp: u32,
+    count: usize,
+}
+
+thread_local! {
+    /// (current stamp, the stamp each node was last seen with).
+    static SEEN_NODES: std::cell::RefCell<(u32, Vec<u32>)> =
+        const { std::cell::RefCell::new((0, Vec::new())) };
+}
+
+impl DistinctNodes {
+    fn start(nodes: usize) -> Self {
+        let stamp = SEEN_NODES.with_borrow_mut(|(stamp, seen)| {
+            if seen.len() < nodes {
+                seen.resize(nodes, 0);
+            }
+            *stamp = stamp.wrapping_add(1);
+            if *stamp == 0 {
+                // Wrapped: old stamps could match again.
+                seen.fill(0);
+                *stamp = 1;
+            }
+            *stamp
+        });
+        DistinctNodes { stamp, count: 0 }
+    }
+
+    fn insert(&mut self, node: usize) {
+        SEEN_NODES.with_borrow_mut(|(_, seen)| {
+            if let Some(slot) = seen.get_mut(node) {
+                if *slot != self.stamp {
+                    *slot = self.stamp;
+                    self.count += 1;
+                }
+            }
+        });
+    }
+
+    fn finish(self) -> usize {
+        self.count
+    }
 }
 
 /// Put the `n` smallest items first, in order; the rest stay unordered.
