@@ -1139,3 +1139,43 @@ fn a_file_that_is_not_utf8_is_reported_in_human_format() {
     );
     assert!(stderr.contains("--> docs/0002-case.md:3:13"), "{stderr}");
 }
+
+/// A book whose source directory is the whole book (`src = "."`) holds its
+/// own site: each build copied the previous one into `files/` (and
+/// published `book.toml`), so a site held every earlier one and two builds
+/// of the same book differed. A directory crosswalk built is never content.
+#[test]
+fn a_site_inside_the_source_directory_is_never_copied_into_the_next() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = empty_book(tmp.path(), "Whole");
+    std::fs::write(
+        book.join("book.toml"),
+        "[book]\ntitle = \"Whole\"\nsrc = \".\"\n",
+    )
+    .unwrap();
+    write_document(&book, "0001-a.md", 1, "A", "", "![Plan](plan.png)\n");
+    std::fs::write(book.join("docs/plan.png"), b"png").unwrap();
+    let build = |dest: &str| {
+        let dest = book.join(dest);
+        let out = build_into(&book, &dest, &["--no-search"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        snapshot_dir(&dest)
+    };
+    let first = build("site");
+    let second = build("site");
+    assert!(
+        first.contains_key("files/docs/plan.png"),
+        "content is copied"
+    );
+    let leaked: Vec<&String> = first
+        .keys()
+        .filter(|k| k.starts_with("files/") && !k.starts_with("files/docs/"))
+        .collect();
+    assert!(leaked.is_empty(), "{leaked:?}");
+    assert!(first == second, "two builds of one book differ");
+    // Nor is a site built elsewhere in the book with --dest.
+    let preview = build("preview");
+    assert!(!preview.keys().any(|k| k.starts_with("files/site/")));
+    let again = build("site");
+    assert!(!again.keys().any(|k| k.starts_with("files/preview/")));
+}

@@ -72,7 +72,7 @@ pub fn load_book(root: &Path) -> Result<(Book, Vec<Diagnostic>), LoadError> {
         return Err(LoadError::NoSrc(src));
     }
     let prefix = src_prefix(root, &config);
-    let (paths, assets) = source_files(&src)?;
+    let (paths, assets) = source_files(&src, &not_sources(root))?;
     let (files, mut diagnostics): (Vec<_>, Vec<_>) = paths
         .par_iter()
         .map(|rel| read_document(&src, rel, &prefix))
@@ -133,7 +133,19 @@ pub fn src_prefix(_root: &Path, config: &BookConfig) -> String {
 /// author who links an area folder in expects (they were skipped without a
 /// word); a loop or a dangling link is an error naming the path.
 pub fn markdown_files(src: &Path) -> Result<Vec<String>, LoadError> {
-    Ok(source_files(src)?.0)
+    Ok(source_files(src, &[])?.0)
+}
+
+/// The file crosswalk writes at the top of every site it builds.
+pub const SITE_MARKER: &str = ".crosswalk-site";
+
+/// What the walk of the source directory leaves out when the source
+/// directory holds the whole book (`src = "."`): `book.toml` and the theme,
+/// which are configuration, not content. Sites are left out wherever they
+/// are (a directory holding [`SITE_MARKER`]): copying the last build into
+/// the next made each site hold the previous one, 55 MB after three.
+fn not_sources(root: &Path) -> Vec<PathBuf> {
+    vec![root.join("book.toml"), root.join("theme")]
 }
 
 /// A Markdown file by its name that is not read as a document: `.MD`,
@@ -147,14 +159,20 @@ fn looks_like_markdown(rel: &str) -> bool {
 
 /// The `.md` files under `src` (see [`markdown_files`]), then every other
 /// file there, both relative and sorted.
-pub fn source_files(src: &Path) -> Result<(Vec<String>, Vec<String>), LoadError> {
+/// Paths in `skip` (files or directories) and built sites are left out.
+pub fn source_files(src: &Path, skip: &[PathBuf]) -> Result<(Vec<String>, Vec<String>), LoadError> {
     let mut out = Vec::new();
     let mut others = Vec::new();
     let walker = walkdir::WalkDir::new(src)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        .filter_entry(|e| {
+            e.depth() == 0
+                || !(e.file_name().to_string_lossy().starts_with('.')
+                    || skip.iter().any(|s| s == e.path())
+                    || (e.file_type().is_dir() && e.path().join(SITE_MARKER).exists()))
+        });
     for entry in walker {
         let entry = entry.map_err(|err| LoadError::Io {
             path: err.path().unwrap_or(src).to_path_buf(),

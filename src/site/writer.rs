@@ -13,7 +13,7 @@ use thiserror::Error;
 /// Marker file that says "crosswalk owns this directory": a build refuses to
 /// replace a non-empty directory without it, so `--dest docs` cannot wipe a
 /// book.
-pub const MARKER: &str = ".crosswalk-site";
+pub const MARKER: &str = crate::book::load::SITE_MARKER;
 
 #[derive(Debug, Error)]
 pub enum WriteError {
