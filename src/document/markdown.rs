@@ -173,8 +173,12 @@ fn read(body: &str, offset: usize, with_html: bool) -> (Outline, Option<BodyHtml
 }
 
 fn classify_link(link_type: LinkType, dest: &str) -> Option<LinkTarget> {
-    if let LinkType::WikiLink { .. } = link_type {
-        return Some(LinkTarget::Wiki(dest.trim().to_string()));
+    match link_type {
+        LinkType::WikiLink { .. } => return Some(LinkTarget::Wiki(dest.trim().to_string())),
+        // `<security@example.org>`: written without `mailto:`, which the
+        // HTML gets; not a file of the book.
+        LinkType::Email => return None,
+        _ => {}
     }
     if is_external(dest) || has_scheme(dest) {
         return None;
@@ -1020,6 +1024,17 @@ mod tests {
         for dest in ["ftp://a", "doc.md", "/abs", "http:/x", "", "h", "éhttp://"] {
             assert!(!is_external(dest), "{dest}");
         }
+    }
+
+    #[test]
+    fn an_email_autolink_is_a_mailto_link_not_a_file() {
+        let outline = scan("Write to <security@example.org>.\n", 0);
+        assert!(outline.links.is_empty(), "{:?}", outline.links);
+        let html = render("Write to <security@example.org>.\n", &Fake);
+        assert!(
+            html.contains("<a href=\"mailto:security@example.org\">security@example.org</a>"),
+            "{html}"
+        );
     }
 
     #[test]
