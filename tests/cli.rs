@@ -1179,3 +1179,26 @@ fn a_site_inside_the_source_directory_is_never_copied_into_the_next() {
     let again = build("site");
     assert!(!again.keys().any(|k| k.starts_with("files/preview/")));
 }
+
+/// `new` writes a document that checks whatever the title holds, or
+/// refuses the title (exit 2): a line break went into the TOML string raw
+/// (CW004), and an empty title wrote `title = ""` (CW007), both with exit 0.
+#[test]
+fn new_refuses_titles_it_cannot_write_and_escapes_the_rest() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_tree(&fixture("good"), tmp.path());
+    let book = tmp.path().to_str().unwrap();
+    let new = |title: &str| crosswalk(&["new", "--kind", "guidance", "--book", book, title]);
+    for refused in ["line one\nline two", "", "   ", "bell\u{7}"] {
+        let out = new(refused);
+        assert_eq!(out.status.code(), Some(2), "{refused:?}");
+        assert!(
+            text(&out.stderr).starts_with("error: the title"),
+            "{refused:?}"
+        );
+    }
+    let out = new("Quote \" and \\ backslash");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let check = crosswalk(&["check", book]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check.stderr));
+}

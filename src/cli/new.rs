@@ -37,6 +37,18 @@ pub fn run(args: Args) -> u8 {
 }
 
 fn create(args: Args) -> Result<PathBuf, String> {
+    if args.title.trim().is_empty() {
+        return Err(
+            "the title is empty; give the document's title, such as \"Network segmentation\""
+                .into(),
+        );
+    }
+    if args.title.chars().any(char::is_control) {
+        return Err(
+            "the title holds a line break or another control character; write it on one line"
+                .into(),
+        );
+    }
     let root = book_root(args.book);
     let (book, _) = load_book(&root).map_err(|e| e.to_string())?;
     let vocabulary = Vocabulary::new(&book.config.vocabulary);
@@ -149,9 +161,9 @@ fn template(
     )
 }
 
+/// `text` as a TOML basic string, escaped by the toml crate.
 fn toml_string(text: &str) -> String {
-    let escaped = text.replace('\\', "\\\\").replace('"', "\\\"");
-    format!("\"{escaped}\"")
+    toml::Value::String(text.to_string()).to_string()
 }
 
 #[cfg(test)]
