@@ -324,6 +324,12 @@ impl Project {
             // The first of duplicated ids wins, as the check reports the rest.
             self.by_id.entry(doc.id.value.clone()).or_insert(i);
             self.by_path.insert(doc.rel_path.clone(), i);
+            // Links are looked up composed (`check::document_link`); a
+            // name written with combining accents is found both ways.
+            let composed = crate::document::nfc(&doc.rel_path);
+            if composed != doc.rel_path.as_str() {
+                self.by_path.insert(composed.into_owned(), i);
+            }
         }
         let today = self.today();
         // The checks and the graph read the same documents and neither
@@ -403,14 +409,17 @@ impl Project {
             .filter(|d| by_id && rel_paths.contains(d.rel_path.as_str()))
             .map(|d| d.id.value.as_str())
             .collect();
+        // Links resolve to composed paths (`check::document_link`).
+        let composed: std::collections::BTreeSet<std::borrow::Cow<str>> =
+            rel_paths.iter().map(|r| crate::document::nfc(r)).collect();
         self.documents
             .iter()
             .enumerate()
             .filter(|(_, doc)| {
                 doc.outline.links.iter().any(|link| match &link.target {
                     LinkTarget::Wiki(target) => ids.contains(target.as_str()),
-                    LinkTarget::File { path, .. } => check::resolve_relative(&doc.rel_path, path)
-                        .is_some_and(|p| rel_paths.contains(p.as_str())),
+                    LinkTarget::File { path, .. } => check::document_link(&doc.rel_path, path)
+                        .is_some_and(|p| composed.contains(p.as_str())),
                     _ => false,
                 })
             })

@@ -1202,3 +1202,37 @@ fn new_refuses_titles_it_cannot_write_and_escapes_the_rest() {
     let check = crosswalk(&["check", book]);
     assert_eq!(check.status.code(), Some(0), "{}", text(&check.stderr));
 }
+
+/// Links to documents are found however their names are written:
+/// percent-encoded as GitHub and address bars copy them, or with accents
+/// composed where the file's name has combining ones (older Macs). Both
+/// were CW014 while the same links to pictures worked.
+#[test]
+fn links_to_documents_are_decoded_and_compared_composed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = empty_book(tmp.path(), "Links");
+    write_document(
+        &book,
+        "0001-a.md",
+        1,
+        "A",
+        "",
+        "[x](0002-s%C3%A9curit%C3%A9.md) [z](0003-caf\u{e9}.md#intro)\n",
+    );
+    write_document(&book, "0002-s\u{e9}curit\u{e9}.md", 2, "S", "", "Text.\n");
+    write_document(&book, "0003-cafe\u{301}.md", 3, "C", "", "## Intro\n");
+    let check = crosswalk(&["check", book.to_str().unwrap()]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check.stderr));
+    let site = tmp.path().join("site");
+    let out = build_into(&book, &site, &["--no-search"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let page = std::fs::read_to_string(site.join("documents/hcb-0001.html")).unwrap();
+    assert!(
+        page.contains("<a href=\"../documents/hcb-0002.html\">x</a>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<a href=\"../documents/hcb-0003.html#intro\">z</a>"),
+        "{page}"
+    );
+}

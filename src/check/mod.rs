@@ -23,8 +23,9 @@ pub struct Context<'a> {
     pub vocabulary: &'a Vocabulary,
     /// Document id -> index (first definition wins).
     pub by_id: HashMap<&'a str, usize>,
-    /// Path relative to the source dir -> index.
-    pub by_path: HashMap<&'a str, usize>,
+    /// Path relative to the source dir, in normal form C (as
+    /// [`document_link`] gives links) -> index.
+    pub by_path: HashMap<std::borrow::Cow<'a, str>, usize>,
     /// The source directory's other files, sorted (`Book::assets`).
     pub assets: &'a [String],
     pub today: Date,
@@ -63,7 +64,7 @@ impl<'a> Context<'a> {
         let by_path = documents
             .iter()
             .enumerate()
-            .map(|(i, d)| (d.rel_path.as_str(), i))
+            .map(|(i, d)| (crate::document::nfc(&d.rel_path), i))
             .collect();
         let ctx = Context {
             documents,
@@ -113,4 +114,4 @@ pub fn bodies(
     diags
 }
 
-pub use references::{book_file, is_technique_id, resolve_relative};
+pub use references::{book_file, document_link, is_technique_id, resolve_relative};

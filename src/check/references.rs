@@ -461,7 +461,7 @@ pub(super) fn body_links(ctx: &Context, doc: &Document, diags: &mut Vec<Diagnost
                     diags.push(missing_anchor(doc, anchor, &doc.id.value, span));
                 }
             }
-            LinkTarget::File { path, anchor } => match resolve_relative(&doc.rel_path, path) {
+            LinkTarget::File { path, anchor } => match document_link(&doc.rel_path, path) {
                 Some(resolved) => match ctx.by_path.get(resolved.as_str()) {
                     Some(&t) => {
                         let target = &ctx.documents[t];
@@ -566,6 +566,18 @@ pub fn book_file<'a>(from: &str, written: &str, assets: &'a [String]) -> Option<
     Some(assets[at].as_str())
 }
 
+/// The source-relative path of the document a Markdown link `path` in the
+/// document at `from` points at: percent-decoded (GitHub and address bars
+/// write `é` as `%C3%A9`), resolved, and in normal form C, as the book's
+/// paths are looked up ([`crate::document::nfc`]).
+pub fn document_link(from: &str, path: &str) -> Option<String> {
+    let decoded = percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .unwrap_or(std::borrow::Cow::Borrowed(path));
+    let resolved = resolve_relative(from, &decoded)?;
+    Some(crate::document::nfc(&resolved).into_owned())
+}
+
 pub fn resolve_relative(from: &str, path: &str) -> Option<String> {
     let mut parts: Vec<&str> = from.split('/').collect();
     parts.pop();
@@ -595,6 +607,27 @@ fn quoted(items: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn document_links_are_decoded_and_composed() {
+        let composed = "a/0002-s\u{e9}curit\u{e9}.md";
+        for written in [
+            "0002-s%C3%A9curit%C3%A9.md",
+            "0002-se\u{301}curite\u{301}.md",
+            "0002-s\u{e9}curit\u{e9}.md",
+        ] {
+            assert_eq!(
+                document_link("a/0001-x.md", written).as_deref(),
+                Some(composed),
+                "{written}"
+            );
+        }
+        // A folder written with combining accents, too.
+        assert_eq!(
+            document_link("re\u{301}seau/0001-x.md", "0003-y.md").as_deref(),
+            Some("r\u{e9}seau/0003-y.md")
+        );
+    }
 
     #[test]
     fn relative_paths() {

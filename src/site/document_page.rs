@@ -69,7 +69,7 @@ impl LinkResolver for Links<'_> {
     }
 
     fn file(&self, path: &str, anchor: Option<&str>) -> Option<String> {
-        let resolved = crate::check::resolve_relative(&self.from.rel_path, path)?;
+        let resolved = crate::check::document_link(&self.from.rel_path, path)?;
         let doc = &self.project.documents[self.project.document_by_path(&resolved)?];
         let url = format!("{}{}", self.root, urls::document(&doc.id.value));
         Some(match anchor {
