@@ -1236,3 +1236,40 @@ fn links_to_documents_are_decoded_and_compared_composed() {
         "{page}"
     );
 }
+
+/// A body's first `# heading` is left out only when it repeats the title
+/// (the page shows the title as its one h1); with other words it is kept,
+/// one level down like every other heading. It was always dropped, losing
+/// its text and the target of links to its anchor.
+#[test]
+fn a_first_heading_is_dropped_only_when_it_repeats_the_title() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = empty_book(tmp.path(), "Headings");
+    write_document(
+        &book,
+        "0001-a.md",
+        1,
+        "Doc A",
+        "",
+        "# Purpose of this document\n\nIntro.\n\n## Note\n\n# Second top heading\n",
+    );
+    write_document(&book, "0002-b.md", 2, "Doc B", "", "#  doc   b\n\nIntro.\n");
+    let site = tmp.path().join("site");
+    let out = build_into(&book, &site, &["--no-search"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let read = |p: &str| std::fs::read_to_string(site.join(p)).unwrap();
+    let a = read("documents/hcb-0001.html");
+    assert!(
+        a.contains("<h2 id=\"purpose-of-this-document\">Purpose of this document</h2>"),
+        "{a}"
+    );
+    assert!(a.contains("<h3 id=\"note\">Note</h3>"), "{a}");
+    assert!(a.contains("<h2 id=\"second-top-heading\">"), "{a}");
+    assert_eq!(a.matches("<h1").count(), 1, "one h1: the title");
+    let b = read("documents/hcb-0002.html");
+    assert!(
+        !b.contains("id=\"doc-b\""),
+        "the repeated title is left out"
+    );
+    assert_eq!(b.matches("<h1").count(), 1);
+}

@@ -320,7 +320,7 @@ pub(super) fn view<'a>(
                 doc.rel_path
             ),
         },
-        body: body_headings_below_title(body),
+        body: body_headings_below_title(body, repeats_title(doc)),
         toc: doc
             .outline
             .headings
@@ -754,12 +754,33 @@ fn one_mapping_group<'a>(
     Ok(Some(group))
 }
 
-/// Drop the body's leading `<h1>` (it repeats the title the page header
-/// already shows) and, if the body still uses `<h1>`, demote every heading
-/// one level, so each document page has exactly one h1 and no skipped level.
-fn body_headings_below_title(mut body: String) -> String {
+/// Whether the body's first heading is a `# heading` standing for the
+/// document's title, as many Markdown files open: the only `#` heading of
+/// the body (the sections being `##`), or one repeating the title (in any
+/// case and spacing). A body whose sections are `#` headings keeps them
+/// all.
+fn repeats_title(doc: &Document) -> bool {
+    let words = |text: &str| {
+        text.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    let headings = &doc.outline.headings;
+    let top_level = headings.iter().filter(|h| h.level == 1).count();
+    headings.first().is_some_and(|h| {
+        h.level == 1 && (top_level == 1 || words(&h.text) == words(&doc.title.value))
+    })
+}
+
+/// Drop the body's leading `<h1>` when it repeats the title the page header
+/// already shows (`drop_title`) and, if the body still uses `<h1>`, demote
+/// every heading one level, so each document page has exactly one h1 and
+/// no skipped level. Any other leading `# heading` is kept: it was dropped
+/// too, losing its text and the anchor links point at.
+fn body_headings_below_title(mut body: String, drop_title: bool) -> String {
     let trimmed = body.trim_start();
-    if trimmed.starts_with("<h1") {
+    if drop_title && trimmed.starts_with("<h1") {
         let skipped = body.len() - trimmed.len();
         let cut = trimmed
             .find("</h1>")
