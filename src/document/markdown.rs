@@ -569,6 +569,15 @@ impl<'a> HtmlBuilder<'a> {
         match event {
             Event::Html(raw) => self.pending_html.push_str(&raw),
             Event::InlineHtml(raw) => self.events.push(inline_html(raw)),
+            // A footnote's id is its label (`[^note]` is `#note`), which a
+            // heading `## Note` has too: the marker jumped to the heading.
+            // `fn:` keeps them apart (a heading's anchor has no colon).
+            Event::FootnoteReference(label) => self
+                .events
+                .push(Event::FootnoteReference(footnote_id(&label))),
+            Event::Start(Tag::FootnoteDefinition(label)) => self
+                .events
+                .push(Event::Start(Tag::FootnoteDefinition(footnote_id(&label)))),
             Event::Start(tag @ Tag::Heading { .. }) => {
                 self.heading_start = Some(self.events.len());
                 self.events.push(Event::Start(tag));
@@ -745,6 +754,11 @@ impl<'a> HtmlBuilder<'a> {
 
 /// Inline HTML tags without attributes from a small list pass through;
 /// anything else is shown as text.
+/// The page id of footnote `label`.
+fn footnote_id(label: &str) -> CowStr<'static> {
+    CowStr::from(format!("fn:{label}"))
+}
+
 fn inline_html(raw: CowStr) -> Event {
     const ALLOWED: &[&str] = &[
         "kbd", "sub", "sup", "br", "mark", "abbr", "small", "b", "i", "em", "strong", "s", "u",
@@ -1024,6 +1038,15 @@ mod tests {
         for dest in ["ftp://a", "doc.md", "/abs", "http:/x", "", "h", "éhttp://"] {
             assert!(!is_external(dest), "{dest}");
         }
+    }
+
+    #[test]
+    fn footnotes_do_not_share_ids_with_headings() {
+        let html = render("## Note\n\nText.[^note]\n\n[^note]: The footnote.\n", &Fake);
+        assert!(html.contains("<h2 id=\"note\">Note</h2>"), "{html}");
+        assert!(html.contains("href=\"#fn:note\""), "{html}");
+        assert!(html.contains("id=\"fn:note\""), "{html}");
+        assert_eq!(html.matches("id=\"note\"").count(), 1, "{html}");
     }
 
     #[test]
