@@ -1273,3 +1273,28 @@ fn a_first_heading_is_dropped_only_when_it_repeats_the_title() {
     );
     assert_eq!(b.matches("<h1").count(), 1);
 }
+
+/// A server shows 404.html at any missing address, however deep, so its
+/// links (stylesheet, navigation, search) start from the site's base path:
+/// relative ones pointed under the missing address and the page lost its
+/// style and navigation.
+#[test]
+fn the_not_found_page_links_from_the_base_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    let out = build_into(&fixture("good"), &site, &["--no-search"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let page = std::fs::read_to_string(site.join("404.html")).unwrap();
+    assert!(page.contains("href=\"/hcb/assets/style.css\""), "{page}");
+    assert!(
+        page.contains("href=\"/hcb/documents/index.html\""),
+        "{page}"
+    );
+    let relative: Vec<&str> = page
+        .split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|href| !href.starts_with('/') && !href.starts_with('#') && !href.contains("://"))
+        .collect();
+    assert!(relative.is_empty(), "{relative:?}");
+}

@@ -93,7 +93,7 @@ impl Page {
             Page::Coverage(alias, level) => coverage_path(alias, level.as_deref()),
             Page::Crosswalk(set) => crosswalk_path(project, *set),
             Page::Search => "search.html".into(),
-            Page::NotFound => "404.html".into(),
+            Page::NotFound => NOT_FOUND_PATH.into(),
         }
     }
 }
@@ -211,10 +211,19 @@ fn page_meta(
         title,
         canonical: site.url.as_ref().map(|u| format!("{u}{path}")),
         path: path.to_string(),
-        root: urls::root_of(path),
+        // A server shows the 404 page at any missing address, however
+        // deep: its links start from the site's base path, not from where
+        // the file lies.
+        root: if path == NOT_FOUND_PATH {
+            site.base_path.clone()
+        } else {
+            urls::root_of(path)
+        },
         description,
     }
 }
+
+const NOT_FOUND_PATH: &str = "404.html";
 
 /// `page` through its compiled twin (`site::compiled`), when it has one
 /// and the theme leaves the templates it mirrors as shipped; `None`
