@@ -1298,3 +1298,36 @@ fn the_not_found_page_links_from_the_base_path() {
         .collect();
     assert!(relative.is_empty(), "{relative:?}");
 }
+
+/// A site without a search index shows no search box: `build --no-search`
+/// previews offered one that could not work, and `[build] search = false`
+/// was ignored (the index was built anyway).
+#[test]
+fn a_site_without_search_shows_no_search_box() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = tmp.path().join("book");
+    copy_tree(&fixture("good"), &book);
+    let preview = tmp.path().join("preview");
+    let out = build_into(&book, &preview, &["--no-search"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for page in ["index.html", "documents/hcb-0001.html"] {
+        let html = std::fs::read_to_string(preview.join(page)).unwrap();
+        assert!(!html.contains("role=\"search\""), "{page}");
+    }
+    let config = std::fs::read_to_string(book.join("book.toml")).unwrap();
+    let config = if config.contains("[build]") {
+        config.replacen("[build]", "[build]\nsearch = false", 1)
+    } else {
+        format!("{config}\n[build]\nsearch = false\n")
+    };
+    std::fs::write(book.join("book.toml"), config).unwrap();
+    let site = tmp.path().join("site");
+    let out = build_into(&book, &site, &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        !site.join("pagefind").exists(),
+        "no index when the book says so"
+    );
+    let home = std::fs::read_to_string(site.join("index.html")).unwrap();
+    assert!(!home.contains("role=\"search\""));
+}

@@ -50,7 +50,13 @@ pub enum ServeError {
 
 /// Run the server until Ctrl-C.
 pub fn run(options: ServeOptions) -> Result<(), ServeError> {
-    let site = LiveSite::load(&options.root)?.with_search();
+    let site = LiveSite::load(&options.root)?;
+    // `[build] search = false`: pages show no search box, so no index.
+    let site = if site.searchable() {
+        site.with_search()
+    } else {
+        site
+    };
     if let Some(summary) = site.error_summary() {
         eprintln!("{summary}");
     }

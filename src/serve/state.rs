@@ -95,6 +95,11 @@ impl LiveSite {
         Ok(site)
     }
 
+    /// Whether the book wants a search index (`[build] search`).
+    pub fn searchable(&self) -> bool {
+        self.project.book.config.build.search
+    }
+
     /// Also serve a search index, refreshed in the background after every
     /// rebuild.
     pub fn with_search(mut self) -> Self {

@@ -22,6 +22,9 @@ pub struct SiteContext<'a> {
     pub domains: Vec<Facet>,
     pub frameworks: Vec<Facet>,
     pub generator: &'static str,
+    /// Whether the site has a search index: `[build] search`, and not
+    /// `build --no-search`. Without one, pages show no search box.
+    pub search: bool,
     /// Partials rendered once per distinct input during this build.
     #[serde(skip)]
     pub fragments: super::fragments::FragmentCache,
@@ -95,6 +98,7 @@ impl<'a> SiteContext<'a> {
             domains,
             frameworks,
             generator: concat!("crosswalk ", env!("CARGO_PKG_VERSION")),
+            search: config.build.search,
             fragments: Default::default(),
             listings: Default::default(),
             techniques: Default::default(),

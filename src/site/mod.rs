@@ -86,7 +86,9 @@ pub fn build(project: &Project, options: &BuildOptions) -> Result<BuildReport, B
         || timing::phase("list pages", || pages::all_pages(project)),
     );
     let theme = theme?;
-    let site = context::SiteContext::new(project);
+    let mut site = context::SiteContext::new(project);
+    site.search &= !options.no_search;
+    let with_search = site.search;
     let staging = Staging::new(&dest, &project.book.root)?;
     let tally = timing::Tally::default();
     // Raised by whichever side fails first, so the other gives up instead
@@ -125,7 +127,7 @@ pub fn build(project: &Project, options: &BuildOptions) -> Result<BuildReport, B
     // other, within noise (BENCHMARKS.md), with 5-10 % less peak memory and
     // system time.
     let index_search = || {
-        if options.no_search {
+        if !with_search {
             return Ok(());
         }
         let searched = timing::phase("search index", || write_search(project, &staging, &stop));
