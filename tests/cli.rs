@@ -1331,3 +1331,31 @@ fn a_site_without_search_shows_no_search_box() {
     let home = std::fs::read_to_string(site.join("index.html")).unwrap();
     assert!(!home.contains("role=\"search\""));
 }
+
+/// `[[FRAMEWORK:ID]]` links a requirement's page when it has one (cited or
+/// inferred), and otherwise its place in the framework's tree: it linked a
+/// page that was never written. The link names the requirement.
+#[test]
+fn a_wiki_link_to_a_requirement_always_lands() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = empty_book(tmp.path(), "Wiki");
+    write_document(
+        &book,
+        "0001-a.md",
+        1,
+        "A",
+        "controls = [\"800-53:AC-2\"]\n",
+        "See [[800-53:AC-2]] and [[CYFUN2023:PR.AC-1]].\n",
+    );
+    let site = tmp.path().join("site");
+    let out = build_into(&book, &site, &["--no-search"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let page = std::fs::read_to_string(site.join("documents/hcb-0001.html")).unwrap();
+    let cited = "<a href=\"../controls/800-53/ac-2.html\">800-53 AC-2 Account Management</a>";
+    assert!(page.contains(cited), "{page}");
+    let tree = "<a href=\"../controls/cyfun2023/index.html#req-pr-ac-1\">CYFUN2023 PR.AC-1";
+    assert!(page.contains(tree), "{page}");
+    assert!(!site.join("controls/cyfun2023/pr-ac-1.html").exists());
+    let framework = std::fs::read_to_string(site.join("controls/cyfun2023/index.html")).unwrap();
+    assert!(framework.contains("id=\"req-pr-ac-1\""));
+}

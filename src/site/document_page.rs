@@ -40,10 +40,28 @@ impl LinkResolver for Links<'_> {
                 self.project.registry.control(alias.trim(), id.trim())
             {
                 let node = &fw.catalog.nodes[i];
-                return Some((
-                    format!("{}{}", self.root, urls::control(&fw.alias, &node.label)),
-                    format!("{} {}", fw.alias, node.label),
-                ));
+                // Only requirements in the index (cited or inferred) have a
+                // page; any other is shown in its framework's tree.
+                let has_page = self
+                    .project
+                    .index
+                    .find(&Node::Control(fw.alias.clone(), i))
+                    .is_some();
+                let url = if has_page {
+                    urls::control(&fw.alias, &node.label)
+                } else {
+                    format!(
+                        "{}#req-{}",
+                        urls::framework(&fw.alias),
+                        urls::slug(&node.label)
+                    )
+                };
+                let mut text = format!("{} {}", fw.alias, node.label);
+                if let Some(name) = node.name.as_deref().filter(|n| !n.trim().is_empty()) {
+                    text.push(' ');
+                    text.push_str(&short_name(name));
+                }
+                return Some((format!("{}{url}", self.root), text));
             }
             return None;
         }
@@ -795,6 +813,16 @@ fn body_headings_below_title(mut body: String, drop_title: bool) -> String {
         }
     }
     body
+}
+
+/// A requirement's name as a wiki link shows it: CyFun and NIS2 names are
+/// whole sentences, cut after a few words.
+fn short_name(name: &str) -> String {
+    const MAX: usize = 60;
+    match clip_end(name.trim(), MAX) {
+        None => name.trim().to_string(),
+        Some(end) => format!("{}…", name.trim()[..end].trim_end()),
+    }
 }
 
 /// Where a box's text is cut to `max` characters before an ellipsis (and
