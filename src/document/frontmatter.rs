@@ -497,8 +497,13 @@ impl Reader<'_> {
                     self.error(
                         "CW029",
                         span,
-                        format!("version `{s}` is not of the form MAJOR.MINOR"),
-                        "write the version as a quoted string such as `version = \"1.2\"`".into(),
+                        format!(
+                            "version `{s}` is not one to three numbers separated by dots \
+                             (MAJOR.MINOR, such as 1.2)"
+                        ),
+                        "write the version as a quoted string such as `version = \"1.2\"` \
+                         (no `v` or other letters)"
+                            .into(),
                     );
                 }
                 Some(s.to_string())
