@@ -71,6 +71,10 @@ impl PipelineError {
                         path,
                         "give the directory that holds book.toml (default: the current one)",
                     ),
+                    LoadError::NotABook(path, _) => (
+                        path,
+                        "run crosswalk in the book's directory (the one with book.toml), or give its path",
+                    ),
                     LoadError::NoSrc(path) => (
                         path,
                         "create the directory, or set `src` in [book] of book.toml to where the documents are",

@@ -46,8 +46,11 @@ pub struct RawFile {
 /// Failures that make the book unusable as a whole (exit code 2).
 #[derive(Debug, Error)]
 pub enum LoadError {
-    #[error("no book at `{0}`: the directory does not exist")]
+    #[error("no book at `{}`: {}", .0.display(), not_a_directory(.0))]
     NoRoot(PathBuf),
+    /// Neither `book.toml` nor the source directory: not a book's directory.
+    #[error("`{}` is not a book: it has no book.toml and no `{}` directory", .0.display(), .1)]
+    NotABook(PathBuf, String),
     #[error("cannot read `{path}`: {source}")]
     Io {
         path: PathBuf,
@@ -69,6 +72,10 @@ pub fn load_book(root: &Path) -> Result<(Book, Vec<Diagnostic>), LoadError> {
     let (config, config_file) = load_config(root)?;
     let src = root.join(&config.book.src);
     if !src.is_dir() {
+        if config_file.is_none() {
+            let src = config.book.src.display().to_string();
+            return Err(LoadError::NotABook(root.to_path_buf(), src));
+        }
         return Err(LoadError::NoSrc(src));
     }
     let prefix = src_prefix(root, &config);
@@ -139,6 +146,15 @@ pub fn markdown_files(src: &Path) -> Result<Vec<String>, LoadError> {
 /// The file crosswalk writes at the top of every site it builds.
 pub const SITE_MARKER: &str = ".crosswalk-site";
 
+/// Why `path` is not a book's directory.
+fn not_a_directory(path: &Path) -> &'static str {
+    if path.is_file() {
+        "it is a file; give the directory that holds book.toml"
+    } else {
+        "the directory does not exist"
+    }
+}
+
 /// What the walk of the source directory leaves out when the source
 /// directory holds the whole book (`src = "."`): `book.toml` and the theme,
 /// which are configuration, not content. Sites are left out wherever they
@@ -201,6 +217,29 @@ pub fn source_files(src: &Path, skip: &[PathBuf]) -> Result<(Vec<String>, Vec<St
 #[cfg(test)]
 mod naming_tests {
     use super::*;
+
+    #[test]
+    fn what_is_not_a_book_says_why() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("book.toml");
+        fs::write(&file, "").unwrap();
+        let err = load_book(&file).unwrap_err().to_string();
+        assert!(err.contains("it is a file; give the directory"), "{err}");
+        let missing = load_book(&tmp.path().join("nowhere"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            missing.contains("the directory does not exist"),
+            "{missing}"
+        );
+        let empty = tmp.path().join("empty");
+        fs::create_dir(&empty).unwrap();
+        let err = load_book(&empty).unwrap_err().to_string();
+        assert!(
+            err.ends_with("is not a book: it has no book.toml and no `docs` directory"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn markdown_not_named_md_is_a_warning_and_stays_a_file() {

@@ -375,7 +375,10 @@ fn control(
             diags.push(
                 Diagnostic::error("CW025", format!("unknown control `{id}` in {}", fw.alias))
                     .at(&doc.source, span)
-                    .label(format!("not in {} {}", fw.catalog.name, fw.catalog.version))
+                    .label(format!(
+                        "not in {} (version {})",
+                        fw.catalog.name, fw.catalog.version
+                    ))
                     .help(help),
             );
         }

@@ -763,6 +763,12 @@ impl Reader<'_> {
                     coverage,
                     note,
                 }),
+                Some((fw, _)) if !fw.trim().is_empty() => self.error(
+                    "CW019",
+                    span,
+                    format!("control reference `{text}` has no requirement id after `{}:`", fw.trim()),
+                    "write controls as \"FRAMEWORK:ID\", e.g. \"CYFUN2023:PR.AC-1\" or \"800-53:AC-2(1)\"".into(),
+                ),
                 _ => self.error(
                     "CW019",
                     span,
@@ -931,6 +937,27 @@ mod tests {
         assert_eq!(doc.techniques[1].relation, TechniqueRelation::Detects);
         assert_eq!(doc.controls[0].framework, "CSF2");
         assert_eq!(doc.body_text(), "# Hello\n");
+    }
+
+    #[test]
+    fn a_control_without_an_id_or_a_framework_says_which() {
+        let text = GOOD.replace(
+            "controls = [\"CSF2:PR.AA-01\"]",
+            "controls = [\"NIS2:\", \":PR.AA-01\"]",
+        );
+        let parsed = parse("0007-x.md", &text);
+        let messages: Vec<&str> = parsed
+            .diagnostics
+            .iter()
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "control reference `NIS2:` has no requirement id after `NIS2:`",
+                "control reference `:PR.AA-01` has no framework prefix",
+            ]
+        );
     }
 
     #[test]
