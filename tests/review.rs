@@ -56,8 +56,14 @@ fn check_json_snapshot() {
 /// reports name files from the top of the book's git repository, and the
 /// snapshots are of a book that is in none.
 fn formats_book_outside_git() -> tempfile::TempDir {
+    outside_git("review/formats")
+}
+
+/// The fixture book `name` copied out of this repository (see
+/// [`formats_book_outside_git`]).
+fn outside_git(name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    common::copy_tree(&fixture("review/formats"), dir.path());
+    common::copy_tree(&fixture(name), dir.path());
     dir
 }
 
@@ -77,6 +83,104 @@ fn check_sarif_snapshot() {
     // The tool version changes with every release; the rest must not.
     let sarif = text(&out.stdout).replace(env!("CARGO_PKG_VERSION"), "[version]");
     insta::assert_snapshot!("check_sarif", sarif);
+}
+
+// ------------------------------------------------------------ related locations
+
+/// Two documents with the id HCB-0002: the second is reported, and the
+/// first is the place the human report quotes under it ("first defined
+/// here"). Every machine format must name it too.
+const DUPLICATE_ID: &str = "check/CW011-duplicate-id";
+const FIRST: &str = "docs/governance/0002-case.md";
+const SECOND: &str = "docs/supply-chain/0002-other.md";
+
+#[test]
+fn check_human_quotes_the_related_location() {
+    let out = crosswalk(&["check", &fixture(DUPLICATE_ID).to_string_lossy()]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&format!("--> {SECOND}:2:6")), "{stderr}");
+    assert!(stderr.contains(&format!("--> {FIRST}:2:6")), "{stderr}");
+    assert!(stderr.contains("first defined here"), "{stderr}");
+}
+
+#[test]
+fn check_json_gives_the_related_location() {
+    let book = fixture(DUPLICATE_ID);
+    let out = crosswalk(&["check", &book.to_string_lossy(), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["version"], 1);
+    let diagnostics = report["diagnostics"].as_array().expect("diagnostics");
+    assert_eq!(diagnostics.len(), 1, "{report:#}");
+    let d = &diagnostics[0];
+    assert_eq!(d["code"], "CW011");
+    assert_eq!(d["file"], SECOND);
+    assert_eq!(
+        d["related"],
+        serde_json::json!([{
+            "file": FIRST,
+            "line": 2,
+            "column": 6,
+            "end_line": 2,
+            "end_column": 16,
+            "label": "first defined here",
+        }])
+    );
+}
+
+#[test]
+fn check_github_names_the_related_location_in_the_annotation() {
+    let book = outside_git(DUPLICATE_ID);
+    let out = crosswalk(&["check", book.path().to_str().unwrap(), "--format", "github"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    let annotation = stdout
+        .lines()
+        .find(|l| l.starts_with("::error "))
+        .expect("an annotation");
+    assert_eq!(
+        annotation,
+        format!(
+            "::error file={SECOND},line=2,col=6,endLine=2,endColumn=16,title=CW011::\
+             duplicate document id `HCB-0002`; first defined here: {FIRST}:2:6\
+             %0Ahelp: give one of the documents the next free number (`crosswalk new` picks it)"
+        )
+    );
+}
+
+#[test]
+fn check_sarif_gives_related_locations() {
+    let book = outside_git(DUPLICATE_ID);
+    let out = crosswalk(&["check", book.path().to_str().unwrap(), "--format", "sarif"]);
+    assert_eq!(out.status.code(), Some(1));
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    assert_eq!(results.len(), 1);
+    let result = &results[0];
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        SECOND
+    );
+    assert_eq!(
+        result["relatedLocations"],
+        serde_json::json!([{
+            "id": 0,
+            "physicalLocation": {
+                "artifactLocation": { "uri": FIRST, "uriBaseId": "%SRCROOT%" },
+                "region": { "startLine": 2, "startColumn": 6, "endLine": 2, "endColumn": 16 },
+            },
+            "message": { "text": "first defined here" },
+        }])
+    );
+    // Code scanning shows a related location only where the message links
+    // to it: the message names it as well.
+    let message = result["message"]["text"].as_str().expect("message");
+    assert!(
+        message.contains(&format!("first defined here: {FIRST}:2:6")),
+        "{message}"
+    );
+    assert_valid_sarif(book.path().to_str().unwrap());
 }
 
 // ------------------------------------------------------------ SARIF schema

@@ -171,6 +171,21 @@ pub struct JsonDiagnostic {
     pub end_column: Option<usize>,
     pub label: Option<String>,
     pub help: Option<String>,
+    /// The other places the human report quotes (the first definition of a
+    /// duplicate id, say), each with its note; empty when there are none.
+    /// Added within version 1: fields are only ever added.
+    pub related: Vec<JsonRelated>,
+}
+
+/// A secondary location of a diagnostic: always in a file, so never null.
+#[derive(Serialize)]
+pub struct JsonRelated {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub label: String,
 }
 
 pub fn json_report(diagnostics: &[Diagnostic]) -> JsonReport {
@@ -200,7 +215,35 @@ fn json_diagnostic(d: &Diagnostic) -> JsonDiagnostic {
         end_column: end.map(|e| e.1),
         label: d.label.clone(),
         help: d.help.clone(),
+        related: d
+            .related
+            .iter()
+            .map(|(loc, note)| {
+                let (line, column) = loc.line_col();
+                let (end_line, end_column) = loc.file.line_col(loc.span.end);
+                JsonRelated {
+                    file: loc.file.name.clone(),
+                    line,
+                    column,
+                    end_line,
+                    end_column,
+                    label: note.clone(),
+                }
+            })
+            .collect(),
     }
+}
+
+/// The related places of a diagnostic as text for a format with one
+/// location per finding: `; first defined here: docs/x.md:2:6` for each,
+/// files named as `prefix` says (see [`print`]).
+fn related_text(d: &Diagnostic, prefix: &str) -> String {
+    let mut text = String::new();
+    for (loc, note) in &d.related {
+        let (line, col) = loc.line_col();
+        text.push_str(&format!("; {note}: {prefix}{}:{line}:{col}", loc.file.name));
+    }
+    text
 }
 
 /// GitHub Actions workflow commands; values escaped as GitHub requires.
@@ -225,7 +268,9 @@ fn github(out: &mut dyn Write, diagnostics: &[Diagnostic], prefix: &str) -> io::
             ));
         }
         props.push(format!("title={}", escape_property(d.code)));
+        // One location per annotation: the others go in its text.
         let mut message = d.message.clone();
+        message.push_str(&related_text(d, prefix));
         if let Some(help) = &d.help {
             message.push_str("\nhelp: ");
             message.push_str(help);
@@ -287,8 +332,13 @@ pub fn sarif(diagnostics: &[Diagnostic], prefix: &str) -> serde_json::Value {
 
 /// One SARIF result. `ruleIndex` is only given when the code is in the rule
 /// table: a wrong index would attach the finding to another rule.
+///
+/// The related places are `relatedLocations`, each with its note as its
+/// message, and are also named in the result's text: GitHub code scanning
+/// shows a related location only where the message links to it.
 fn sarif_result(d: &Diagnostic, prefix: &str) -> serde_json::Value {
     let mut message = d.message.clone();
+    message.push_str(&related_text(d, prefix));
     if let Some(help) = &d.help {
         message.push_str(" (help: ");
         message.push_str(help);
@@ -310,6 +360,27 @@ fn sarif_result(d: &Diagnostic, prefix: &str) -> serde_json::Value {
             physical["region"] = sarif_region(loc);
         }
         result["locations"] = serde_json::json!([{ "physicalLocation": physical }]);
+    }
+    if !d.related.is_empty() {
+        let related: Vec<_> = d
+            .related
+            .iter()
+            .enumerate()
+            .map(|(i, (loc, note))| {
+                serde_json::json!({
+                    "id": i,
+                    "physicalLocation": {
+                        "artifactLocation": {
+                            "uri": sarif_uri(&format!("{prefix}{}", loc.file.name)),
+                            "uriBaseId": "%SRCROOT%",
+                        },
+                        "region": sarif_region(loc),
+                    },
+                    "message": { "text": note },
+                })
+            })
+            .collect();
+        result["relatedLocations"] = serde_json::json!(related);
     }
     result
 }
