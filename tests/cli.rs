@@ -1274,6 +1274,49 @@ fn a_first_heading_is_dropped_only_when_it_repeats_the_title() {
     assert_eq!(b.matches("<h1").count(), 1);
 }
 
+/// `refs` and `coverage` refusing a book with errors print what `check`
+/// prints, warnings and summary line included, so their counts agree with
+/// it (they once listed the errors alone and counted no warning).
+#[test]
+fn queries_refusing_a_book_print_what_check_prints() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = empty_book(tmp.path(), "Mixed");
+    // An unknown key (CW006, an error) and a passed review date (CW024, a
+    // warning).
+    write_document(
+        &book,
+        "0001-a.md",
+        1,
+        "A",
+        "controls = [\"CYFUN2023:PR.AC-1\"]\ncolour = \"red\"\nreview-by = 2020-01-01\n",
+        "Text.\n",
+    );
+    let dir = book.to_str().unwrap();
+    let check = crosswalk(&["check", dir]);
+    let report = text(&check.stderr);
+    assert_eq!(check.status.code(), Some(1), "{report}");
+    assert!(report.contains("error[CW006]"), "{report}");
+    assert!(report.contains("warning[CW024]"), "{report}");
+    assert!(report.ends_with("check: 1 error, 1 warning\n"), "{report}");
+    for args in [
+        vec!["refs", "HCB-0001", dir],
+        vec!["coverage", "--framework", "CYFUN2023", dir],
+    ] {
+        let out = crosswalk(&args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with(&report),
+            "{args:?}: the report of `check`, then the refusal:\n{stderr}"
+        );
+        assert!(
+            stderr.contains("the 1 error above may leave part of the index out"),
+            "{args:?}: {stderr}"
+        );
+        assert!(out.stdout.is_empty(), "no answer on stdout: {args:?}");
+    }
+}
+
 /// A server shows 404.html at any missing address, however deep, so its
 /// links (stylesheet, navigation, search) start from the site's base path:
 /// relative ones pointed under the missing address and the page lost its

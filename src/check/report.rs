@@ -45,6 +45,17 @@ pub fn print(
 }
 
 fn human(out: &mut dyn Write, diagnostics: &[Diagnostic], color: bool) -> io::Result<()> {
+    human_without_summary(out, diagnostics, color)?;
+    writeln!(out, "{}", summary(diagnostics))
+}
+
+/// The human report without its `check:` summary line, for a command that
+/// shows only some of the problems `check` would and counts them itself.
+pub fn human_without_summary(
+    out: &mut dyn Write,
+    diagnostics: &[Diagnostic],
+    color: bool,
+) -> io::Result<()> {
     let config = Config {
         chars: Chars::ascii(),
         ..Config::default()
@@ -76,8 +87,7 @@ fn human(out: &mut dyn Write, diagnostics: &[Diagnostic], color: bool) -> io::Re
         term::emit_to_write_style(&mut buffer, &config, &files.shown, &cs)
             .map_err(|e| io::Error::other(e.to_string()))?;
     }
-    out.write_all(buffer.as_slice())?;
-    writeln!(out, "{}", summary(diagnostics))
+    out.write_all(buffer.as_slice())
 }
 
 /// The files a diagnostic quotes, as shown (long lines cut, see

@@ -121,44 +121,53 @@ fn report_fatal_in(err: &PipelineError, format: Format, repository_prefix: &str)
 }
 
 /// Refuse to answer from a book `check` finds errors in, after printing
-/// them: a document that fails to load is missing from the index, and a
-/// reference that does not resolve is left out of it, so `coverage` and
-/// `refs` would report gaps that are not there, with a success status a
-/// script would trust. `None` when the book is clean enough (warnings are
-/// fine).
+/// what `check` prints (its warnings too, and its summary line, so the
+/// counts agree with it): a document that fails to load is missing from the
+/// index, and a reference that does not resolve is left out of it, so
+/// `coverage` and `refs` would report gaps that are not there, with a
+/// success status a script would trust. `None` when the book is clean
+/// enough (warnings are fine).
 fn refuse_on_errors(project: &crate::pipeline::Project, command: &str) -> Option<u8> {
-    let errors: Vec<&crate::diagnostic::Diagnostic> = project
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == crate::diagnostic::Severity::Error)
-        .collect();
-    refuse(&errors, command, "may leave part of the index out")
+    let errors = project.error_count();
+    if errors == 0 {
+        return None;
+    }
+    let _ = report::print(
+        &mut std::io::stderr(),
+        &project.diagnostics,
+        Format::Human,
+        color(),
+        "",
+    );
+    Some(refusal(errors, command, "may leave part of the index out"))
 }
 
 /// Refuse to compare a book with documents that could not be loaded:
 /// `diff` would report them removed. Other errors are the change's own
-/// findings, which `diff` is run beside (`check` reports them).
+/// findings, which `diff` is run beside (`check` reports them), so only
+/// the load errors are printed, without `check`'s summary line, which would
+/// count them as all the book's problems; the refusal counts them.
 fn refuse_on_load_errors(project: &crate::pipeline::Project, command: &str) -> Option<u8> {
-    refuse(
-        &project.load_errors(),
-        command,
-        "keep documents out of the index",
-    )
-}
-
-fn refuse(errors: &[&crate::diagnostic::Diagnostic], command: &str, effect: &str) -> Option<u8> {
+    let errors: Vec<_> = project.load_errors().into_iter().cloned().collect();
     if errors.is_empty() {
         return None;
     }
-    let owned: Vec<_> = errors.iter().map(|d| (*d).clone()).collect();
-    let _ = report::print(&mut std::io::stderr(), &owned, Format::Human, color(), "");
-    let n = errors.len();
+    let _ = report::human_without_summary(&mut std::io::stderr(), &errors, color());
+    Some(refusal(
+        errors.len(),
+        command,
+        "keep documents out of the index",
+    ))
+}
+
+/// Say why `command` does not answer, after the `n` errors it printed.
+fn refusal(n: usize, command: &str, effect: &str) -> u8 {
     eprintln!(
         "error: `{command}` answers from the whole index, and the {n} error{} above {effect}; fix {} (`crosswalk check` lists every problem) and run it again",
         if n == 1 { "" } else { "s" },
         if n == 1 { "it" } else { "them" },
     );
-    Some(PROBLEMS)
+    PROBLEMS
 }
 
 /// Leave a loaded project for the operating system to reclaim at exit.
