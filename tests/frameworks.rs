@@ -861,3 +861,22 @@ fn a_technique_page_shows_the_documents_the_matrix_counts_as_inferred() {
     assert!(gap.contains("No document addresses this technique yet"));
     assert!(!gap.contains("Inferred from the requirements"));
 }
+
+/// A CyFun measure's page lists the documents citing its requirement, as
+/// the framework page and `coverage` count them ("declared"): it said no
+/// document cited it. An assessed control's enhancements are not covered
+/// by citing it, and do not list it.
+#[test]
+fn a_measure_page_lists_the_documents_citing_its_requirement() {
+    let dest = build_without_search(&fixture("embedded"));
+    let read = |p: &str| std::fs::read_to_string(dest.path().join(p)).unwrap();
+    let measure = read("controls/cyfun2023/pr-ac-1-1.html");
+    let cited = measure
+        .split("<h2>Documents that cite it</h2>")
+        .nth(1)
+        .and_then(|s| s.split("</ul>").next())
+        .unwrap();
+    assert!(cited.contains("HCB-0001"), "{cited}");
+    assert!(cited.contains("<span class=\"chip\">through PR.AC-1</span>"), "{cited}");
+    assert!(!measure.contains("No document cites this requirement"));
+}
