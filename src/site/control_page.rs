@@ -229,7 +229,9 @@ pub(super) fn view<'a>(
             .map(|p| project.index.documents_citing(p))
             .unwrap_or_default()
         {
-            let direct = documents.iter().any(|c| c.doc.id == project.documents[d].id.value);
+            let direct = documents
+                .iter()
+                .any(|c| c.doc.id == project.documents[d].id.value);
             if let (Edge::CitesControl { coverage, note }, false) = (edge, direct) {
                 documents.push(CitingDocument {
                     doc: DocCard::new(&project.documents[d], vocab),
