@@ -862,6 +862,57 @@ fn a_technique_page_shows_the_documents_the_matrix_counts_as_inferred() {
     assert!(!gap.contains("Inferred from the requirements"));
 }
 
+/// MITRE writes technique descriptions in Markdown: the page shows them
+/// rendered, its links to techniques of the loaded catalogs pointing at
+/// their pages here, and the rest of MITRE's links left external.
+#[test]
+fn attack_descriptions_are_rendered_with_links_to_local_technique_pages() {
+    let site = build_without_search(&fixture("embedded"));
+    let read = |p: &str| std::fs::read_to_string(site.path().join(p)).unwrap();
+    let description = |page: &str| {
+        page.split("<h2 id=\"sec-desc\">")
+            .nth(1)
+            .and_then(|s| s.split("</section>").next())
+            .expect("a description section")
+            .to_string()
+    };
+
+    let t1486 = description(&read("attack/enterprise/t1486.html"));
+    assert!(
+        t1486.contains(
+            "<a href=\"../../attack/enterprise/t1222.html\">File and Directory Permissions Modification</a>"
+        ),
+        "{t1486}"
+    );
+    assert!(
+        t1486.contains("<a href=\"../../attack/enterprise/t1529.html\">System Shutdown/Reboot</a>"),
+        "{t1486}"
+    );
+    // A sub-technique's link (`/techniques/T1608/004`) finds its page too.
+    let t1189 = description(&read("attack/enterprise/t1189.html"));
+    assert!(
+        t1189.contains("<a href=\"../../attack/enterprise/t1608-004.html\">Drive-by Target</a>"),
+        "{t1189}"
+    );
+    assert!(t1189.contains("<ul>\n<li>"), "{t1189}");
+    assert!(!t1189.contains("\n* "), "{t1189}");
+    // Citations were never shown; they still are not.
+    assert!(!t1486.contains("(Citation:"), "{t1486}");
+
+    // No description under attack/ is left as Markdown source.
+    for domain in std::fs::read_dir(site.path().join("attack")).unwrap() {
+        for page in std::fs::read_dir(domain.unwrap().path()).unwrap() {
+            let path = page.unwrap().path();
+            let html = std::fs::read_to_string(&path).unwrap();
+            assert!(
+                !html.contains("](https://attack.mitre.org"),
+                "{} shows Markdown",
+                path.display()
+            );
+        }
+    }
+}
+
 /// A CyFun measure's page lists the documents citing its requirement, as
 /// the framework page and `coverage` count them ("declared"): it said no
 /// document cited it. An assessed control's enhancements are not covered
@@ -877,6 +928,9 @@ fn a_measure_page_lists_the_documents_citing_its_requirement() {
         .and_then(|s| s.split("</ul>").next())
         .unwrap();
     assert!(cited.contains("HCB-0001"), "{cited}");
-    assert!(cited.contains("<span class=\"chip\">through PR.AC-1</span>"), "{cited}");
+    assert!(
+        cited.contains("<span class=\"chip\">through PR.AC-1</span>"),
+        "{cited}"
+    );
     assert!(!measure.contains("No document cites this requirement"));
 }

@@ -612,9 +612,12 @@ fn tactic_page(
 ) -> String {
     let catalog = project.registry.attack_domain(domain).expect("loaded");
     let tactic = &catalog.tactics[i];
+    let root = urls::root_of(&urls::tactic(domain, &tactic.id));
+    let description_html =
+        super::technique_page::attack_html(project, domain, &tactic.description, &root);
     ctx.insert(
         "tactic",
-        &serde_json::json!({ "id": tactic.id, "name": tactic.name, "description": tactic.description, "url": tactic.url, "domain": domain.title(), "matrix_url": urls::matrix(domain) }),
+        &serde_json::json!({ "id": tactic.id, "name": tactic.name, "description": tactic.description, "description_html": description_html, "url": tactic.url, "domain": domain.title(), "matrix_url": urls::matrix(domain) }),
     );
     ctx.insert(
         "techniques",
