@@ -83,8 +83,8 @@ impl LoadedFramework {
     ///
     /// Canonical ids starting with a digit keep their case (NIS2's
     /// `21.2.d`), so `21.2.D` missed while `pr.ac-1` found `PR.AC-1`. A miss
-    /// is looked up again ignoring case, unless the catalog has two ids
-    /// that differ only by case.
+    /// is looked up again ignoring case and the leading zeros of numbers
+    /// ([`fold_id`]), unless the catalog has two ids that differ only so.
     pub fn find(&self, id: &str) -> Option<usize> {
         let canonical = ids::canonical(id);
         if let Some(&i) = self.index.get(&canonical) {
@@ -94,7 +94,7 @@ impl LoadedFramework {
             let mut folded: FxHashMap<String, Option<u32>> = FxHashMap::default();
             for (key, &i) in &self.index {
                 folded
-                    .entry(key.to_lowercase())
+                    .entry(fold_id(key))
                     .and_modify(|found| {
                         if *found != Some(i) {
                             *found = None;
@@ -105,7 +105,7 @@ impl LoadedFramework {
             folded
         });
         folded
-            .get(&canonical.to_lowercase())
+            .get(&fold_id(&canonical))
             .copied()
             .flatten()
             .map(|i| i as usize)
@@ -612,9 +612,53 @@ fn check_pin(
     }
 }
 
+/// An id as a lookup that missed compares it: in lower case and without
+/// the leading zeros of its numbers, so `PR.AA-1` finds CSF 2.0's
+/// `PR.AA-01` and `11.2.01` finds `11.2.1`, as `AC-02` finds `AC-2`. Ids
+/// that fold alike are ambiguous and found by neither (see `find`).
+fn fold_id(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    let mut chars = id.chars().peekable();
+    let mut in_number = false;
+    while let Some(c) = chars.next() {
+        let leading_zero = c == '0' && !in_number && chars.peek().is_some_and(char::is_ascii_digit);
+        if !leading_zero {
+            out.extend(c.to_lowercase());
+        }
+        in_number = c.is_ascii_digit() && !leading_zero;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folded_ids_drop_case_and_leading_zeros_only() {
+        assert_eq!(fold_id("PR.AA-01"), "pr.aa-1");
+        assert_eq!(fold_id("PR.AA-1"), "pr.aa-1");
+        assert_eq!(fold_id("11.2.01"), "11.2.1");
+        assert_eq!(fold_id("A.5.10"), "a.5.10");
+        assert_eq!(fold_id("GV.OC-01.1"), "gv.oc-1.1");
+        assert_eq!(fold_id("0"), "0");
+        assert_eq!(fold_id("AC-100"), "ac-100");
+        assert_eq!(fold_id("A.8.0"), "a.8.0");
+    }
+
+    #[test]
+    fn a_number_written_without_its_leading_zero_is_found() {
+        let registry = Registry::load(&BookConfig::default(), Path::new("."), None).unwrap();
+        for (alias, written, label) in [
+            ("CSF2", "PR.AA-1", "PR.AA-01"),
+            ("CYFUN2025", "GV.OC-1.1", "GV.OC-01.1"),
+            ("CSF2", "pr.aa-01", "PR.AA-01"),
+        ] {
+            let fw = &registry.frameworks[alias];
+            let found = fw.find(written).map(|i| fw.catalog.nodes[i].label.as_str());
+            assert_eq!(found, Some(label), "{alias}:{written}");
+        }
+    }
 
     #[test]
     fn a_pinned_attack_version_without_bundles_is_one_error_naming_each_domain() {
