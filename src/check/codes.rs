@@ -48,6 +48,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("CW043", "mapping refers to an unknown requirement"),
     ("CW044", "theme template fails to render"),
     ("CW045", "document folder is not an area"),
+    ("CW046", "relative link in raw HTML"),
 ];
 
 pub fn title(code: &str) -> &'static str {

@@ -493,6 +493,23 @@ pub(super) fn body_links(ctx: &Context, doc: &Document, diags: &mut Vec<Diagnost
                     );
                 }
             }
+            LinkTarget::RawHtml(written) => {
+                let markdown = if written.ends_with(".md") || written.contains(".md#") {
+                    format!("[text]({written})")
+                } else {
+                    format!("![description]({written})` or `[text]({written})")
+                };
+                diags.push(
+                    Diagnostic::warning(
+                        "CW046",
+                        format!("`{written}` in raw HTML is not checked or rewritten: on the site it leads nowhere"),
+                    )
+                    .at(&doc.source, span)
+                    .help(format!(
+                        "write it in Markdown, `{markdown}`, which check verifies and the site points at the page or the copied file"
+                    )),
+                )
+            }
             LinkTarget::ExternalImage(url) => diags.push(
                 Diagnostic::warning("CW036", format!("image from another host is not loaded: {url}"))
                     .at(&doc.source, span)

@@ -62,6 +62,10 @@ pub enum LinkTarget {
     /// document (a picture, a PDF): as written, with any `#fragment`. The
     /// site copies such files under `files/`.
     Asset(String),
+    /// A relative `href` or `src` in raw HTML (`<a href="0002-x.md">`,
+    /// `<img src="img/a.png">`): the page keeps it as written, where it
+    /// leads nowhere, since only Markdown links are rewritten.
+    RawHtml(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -155,12 +159,20 @@ fn read(body: &str, offset: usize, with_html: bool) -> (Outline, Option<BodyHtml
                     span,
                 });
             }
-            Event::Html(raw) => {
-                for url in external_image_sources(raw) {
+            Event::Html(raw) | Event::InlineHtml(raw) => {
+                for url in relative_html_links(raw) {
                     outline.links.push(BodyLink {
-                        target: LinkTarget::ExternalImage(url),
+                        target: LinkTarget::RawHtml(url),
                         span: span.clone(),
                     });
+                }
+                if matches!(event, Event::Html(_)) {
+                    for url in external_image_sources(raw) {
+                        outline.links.push(BodyLink {
+                            target: LinkTarget::ExternalImage(url),
+                            span: span.clone(),
+                        });
+                    }
                 }
             }
             _ => {}
@@ -799,6 +811,32 @@ fn is_external_image(element: &str, attribute: &str, value: &str) -> bool {
     element == "img" && attribute == "src" && is_external(value)
 }
 
+/// The relative `href` of every `<a>` and `src` of every `<img>` in raw
+/// HTML (not anchors, not from the site's root, no scheme): the page keeps
+/// them as written. Most raw HTML has neither attribute and is not parsed.
+fn relative_html_links(raw: &str) -> Vec<String> {
+    let lower = raw.to_ascii_lowercase();
+    if !lower.contains("href") && !lower.contains("src") {
+        return Vec::new();
+    }
+    let found = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = std::sync::Arc::clone(&found);
+    ammonia::Builder::default()
+        .attribute_filter(move |element, attribute, value| {
+            let linking =
+                (element == "a" && attribute == "href") || (element == "img" && attribute == "src");
+            if linking && is_asset(value) {
+                if let Ok(mut found) = sink.lock() {
+                    found.push(value.trim().to_string());
+                }
+            }
+            Some(value.into())
+        })
+        .clean(raw);
+    let found = found.lock().map(|f| f.clone()).unwrap_or_default();
+    found
+}
+
 /// The `src` of every `<img>` in raw HTML that would load from another
 /// host, for `check` (the page drops them, see [`sanitize_block`]).
 /// Raw HTML is rare and an image in it rarer: most blocks are not parsed.
@@ -1038,6 +1076,21 @@ mod tests {
         for dest in ["ftp://a", "doc.md", "/abs", "http:/x", "", "h", "éhttp://"] {
             assert!(!is_external(dest), "{dest}");
         }
+    }
+
+    #[test]
+    fn relative_links_in_raw_html_are_found_for_check() {
+        let body = "<p><a href=\"0001-a.md\">A</a> <a href=\"#top\">top</a> \
+                    <a href=\"https://example.org\">x</a></p>\n\n\
+                    Inline <img src=\"img/zones.png\"> and <a href=\"mailto:a@b.org\">m</a>.\n";
+        let targets: Vec<LinkTarget> = scan(body, 0).links.into_iter().map(|l| l.target).collect();
+        assert_eq!(
+            targets,
+            [
+                LinkTarget::RawHtml("0001-a.md".into()),
+                LinkTarget::RawHtml("img/zones.png".into()),
+            ]
+        );
     }
 
     #[test]
