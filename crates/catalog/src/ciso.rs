@@ -121,6 +121,15 @@ pub fn import_framework(yaml: &str) -> Result<FrameworkCatalog, ImportError> {
     }
     let urn_namespace = last_segment(&framework.urn).to_string();
     let nodes = requirement_nodes(&framework)?;
+    // Unknown keys are ignored (libraries carry many this importer does not
+    // read), so a misspelt `requirement_nodes` gave an empty framework, and
+    // every reference to it failed elsewhere.
+    if nodes.is_empty() {
+        return Err(ImportError::format(format!(
+            "framework {} has no requirement_nodes (is the key spelt so, under objects.framework?)",
+            framework.urn
+        )));
+    }
     let provider = text(library.provider);
     let copyright = text(library.copyright)
         .or_else(|| provider.as_ref().map(|p| format!("© {p}")))
@@ -483,6 +492,14 @@ objects:
             err.contains("urn:x:missing") && err.contains("basic_pr.ac-1.1"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_misspelt_requirement_nodes_key_is_an_error_not_an_empty_framework() {
+        let yaml = FRAMEWORK.replace("requirement_nodes:", "requirement_node:");
+        assert_ne!(yaml, FRAMEWORK);
+        let err = import_framework(&yaml).unwrap_err().to_string();
+        assert!(err.contains("has no requirement_nodes"), "{err}");
     }
 
     const MAPPING: &str = r#"
