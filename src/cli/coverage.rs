@@ -129,6 +129,10 @@ fn known_targets(project: &Project) -> Vec<String> {
             .iter()
             .map(|c| format!("attack-{}", c.domain.slug())),
     );
+    // `attack` is documented (Enterprise); name it too.
+    if project.registry.attack_domain(AttackDomain::Enterprise).is_some() {
+        known.push("attack".to_string());
+    }
     known
 }
 
