@@ -1402,3 +1402,30 @@ fn a_wiki_link_to_a_requirement_always_lands() {
     let framework = std::fs::read_to_string(site.join("controls/cyfun2023/index.html")).unwrap();
     assert!(framework.contains("id=\"req-pr-ac-1\""));
 }
+
+/// A feed entry's summary ends at the document's version when it has no
+/// summary of its own: it ended in ": ".
+#[test]
+fn a_feed_entry_without_a_summary_does_not_end_in_a_colon() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = empty_book(tmp.path(), "Feed");
+    write_document(&book, "0001-a.md", 1, "A", "", "Text.\n");
+    std::fs::write(
+        book.join("docs/0002-b.md"),
+        "+++\nid = \"HCB-0002\"\ntitle = \"B\"\nkind = \"guidance\"\nstatus = \"active\"\n\
+         version = \"1.0\"\ncreated = 2026-01-05\n+++\nText.\n",
+    )
+    .unwrap();
+    let site = tmp.path().join("site");
+    let out = build_into(&book, &site, &["--no-search"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let feed = std::fs::read_to_string(site.join("feed.xml")).unwrap();
+    assert!(
+        feed.contains("<summary>New (active, version 1.0): S.</summary>"),
+        "{feed}"
+    );
+    assert!(
+        feed.contains("<summary>New (active, version 1.0)</summary>"),
+        "{feed}"
+    );
+}

@@ -76,7 +76,7 @@ fn atom(project: &Project, base: &str) -> String {
             "New"
         };
         out.push_str(&format!(
-            "  <entry>\n    <title>{}: {}</title>\n    <id>{}</id>\n    <link href=\"{}\"/>\n    <published>{}T00:00:00Z</published>\n    <updated>{}T00:00:00Z</updated>\n    <author><name>{}</name></author>\n    <summary>{what} ({}, version {}): {}</summary>\n  </entry>\n",
+            "  <entry>\n    <title>{}: {}</title>\n    <id>{}</id>\n    <link href=\"{}\"/>\n    <published>{}T00:00:00Z</published>\n    <updated>{}T00:00:00Z</updated>\n    <author><name>{}</name></author>\n    <summary>{what} ({}, version {}){}</summary>\n  </entry>\n",
             escape(&doc.id.value),
             escape(&doc.title.value),
             escape(&url),
@@ -86,7 +86,11 @@ fn atom(project: &Project, base: &str) -> String {
             escape(&if doc.authors.is_empty() { title.clone() } else { doc.authors.join(", ") }),
             escape(&doc.status.value),
             escape(&doc.version),
-            escape(doc.summary.as_deref().unwrap_or("")),
+            // A document without a summary ends at its version, not at ": ".
+            doc.summary
+                .as_deref()
+                .filter(|s| !s.trim().is_empty())
+                .map_or(String::new(), |s| format!(": {}", escape(s))),
         ));
     }
     out.push_str("</feed>\n");
