@@ -19,6 +19,8 @@ pub const MARKER: &str = crate::book::load::SITE_MARKER;
 pub enum WriteError {
     #[error("refusing to replace `{0}`: it is not empty and was not written by crosswalk (no {MARKER} file)")]
     NotOurs(PathBuf),
+    #[error("cannot build into `{0}`: it is a file; give a directory for the site")]
+    IsAFile(PathBuf),
     #[error("refusing to replace `{dest}`: the book (`{book}`) is inside it, and replacing it would delete the book's own files; choose an output directory that does not contain the book")]
     HoldsBook { dest: PathBuf, book: PathBuf },
     #[error("cannot write `{path}`: {source}")]
@@ -46,6 +48,9 @@ impl Staging {
     /// Create an empty staging directory next to `dest`, which is to
     /// replace the site of the book at `book`.
     pub fn new(dest: &Path, book: &Path) -> Result<Staging, WriteError> {
+        if dest.is_file() {
+            return Err(WriteError::IsAFile(dest.to_path_buf()));
+        }
         if dest.exists() && !is_ours_or_empty(dest) {
             return Err(WriteError::NotOurs(dest.to_path_buf()));
         }
@@ -229,6 +234,19 @@ mod tests {
             1,
             "staging dir cleaned up"
         );
+    }
+
+    #[test]
+    fn a_file_in_the_way_is_named_as_a_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dest = tmp.path().join("site");
+        fs::write(&dest, "").unwrap();
+        let err = Staging::new(&dest, tmp.path()).err().unwrap().to_string();
+        assert!(
+            err.ends_with("it is a file; give a directory for the site"),
+            "{err}"
+        );
+        assert!(dest.is_file(), "left as it was");
     }
 
     #[test]
