@@ -110,10 +110,20 @@ pub fn parse_document(file: &RawFile, ctx: &ParseContext) -> Parsed {
             } else {
                 "CW004"
             };
+            // The toml parser rejects impossible dates (2026-02-30) itself:
+            // the date is written right, its day is wrong.
+            let help = if code == "CW009" {
+                "write dates as YYYY-MM-DD without quotes (2026-01-31), with a day that exists in that month"
+            } else {
+                "front-matter is TOML: strings are quoted, lists use [ ], dates are written 2026-01-31 without quotes"
+            };
             diags.push(
-                Diagnostic::error(code, format!("invalid TOML in front-matter: {}", err.message().trim()))
-                    .at(source, span)
-                    .help("front-matter is TOML: strings are quoted, lists use [ ], dates are written 2026-01-31 without quotes"),
+                Diagnostic::error(
+                    code,
+                    format!("invalid TOML in front-matter: {}", err.message().trim()),
+                )
+                .at(source, span)
+                .help(help),
             );
             return Parsed {
                 document: None,
