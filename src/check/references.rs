@@ -531,9 +531,27 @@ fn wiki(
         control(ctx, doc, framework.trim(), id.trim(), span, diags);
     } else if is_technique_id(target) {
         technique(ctx, doc, target, span, diags);
+    } else if looks_like_a_technique(target) && !ctx.by_id.contains_key(target) {
+        diags.push(
+            Diagnostic::error(
+                "CW016",
+                format!("`[[{target}]]` is not an ATT&CK technique id"),
+            )
+            .at(&doc.source, span)
+            .help("technique ids are T and four digits, with a sub-technique's three after a dot: [[T1486]], [[T1059.001]]"),
+        );
     } else if !ctx.by_id.contains_key(target) {
         diags.push(unknown_document(ctx, doc, target, span));
     }
+}
+
+/// `T` then digits and dots, not in the shape of a technique id
+/// (`T99999`, `T1059.1`): a mistyped technique, not a document id.
+fn looks_like_a_technique(s: &str) -> bool {
+    s.trim().strip_prefix(['T', 't']).is_some_and(|rest| {
+        rest.starts_with(|c: char| c.is_ascii_digit())
+            && rest.chars().all(|c| c.is_ascii_digit() || c == '.')
+    })
 }
 
 pub fn is_technique_id(s: &str) -> bool {
@@ -627,6 +645,15 @@ fn quoted(items: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mistyped_technique_ids_are_told_apart_from_document_ids() {
+        assert!(looks_like_a_technique("T99999"));
+        assert!(looks_like_a_technique("t1059.1"));
+        assert!(!looks_like_a_technique("HCB-0001"));
+        assert!(!looks_like_a_technique("Tabletop"));
+        assert!(!looks_like_a_technique("T"));
+    }
 
     #[test]
     fn document_links_are_decoded_and_composed() {
