@@ -130,7 +130,11 @@ fn known_targets(project: &Project) -> Vec<String> {
             .map(|c| format!("attack-{}", c.domain.slug())),
     );
     // `attack` is documented (Enterprise); name it too.
-    if project.registry.attack_domain(AttackDomain::Enterprise).is_some() {
+    if project
+        .registry
+        .attack_domain(AttackDomain::Enterprise)
+        .is_some()
+    {
         known.push("attack".to_string());
     }
     known
