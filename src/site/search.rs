@@ -580,11 +580,22 @@ fn plain_text(markdown_text: &str) -> String {
             Event::SoftBreak | Event::HardBreak => out.push(' '),
             Event::End(
                 TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::TableCell,
-            ) => out.push_str(". "),
+            ) => end_block(&mut out),
             _ => {}
         }
     }
     out
+}
+
+/// Close a block of indexed text with a full stop, unless it ends with
+/// punctuation of its own: excerpts read "transmitted.. In" before.
+fn end_block(out: &mut String) {
+    let kept = out.trim_end().len();
+    out.truncate(kept);
+    if !out.is_empty() && !out.ends_with(['.', '!', '?', ':', ';']) {
+        out.push('.');
+    }
+    out.push(' ');
 }
 
 fn meta(pairs: &[(&str, Option<String>)]) -> BTreeMap<String, String> {
@@ -1039,7 +1050,12 @@ mod tests {
     fn plain_text_drops_markup() {
         assert_eq!(
             plain_text("# Title\n\nSome *bold* `code`."),
-            "Title. Some bold code.. "
+            "Title. Some bold code. "
+        );
+        // A block ending in its own punctuation gets no second one.
+        assert_eq!(
+            plain_text("Is it safe?\n\n- one\n- two:\n"),
+            "Is it safe? one. two: "
         );
     }
 }
