@@ -934,3 +934,23 @@ fn a_measure_page_lists_the_documents_citing_its_requirement() {
     );
     assert!(!measure.contains("No document cites this requirement"));
 }
+
+/// `refs` on a CyFun measure names the documents citing its requirement
+/// as citing it, like the measure's page and `coverage`: it showed them
+/// as inferred only, or not at all.
+#[test]
+fn refs_on_a_measure_names_the_documents_citing_its_requirement() {
+    let book = fixture("embedded");
+    let out = crosswalk_ok(&["refs", "CYFUN2023:PR.AC-1.1", book.to_str().unwrap()]);
+    let text = stdout(&out);
+    let cited = text
+        .split("cited by [")
+        .nth(1)
+        .and_then(|s| s.split("\n\n").next())
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(cited.contains("HCB-0001"), "{text}");
+    assert!(cited.contains("[partial, through PR.AC-1]"), "{text}");
+    // An assessed control does not cover its enhancements.
+    let out = crosswalk_ok(&["refs", "800-53:AC-2(1)", book.to_str().unwrap()]);
+    assert!(!stdout(&out).contains("through AC-2"));
+}
