@@ -954,3 +954,23 @@ fn refs_on_a_measure_names_the_documents_citing_its_requirement() {
     let out = crosswalk_ok(&["refs", "800-53:AC-2(1)", book.to_str().unwrap()]);
     assert!(!stdout(&out).contains("through AC-2"));
 }
+
+/// No empty shells: a level no requirement belongs to (CyFun 2025's BG)
+/// has no page and no link, and a deprecated tactic without current
+/// techniques has no matrix column, while its page says why it is empty.
+#[test]
+fn empty_levels_and_tactics_are_left_out_or_explained() {
+    let dest = build_without_search(&fixture("embedded"));
+    let path = |p: &str| dest.path().join(p);
+    assert!(!path("controls/cyfun2025/level-bg.html").exists());
+    assert!(!path("coverage/cyfun2025/level-bg.html").exists());
+    assert!(path("controls/cyfun2025/level-b.html").exists());
+    let framework = std::fs::read_to_string(path("controls/cyfun2025/index.html")).unwrap();
+    assert!(!framework.contains("level-bg.html"));
+    let matrix = std::fs::read_to_string(path("attack/mobile/index.html")).unwrap();
+    assert!(!matrix.contains("Network Effects"), "deprecated and empty");
+    let tactic = std::fs::read_to_string(path("attack/mobile/ta0038.html")).unwrap();
+    assert!(
+        tactic.contains("No current technique belongs to this tactic: MITRE has deprecated it.")
+    );
+}

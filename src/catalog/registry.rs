@@ -136,6 +136,18 @@ impl LoadedFramework {
 
     /// The implementation group a user means: its name (`basic`) or ref id
     /// (`B`), case-insensitively.
+    /// The levels at least one assessable requirement belongs to: a
+    /// library can define one that nothing uses (CyFun 2025's governance
+    /// key measures), whose pages would be empty shells.
+    pub fn levels_in_use(&self) -> impl Iterator<Item = &Level> {
+        self.catalog.levels.iter().filter(|level| {
+            self.catalog
+                .nodes
+                .iter()
+                .any(|n| n.assessable && n.levels.contains(&level.ref_id))
+        })
+    }
+
     pub fn level(&self, name_or_ref: &str) -> Option<&Level> {
         let wanted = name_or_ref.trim();
         self.catalog

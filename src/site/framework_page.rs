@@ -96,9 +96,7 @@ pub(super) fn facts<'a>(
 ) -> FrameworkFacts<'a> {
     let fw = &project.registry.frameworks[alias];
     let levels = fw
-        .catalog
-        .levels
-        .iter()
+        .levels_in_use()
         .map(|l| LevelLink {
             ref_id: &l.ref_id,
             name: level_title(&l.name),

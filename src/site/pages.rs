@@ -617,7 +617,7 @@ fn tactic_page(
         super::technique_page::attack_html(project, domain, &tactic.description, &root);
     ctx.insert(
         "tactic",
-        &serde_json::json!({ "id": tactic.id, "name": tactic.name, "description": tactic.description, "description_html": description_html, "url": tactic.url, "domain": domain.title(), "matrix_url": urls::matrix(domain) }),
+        &serde_json::json!({ "id": tactic.id, "name": tactic.name, "description": tactic.description, "description_html": description_html, "url": tactic.url, "domain": domain.title(), "matrix_url": urls::matrix(domain), "deprecated": tactic.deprecated }),
     );
     ctx.insert(
         "techniques",
@@ -632,12 +632,18 @@ fn matrix_page(project: &Project, site: &SiteContext, domain: AttackDomain, ctx:
     let columns: Vec<_> = catalog
         .tactics
         .iter()
-        .map(|t| {
+        .filter_map(|t| {
             let mut techniques = tactic_techniques(project, site, domain, &t.shortname);
+            // A deprecated tactic (Mobile's Network Effects) keeps its page
+            // for the old techniques that name it, but no current technique
+            // fills its column.
+            if t.deprecated && techniques.is_empty() {
+                return None;
+            }
             let table = site.techniques.get_or_init(|| TechniqueUse::new(project));
             techniques.iter_mut().for_each(|x| mark_inferred(table, domain, x));
             let covered = techniques.iter().filter(|x| x["count"].as_u64().unwrap_or(0) > 0 || x["covered_subtechniques"].as_u64().unwrap_or(0) > 0).count();
-            serde_json::json!({ "id": t.id, "name": t.name, "url": urls::tactic(domain, &t.id), "techniques": techniques, "covered": covered })
+            Some(serde_json::json!({ "id": t.id, "name": t.name, "url": urls::tactic(domain, &t.id), "techniques": techniques, "covered": covered }))
         })
         .collect();
     ctx.insert("domain", &serde_json::json!({ "slug": domain.slug(), "title": domain.title(), "version": catalog.version }));
@@ -687,7 +693,7 @@ fn framework_pages(project: &Project, pages: &mut Vec<Page>) {
     for (alias, fw) in &project.registry.frameworks {
         pages.push(Page::Framework(alias.clone()));
         pages.push(Page::Coverage(alias.clone(), None));
-        for level in &fw.catalog.levels {
+        for level in fw.levels_in_use() {
             pages.push(Page::FrameworkLevel(alias.clone(), level.ref_id.clone()));
             pages.push(Page::Coverage(alias.clone(), Some(level.ref_id.clone())));
         }
@@ -761,6 +767,8 @@ fn coverage_page(project: &Project, alias: &str, level: Option<&str>, ctx: &mut 
     let levels: Vec<_> = cov
         .levels
         .iter()
+        // Levels no requirement belongs to have no page (`levels_in_use`).
+        .filter(|l| l.tally.total > 0)
         .map(|l| serde_json::json!({ "ref_id": l.ref_id, "name": level_title(&l.name), "url": coverage_path(alias, Some(&l.ref_id)), "bar": Bar::of(&l.tally) }))
         .collect();
     let framework = framework_page::facts(project, alias, level);
