@@ -218,6 +218,22 @@ pub fn source_files(src: &Path, skip: &[PathBuf]) -> Result<(Vec<String>, Vec<St
 mod naming_tests {
     use super::*;
 
+    #[cfg(unix)]
+    #[test]
+    fn a_name_that_is_not_utf8_is_named_so() {
+        use std::os::unix::ffi::OsStrExt;
+        let tmp = tempfile::tempdir().unwrap();
+        fs::create_dir_all(tmp.path().join("docs")).unwrap();
+        let name = std::ffi::OsStr::from_bytes(b"0002-caf\xe9.md");
+        fs::write(tmp.path().join("docs").join(name), "x").unwrap();
+        let (_, diags) = load_book(tmp.path()).unwrap();
+        let messages: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            ["the file's name (or a folder's) is not valid UTF-8"]
+        );
+    }
+
     #[test]
     fn what_is_not_a_book_says_why() {
         let tmp = tempfile::tempdir().unwrap();
@@ -296,10 +312,18 @@ mod symlink_tests {
 pub fn read_document(src: &Path, rel: &str, prefix: &str) -> Result<RawFile, Box<Diagnostic>> {
     let display = format!("{prefix}{rel}");
     let bytes = fs::read(src.join(rel)).map_err(|err| {
-        Box::new(
+        // The walk reads names as UTF-8, replacing what is not with U+FFFD:
+        // such a name is no longer the file's, which then seems missing.
+        let diag = if rel.contains('\u{FFFD}') && err.kind() == std::io::ErrorKind::NotFound {
+            Diagnostic::error(
+                "CW001",
+                "the file's name (or a folder's) is not valid UTF-8",
+            )
+            .help("rename it in UTF-8 (crosswalk reads every name as UTF-8)")
+        } else {
             Diagnostic::error("CW001", format!("cannot read file: {err}"))
-                .in_file(Path::new(&display)),
-        )
+        };
+        Box::new(diag.in_file(Path::new(&display)))
     })?;
     let source = decode_owned(&display, bytes)?;
     Ok(RawFile {
