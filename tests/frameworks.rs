@@ -974,3 +974,32 @@ fn empty_levels_and_tactics_are_left_out_or_explained() {
         tactic.contains("No current technique belongs to this tactic: MITRE has deprecated it.")
     );
 }
+
+/// `coverage`'s table keeps its columns under their headers whatever the
+/// length of a level's name (CyFun's "important - key measures (IK)" ran
+/// past the scope column and pushed its row to the right).
+#[test]
+fn coverage_table_columns_line_up_under_long_level_names() {
+    let book = fixture("embedded");
+    let out = crosswalk_ok(&[
+        "coverage",
+        "--framework",
+        "CYFUN2023",
+        book.to_str().unwrap(),
+    ]);
+    let text = stdout(&out);
+    let mut lines = text.lines().skip_while(|l| !l.starts_with("scope"));
+    let header = lines.next().unwrap();
+    let end_of_total = header.find("total").unwrap() + "total".len();
+    let rows: Vec<&str> = lines.take_while(|l| !l.is_empty()).collect();
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("important - key measures (IK)")),
+        "{text}"
+    );
+    for row in rows {
+        let (scope, counts) = row.split_at(end_of_total);
+        assert!(scope.ends_with(|c: char| c.is_ascii_digit()), "{row}");
+        assert!(counts.starts_with(' '), "{row}");
+    }
+}

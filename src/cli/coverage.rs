@@ -175,12 +175,16 @@ fn framework_report(
     }
 }
 
-const HEADER: &str =
-    "scope                 total  declared  inferred-full  inferred-partial   none  covered";
+/// The columns after the scope's.
+const HEADER: &str = "  total  declared  inferred-full  inferred-partial   none  covered";
 
-fn tally_row(scope: &str, t: &Tally) -> String {
+/// The scope column holds at least this many characters, more for long
+/// level names (CyFun's "important - key measures (IK)").
+const SCOPE_WIDTH: usize = 20;
+
+fn tally_row(scope: &str, width: usize, t: &Tally) -> String {
     format!(
-        "{scope:<20} {:>6} {:>9} {:>14} {:>17} {:>6} {:>7}%\n",
+        "{scope:<width$} {:>6} {:>9} {:>14} {:>17} {:>6} {:>7}%\n",
         t.total,
         t.declared,
         t.inferred_full,
@@ -192,15 +196,24 @@ fn tally_row(scope: &str, t: &Tally) -> String {
 
 fn framework_table(fw: &LoadedFramework, cov: &FrameworkCoverage, level: Option<&str>) -> String {
     let c = &fw.catalog;
-    let mut out = format!(
-        "{} ({}) version {}\n\n{HEADER}\n",
-        c.name, fw.alias, c.version
-    );
-    out += &tally_row("all", &cov.overall);
+    let mut rows = vec![("all".to_string(), &cov.overall)];
     for l in &cov.levels {
         if level.is_none_or(|r| r == l.ref_id) {
-            out += &tally_row(&format!("{} ({})", l.name, l.ref_id), &l.tally);
+            rows.push((format!("{} ({})", l.name, l.ref_id), &l.tally));
         }
+    }
+    let width = rows
+        .iter()
+        .map(|(scope, _)| scope.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(SCOPE_WIDTH);
+    let mut out = format!(
+        "{} ({}) version {}\n\n{:<width$}{HEADER}\n",
+        c.name, fw.alias, c.version, "scope"
+    );
+    for (scope, tally) in &rows {
+        out += &tally_row(scope, width, tally);
     }
     let gaps = cov.gaps(fw, level);
     let scope = level
