@@ -125,6 +125,23 @@ impl LoadedFramework {
         out
     }
 
+    /// The requirements above node `idx` whose citation covers it: when it
+    /// is assessed, its ancestors that are not (citing one covers every
+    /// assessable node under it, see [`Self::assessable_under`] and
+    /// `graph::coverage`), nearest first. Citing 800-53 AC-2, itself
+    /// assessed, does not cover AC-2(1).
+    pub fn covering_ancestors(&self, idx: usize) -> Vec<usize> {
+        let nodes = &self.catalog.nodes;
+        if !nodes[idx].assessable {
+            return Vec::new();
+        }
+        std::iter::successors(nodes[idx].parent.map(|p| p as usize), |&p| {
+            nodes[p].parent.map(|q| q as usize)
+        })
+        .filter(|&p| !nodes[p].assessable)
+        .collect()
+    }
+
     /// Whether a node counts in coverage: assessable and not withdrawn
     /// (a withdrawn SP 800-53 control can no longer be implemented).
     pub fn counts(&self, idx: usize) -> bool {
@@ -656,6 +673,39 @@ mod tests {
         assert_eq!(fold_id("0"), "0");
         assert_eq!(fold_id("AC-100"), "ac-100");
         assert_eq!(fold_id("A.8.0"), "a.8.0");
+    }
+
+    #[test]
+    fn a_measure_is_covered_from_above_only_by_requirements_not_assessed() {
+        let registry = Registry::load(&BookConfig::default(), Path::new("."), None).unwrap();
+        let label = |fw: &LoadedFramework, i: usize| fw.catalog.nodes[i].label.clone();
+        let cyfun = &registry.frameworks["CYFUN2023"];
+        let measure = cyfun.find("PR.AC-1.1").unwrap();
+        let above: Vec<String> = cyfun
+            .covering_ancestors(measure)
+            .into_iter()
+            .map(|i| label(cyfun, i))
+            .collect();
+        assert_eq!(
+            above.first().map(String::as_str),
+            Some("PR.AC-1"),
+            "nearest first: {above:?}"
+        );
+        let requirement = cyfun.find("PR.AC-1").unwrap();
+        assert!(
+            cyfun.covering_ancestors(requirement).is_empty(),
+            "not assessed"
+        );
+        // AC-2 is assessed itself: its citation covers AC-2 only. The AC
+        // family above it is a group, whose citation covers all of it.
+        let sp = &registry.frameworks["800-53"];
+        let above: Vec<String> = sp
+            .covering_ancestors(sp.find("AC-2(1)").unwrap())
+            .into_iter()
+            .map(|i| label(sp, i))
+            .collect();
+        assert!(!above.iter().any(|l| l == "AC-2"), "{above:?}");
+        assert_eq!(above.len(), 1, "the family: {above:?}");
     }
 
     #[test]

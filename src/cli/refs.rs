@@ -331,11 +331,9 @@ fn control_refs(project: &Project, alias: &str, idx: usize) -> Refs {
     let fw = &project.registry.frameworks[alias];
     let node = &fw.catalog.nodes[idx];
     let mut groups = Groups::default();
-    let mut citing = Vec::new();
     if let Some(n) = project.index.find(&Node::Control(alias.to_string(), idx)) {
         for (d, edge) in project.index.documents_citing(n) {
             if let Edge::CitesControl { coverage, .. } = edge {
-                citing.push(d);
                 groups.push(
                     0,
                     "cited by",
@@ -356,31 +354,19 @@ fn control_refs(project: &Project, alias: &str, idx: usize) -> Refs {
     }
     // Citing a requirement that is not itself assessed (CyFun PR.AC-5)
     // covers its measures, as `coverage` and the measure's page count it.
-    let covering_parent = node
-        .parent
-        .map(|p| p as usize)
-        .filter(|&p| node.assessable && !fw.catalog.nodes[p].assessable);
-    if let Some(parent) = covering_parent {
-        let parent_node = project
-            .index
-            .find(&Node::Control(alias.to_string(), parent));
-        for (d, edge) in parent_node
-            .map(|p| project.index.documents_citing(p))
-            .unwrap_or_default()
-        {
-            if let (Edge::CitesControl { coverage, .. }, false) = (edge, citing.contains(&d)) {
-                let detail = format!(
-                    "{}, through {}",
-                    coverage.as_str(),
-                    fw.catalog.nodes[parent].label
-                );
-                groups.push(
-                    0,
-                    "cited by",
-                    false,
-                    doc_item(project, d, Some(detail), None),
-                );
-            }
+    for (d, edge, above) in project.index.documents_citing_above(fw, idx) {
+        if let Edge::CitesControl { coverage, .. } = edge {
+            let detail = format!(
+                "{}, through {}",
+                coverage.as_str(),
+                fw.catalog.nodes[above].label
+            );
+            groups.push(
+                0,
+                "cited by",
+                false,
+                doc_item(project, d, Some(detail), None),
+            );
         }
     }
     for link in project.index.crosswalk.links(alias, idx) {

@@ -221,6 +221,34 @@ impl Index {
             .collect()
     }
 
+    /// Documents citing a requirement above control `idx` of `fw` that
+    /// covers it ([`LoadedFramework::covering_ancestors`]), each once, by
+    /// the nearest such requirement: (document, citation, that
+    /// requirement's position). Those citing the control itself are left
+    /// out. `coverage` counts all of them as declaring it.
+    pub fn documents_citing_above(
+        &self,
+        fw: &crate::catalog::LoadedFramework,
+        idx: usize,
+    ) -> Vec<(usize, &Edge, usize)> {
+        let cites = |i: usize| {
+            self.find(&Node::Control(fw.alias.clone(), i))
+                .map(|n| self.documents_citing(n))
+                .unwrap_or_default()
+        };
+        let mut seen: Vec<usize> = cites(idx).into_iter().map(|(d, _)| d).collect();
+        let mut out = Vec::new();
+        for ancestor in fw.covering_ancestors(idx) {
+            for (d, edge) in cites(ancestor) {
+                if !seen.contains(&d) {
+                    seen.push(d);
+                    out.push((d, edge, ancestor));
+                }
+            }
+        }
+        out
+    }
+
     /// A document's inferred requirements, sorted by (alias, node).
     pub fn inferred_controls(&self, doc: usize) -> Vec<infer::InferredLink<'_>> {
         let mut links = self.inference.of_document(doc);

@@ -215,31 +215,14 @@ pub(super) fn view<'a>(
     // A measure is covered by a citation of its requirement, as the
     // framework page and `coverage` count it: this page said no document
     // cited it.
-    // (Only a requirement that is not itself assessed covers the measures
-    // under it: citing 800-53 AC-2 does not cover AC-2(1).)
-    let covering_parent = node
-        .parent
-        .map(|p| p as usize)
-        .filter(|&p| node.assessable && !fw.catalog.nodes[p].assessable);
-    if let Some(parent) = covering_parent {
-        let parent_node = project
-            .index
-            .find(&Node::Control(alias.to_string(), parent));
-        for (d, edge) in parent_node
-            .map(|p| project.index.documents_citing(p))
-            .unwrap_or_default()
-        {
-            let direct = documents
-                .iter()
-                .any(|c| c.doc.id == project.documents[d].id.value);
-            if let (Edge::CitesControl { coverage, note }, false) = (edge, direct) {
-                documents.push(CitingDocument {
-                    doc: DocCard::new(&project.documents[d], vocab),
-                    coverage: coverage.as_str(),
-                    note: note.as_deref(),
-                    through: Some(&fw.catalog.nodes[parent].label),
-                });
-            }
+    for (d, edge, above) in project.index.documents_citing_above(fw, i) {
+        if let Edge::CitesControl { coverage, note } = edge {
+            documents.push(CitingDocument {
+                doc: DocCard::new(&project.documents[d], vocab),
+                coverage: coverage.as_str(),
+                note: note.as_deref(),
+                through: Some(&fw.catalog.nodes[above].label),
+            });
         }
     }
     let levels: Vec<_> = node
