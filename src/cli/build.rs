@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use super::{book_root, color, release_at_exit, report_fatal, FAILURE, OK, PROBLEMS};
-use crate::check::report::{self, Format};
+use super::{book_root, print_human, release_at_exit, report_fatal, FAILURE, OK, PROBLEMS};
+use crate::check::report::Format;
 use crate::pipeline::{CheckOptions, Project};
 use crate::site::{self, BuildError, BuildOptions};
 
@@ -26,13 +26,7 @@ pub fn run(args: Args) -> u8 {
         Err(err) => return report_fatal(&err, Format::Human),
     };
     if !project.diagnostics.is_empty() {
-        let _ = report::print(
-            &mut std::io::stderr(),
-            &project.diagnostics,
-            Format::Human,
-            color(),
-            "",
-        );
+        print_human(&project.diagnostics);
     }
     let options = BuildOptions {
         dest: args.dest,
@@ -60,8 +54,7 @@ pub fn run(args: Args) -> u8 {
         Err(BuildError::Render { page, message }) => {
             match crate::check::theme::render_error(&root, &page, &message) {
                 Some(diag) => {
-                    let _ =
-                        report::print(&mut std::io::stderr(), &[diag], Format::Human, color(), "");
+                    print_human(&[diag]);
                     eprintln!(
                         "error: the site was not built; the previous site was left untouched"
                     );

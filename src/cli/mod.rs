@@ -96,6 +96,19 @@ fn color() -> bool {
 }
 
 /// Report a pipeline failure (bad book.toml, missing directory) and return 2.
+/// Print `diagnostics` to standard error as `check` does by default
+/// (human, coloured on a terminal), with its summary line; a write error
+/// on stderr is ignored, as there is nowhere left to say it.
+fn print_human(diagnostics: &[crate::diagnostic::Diagnostic]) {
+    let _ = report::print(
+        &mut std::io::stderr(),
+        diagnostics,
+        Format::Human,
+        color(),
+        "",
+    );
+}
+
 fn report_fatal(err: &PipelineError, format: Format) -> u8 {
     report_fatal_in(err, format, "")
 }
@@ -107,7 +120,7 @@ fn report_fatal_in(err: &PipelineError, format: Format, repository_prefix: &str)
     if diags.is_empty() {
         eprintln!("error: {err}");
     } else if format == Format::Human {
-        let _ = report::print(&mut std::io::stderr(), &diags, Format::Human, color(), "");
+        print_human(&diags);
     } else {
         let _ = report::print(
             &mut std::io::stdout(),
@@ -132,13 +145,7 @@ fn refuse_on_errors(project: &crate::pipeline::Project, command: &str) -> Option
     if errors == 0 {
         return None;
     }
-    let _ = report::print(
-        &mut std::io::stderr(),
-        &project.diagnostics,
-        Format::Human,
-        color(),
-        "",
-    );
+    print_human(&project.diagnostics);
     Some(refusal(errors, command, "may leave part of the index out"))
 }
 

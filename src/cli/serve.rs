@@ -3,8 +3,7 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use super::{book_root, color, FAILURE, OK};
-use crate::check::report::{self, Format};
+use super::{book_root, print_human, FAILURE, OK};
 use crate::serve::{self, ServeError, ServeOptions};
 
 #[derive(clap::Args)]
@@ -41,7 +40,7 @@ pub fn run(args: Args) -> u8 {
             if diags.is_empty() {
                 eprintln!("error: {err}");
             } else {
-                let _ = report::print(&mut std::io::stderr(), &diags, Format::Human, color(), "");
+                print_human(&diags);
             }
             FAILURE
         }
