@@ -160,19 +160,12 @@ fn read(body: &str, offset: usize, with_html: bool) -> (Outline, Option<BodyHtml
                 });
             }
             Event::Html(raw) | Event::InlineHtml(raw) => {
-                for url in relative_html_links(raw) {
+                let block = matches!(event, Event::Html(_));
+                for target in raw_html_links(raw, block) {
                     outline.links.push(BodyLink {
-                        target: LinkTarget::RawHtml(url),
+                        target,
                         span: span.clone(),
                     });
-                }
-                if matches!(event, Event::Html(_)) {
-                    for url in external_image_sources(raw) {
-                        outline.links.push(BodyLink {
-                            target: LinkTarget::ExternalImage(url),
-                            span: span.clone(),
-                        });
-                    }
                 }
             }
             _ => {}
@@ -811,12 +804,20 @@ fn is_external_image(element: &str, attribute: &str, value: &str) -> bool {
     element == "img" && attribute == "src" && is_external(value)
 }
 
-/// The relative `href` of every `<a>` and `src` of every `<img>` in raw
-/// HTML (not anchors, not from the site's root, no scheme): the page keeps
-/// them as written. Most raw HTML has neither attribute and is not parsed.
-fn relative_html_links(raw: &str) -> Vec<String> {
-    let lower = raw.to_ascii_lowercase();
-    if !lower.contains("href") && !lower.contains("src") {
+/// What `check` reads in raw HTML, in one parse: every relative `href` of
+/// an `<a>` and `src` of an `<img>` (not anchors, not from the site's root,
+/// no scheme), which the page keeps as written ([`LinkTarget::RawHtml`]);
+/// and, in an HTML block, every `<img>` that would load from another host
+/// ([`LinkTarget::ExternalImage`]; the page drops them, see
+/// [`sanitize_block`]). Raw HTML is rare, and most of it has neither
+/// attribute and is not parsed.
+fn raw_html_links(raw: &str, block: bool) -> Vec<LinkTarget> {
+    let has = |needle: &[u8]| {
+        raw.as_bytes()
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+    };
+    if !has(b"href") && !has(b"src") {
         return Vec::new();
     }
     let found = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -825,37 +826,15 @@ fn relative_html_links(raw: &str) -> Vec<String> {
         .attribute_filter(move |element, attribute, value| {
             let linking =
                 (element == "a" && attribute == "href") || (element == "img" && attribute == "src");
-            if linking && is_asset(value) {
-                if let Ok(mut found) = sink.lock() {
-                    found.push(value.trim().to_string());
-                }
-            }
-            Some(value.into())
-        })
-        .clean(raw);
-    let found = found.lock().map(|f| f.clone()).unwrap_or_default();
-    found
-}
-
-/// The `src` of every `<img>` in raw HTML that would load from another
-/// host, for `check` (the page drops them, see [`sanitize_block`]).
-/// Raw HTML is rare and an image in it rarer: most blocks are not parsed.
-fn external_image_sources(raw: &str) -> Vec<String> {
-    let has_img = raw
-        .as_bytes()
-        .windows(4)
-        .any(|w| w.eq_ignore_ascii_case(b"<img"));
-    if !has_img {
-        return Vec::new();
-    }
-    let found = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let sink = std::sync::Arc::clone(&found);
-    ammonia::Builder::default()
-        .attribute_filter(move |element, attribute, value| {
-            if is_external_image(element, attribute, value) {
-                if let Ok(mut found) = sink.lock() {
-                    found.push(value.to_string());
-                }
+            let target = if linking && is_asset(value) {
+                Some(LinkTarget::RawHtml(value.trim().to_string()))
+            } else if block && is_external_image(element, attribute, value) {
+                Some(LinkTarget::ExternalImage(value.to_string()))
+            } else {
+                None
+            };
+            if let (Some(target), Ok(mut found)) = (target, sink.lock()) {
+                found.push(target);
             }
             Some(value.into())
         })
