@@ -34,6 +34,12 @@ fn build_into(book: &Path, site: &Path, extra: &[&str]) -> Output {
     crosswalk(&args)
 }
 
+/// [`build_into`], which must succeed.
+fn build_ok(book: &Path, site: &Path, extra: &[&str]) {
+    let out = build_into(book, site, extra);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -1157,8 +1163,7 @@ fn a_site_inside_the_source_directory_is_never_copied_into_the_next() {
     std::fs::write(book.join("docs/plan.png"), b"png").unwrap();
     let build = |dest: &str| {
         let dest = book.join(dest);
-        let out = build_into(&book, &dest, &["--no-search"]);
-        assert!(out.status.success(), "{}", text(&out.stderr));
+        build_ok(&book, &dest, &["--no-search"]);
         snapshot_dir(&dest)
     };
     let first = build("site");
@@ -1224,8 +1229,7 @@ fn links_to_documents_are_decoded_and_compared_composed() {
     let check = crosswalk(&["check", book.to_str().unwrap()]);
     assert_eq!(check.status.code(), Some(0), "{}", text(&check.stderr));
     let site = tmp.path().join("site");
-    let out = build_into(&book, &site, &["--no-search"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    build_ok(&book, &site, &["--no-search"]);
     let page = std::fs::read_to_string(site.join("documents/hcb-0001.html")).unwrap();
     assert!(
         page.contains("<a href=\"../documents/hcb-0002.html\">x</a>"),
@@ -1255,8 +1259,7 @@ fn a_first_heading_is_dropped_only_when_it_repeats_the_title() {
     );
     write_document(&book, "0002-b.md", 2, "Doc B", "", "#  doc   b\n\nIntro.\n");
     let site = tmp.path().join("site");
-    let out = build_into(&book, &site, &["--no-search"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    build_ok(&book, &site, &["--no-search"]);
     let read = |p: &str| std::fs::read_to_string(site.join(p)).unwrap();
     let a = read("documents/hcb-0001.html");
     assert!(
@@ -1325,8 +1328,7 @@ fn queries_refusing_a_book_print_what_check_prints() {
 fn the_not_found_page_links_from_the_base_path() {
     let tmp = tempfile::tempdir().unwrap();
     let site = tmp.path().join("site");
-    let out = build_into(&fixture("good"), &site, &["--no-search"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    build_ok(&fixture("good"), &site, &["--no-search"]);
     let page = std::fs::read_to_string(site.join("404.html")).unwrap();
     assert!(page.contains("href=\"/hcb/assets/style.css\""), "{page}");
     assert!(
@@ -1351,8 +1353,7 @@ fn a_site_without_search_shows_no_search_box() {
     let book = tmp.path().join("book");
     copy_tree(&fixture("good"), &book);
     let preview = tmp.path().join("preview");
-    let out = build_into(&book, &preview, &["--no-search"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    build_ok(&book, &preview, &["--no-search"]);
     for page in ["index.html", "documents/hcb-0001.html"] {
         let html = std::fs::read_to_string(preview.join(page)).unwrap();
         assert!(!html.contains("role=\"search\""), "{page}");
@@ -1365,8 +1366,7 @@ fn a_site_without_search_shows_no_search_box() {
     };
     std::fs::write(book.join("book.toml"), config).unwrap();
     let site = tmp.path().join("site");
-    let out = build_into(&book, &site, &[]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    build_ok(&book, &site, &[]);
     assert!(
         !site.join("pagefind").exists(),
         "no index when the book says so"
@@ -1391,8 +1391,7 @@ fn a_wiki_link_to_a_requirement_always_lands() {
         "See [[800-53:AC-2]] and [[CYFUN2023:PR.AC-1]].\n",
     );
     let site = tmp.path().join("site");
-    let out = build_into(&book, &site, &["--no-search"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    build_ok(&book, &site, &["--no-search"]);
     let page = std::fs::read_to_string(site.join("documents/hcb-0001.html")).unwrap();
     let cited = "<a href=\"../controls/800-53/ac-2.html\">800-53 AC-2 Account Management</a>";
     assert!(page.contains(cited), "{page}");
@@ -1417,8 +1416,7 @@ fn a_feed_entry_without_a_summary_does_not_end_in_a_colon() {
     )
     .unwrap();
     let site = tmp.path().join("site");
-    let out = build_into(&book, &site, &["--no-search"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    build_ok(&book, &site, &["--no-search"]);
     let feed = std::fs::read_to_string(site.join("feed.xml")).unwrap();
     assert!(
         feed.contains("<summary>New (active, version 1.0): S.</summary>"),
