@@ -384,6 +384,9 @@ pub struct BodyHtml {
     /// Where each hole sits in `html` (byte offset) and what fills it, in
     /// document order.
     holes: Vec<(usize, Hole)>,
+    /// How many `<h1` the HTML holds: a page with none need not be
+    /// searched for them (a tenth of a document page's own work).
+    h1s: usize,
 }
 
 /// What fills a hole.
@@ -416,6 +419,12 @@ enum Hole {
 }
 
 impl BodyHtml {
+    /// How many `<h1` tags the body holds (its level-one headings and any
+    /// in raw HTML).
+    pub fn h1s(&self) -> usize {
+        self.h1s
+    }
+
     /// Append the body to `out`, filling its holes through `resolver`.
     pub fn write_into(&self, out: &mut String, resolver: &dyn LinkResolver) {
         out.reserve(self.html.len() + 64 * self.holes.len());
@@ -731,6 +740,7 @@ impl<'a> HtmlBuilder<'a> {
             let block = sanitize_block(&self.pending_html);
             self.events.push(Event::Html(CowStr::from(block)));
         }
+        let h1s = self.events.iter().map(h1s_written).sum();
         let mut marked = String::with_capacity(self.events.len() * 48);
         html::push_html(&mut marked, self.events.into_iter());
         if self.holes.is_empty() {
@@ -738,6 +748,7 @@ impl<'a> HtmlBuilder<'a> {
             return BodyHtml {
                 html: marked,
                 holes: Vec::new(),
+                h1s,
             };
         }
         // Take the marks out, noting where they were. A `char` pattern:
@@ -753,7 +764,21 @@ impl<'a> HtmlBuilder<'a> {
             }
             html.push_str(part);
         }
-        BodyHtml { html, holes }
+        BodyHtml { html, holes, h1s }
+    }
+}
+
+/// How many `<h1` an event writes: a level-one heading, or raw HTML
+/// holding some (text, code and attributes are escaped, so `<` is written
+/// nowhere else).
+fn h1s_written(event: &Event) -> usize {
+    match event {
+        Event::Start(Tag::Heading {
+            level: HeadingLevel::H1,
+            ..
+        }) => 1,
+        Event::Html(raw) | Event::InlineHtml(raw) => raw.matches("<h1").count(),
+        _ => 0,
     }
 }
 

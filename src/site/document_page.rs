@@ -207,13 +207,18 @@ pub(super) fn view<'a>(
         from: doc,
     };
     let mut body = String::new();
-    match &doc.body_html {
-        Some(html) => html.write_into(&mut body, &links),
+    let h1s = match &doc.body_html {
+        Some(html) => {
+            html.write_into(&mut body, &links);
+            html.h1s()
+        }
         // Loaded without bodies (`check`'s options): render this one now.
-        None => markdown::prepare(doc.body_text(), doc.body.start)
-            .1
-            .write_into(&mut body, &links),
-    }
+        None => {
+            let html = markdown::prepare(doc.body_text(), doc.body.start).1;
+            html.write_into(&mut body, &links);
+            html.h1s()
+        }
+    };
     let node = project
         .index
         .document_node(i)
@@ -338,7 +343,7 @@ pub(super) fn view<'a>(
                 doc.rel_path
             ),
         },
-        body: body_headings_below_title(body, repeats_title(doc)),
+        body: body_headings_below_title(body, repeats_title(doc), h1s),
         toc: doc
             .outline
             .headings
@@ -795,17 +800,20 @@ fn repeats_title(doc: &Document) -> bool {
 /// already shows (`drop_title`) and, if the body still uses `<h1>`, demote
 /// every heading one level, so each document page has exactly one h1 and
 /// no skipped level. Any other leading `# heading` is kept: it was dropped
-/// too, losing its text and the anchor links point at.
-fn body_headings_below_title(mut body: String, drop_title: bool) -> String {
+/// too, losing its text and the anchor links point at. `h1s` is how many
+/// `<h1` the body holds ([`markdown::BodyHtml::h1s`]).
+fn body_headings_below_title(mut body: String, drop_title: bool, mut h1s: usize) -> String {
+    debug_assert_eq!(h1s, body.matches("<h1").count(), "h1s counted at parse");
     let trimmed = body.trim_start();
     if drop_title && trimmed.starts_with("<h1") {
         let skipped = body.len() - trimmed.len();
         let cut = trimmed
             .find("</h1>")
             .map_or(skipped, |end| skipped + end + "</h1>".len());
+        h1s = h1s.saturating_sub(body[..cut].matches("<h1").count());
         body.drain(..cut);
     }
-    if body.contains("<h1") {
+    if h1s > 0 {
         for level in (1..=5).rev() {
             body = body
                 .replace(&format!("<h{level}"), &format!("<h{}", level + 1))
