@@ -617,21 +617,31 @@ pub fn document_link(from: &str, path: &str) -> Option<String> {
 }
 
 pub fn resolve_relative(from: &str, path: &str) -> Option<String> {
-    let mut parts: Vec<&str> = from.split('/').collect();
-    parts.pop();
     if path.starts_with('/') {
         return None;
     }
+    // The directory of `from`, then each step of `path`, in one string:
+    // every relative link of every body comes through here.
+    let mut out = String::with_capacity(from.len() + path.len());
+    out.push_str(from.rsplit_once('/').map_or("", |(dir, _)| dir));
     for part in path.split('/') {
         match part {
             "" | "." => {}
             ".." => {
-                parts.pop()?;
+                if out.is_empty() {
+                    return None;
+                }
+                out.truncate(out.rfind('/').unwrap_or(0));
             }
-            p => parts.push(p),
+            p => {
+                if !out.is_empty() {
+                    out.push('/');
+                }
+                out.push_str(p);
+            }
         }
     }
-    Some(parts.join("/"))
+    Some(out)
 }
 
 fn quoted(items: &[String]) -> String {
