@@ -762,6 +762,9 @@ fn add_techniques(
             .map(|doc| techniques_of(index, doc, max_hops, seed_starts, &mapped))
             .collect()
     };
+    index
+        .graph
+        .reserve_edges(found.iter().map(|f| 2 * f.len()).sum());
     for (doc, found) in found.into_iter().enumerate() {
         let Some(doc_node) = index.document_node(doc) else {
             continue;
