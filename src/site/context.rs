@@ -114,6 +114,9 @@ impl<'a> SiteContext<'a> {
 /// titles and dates are written out only where a template shows them.
 #[derive(Serialize)]
 pub struct DocCard<'a> {
+    /// The document shown, which its cached markup is found by.
+    #[serde(skip)]
+    pub doc: &'a Document,
     pub id: &'a str,
     pub title: &'a str,
     #[serde(serialize_with = "as_text")]
@@ -142,6 +145,7 @@ pub struct DocCard<'a> {
 impl<'a> DocCard<'a> {
     pub fn new(doc: &'a Document, vocabulary: &'a Vocabulary) -> Self {
         DocCard {
+            doc,
             id: &doc.id.value,
             title: &doc.title.value,
             url: urls::DocumentUrl(&doc.id.value),

@@ -11,7 +11,7 @@
 
 use std::borrow::Borrow;
 use std::hash::Hash;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use petgraph::graph::NodeIndex;
 use rustc_hash::FxHashMap;
@@ -21,6 +21,7 @@ use tera::{Context, Tera};
 use super::compiled::Twins;
 use super::context::{ChainStepView, DocCard};
 use super::urls;
+use crate::document::Document;
 use crate::pipeline::Project;
 
 /// The partial that renders a chain's steps.
@@ -53,10 +54,21 @@ pub struct GroupKey {
 #[derive(Default)]
 pub struct FragmentCache {
     chains: Cache<Vec<NodeIndex>>,
-    /// By document id.
-    cards: Cache<String>,
+    /// By page depth, then document number: a card shows on a dozen pages
+    /// (200,000 cards at 10,000 documents), and looking it up by id under
+    /// a lock shared by every thread cost more than rendering it.
+    cards: [OnceLock<CardTable>; CARD_DEPTHS],
+    /// By document id, for pages deeper than that.
+    deep_cards: Cache<String>,
     groups: Cache<GroupKey>,
 }
+
+/// Cards by document number, each rendered on first use.
+type CardTable = Box<[OnceLock<Arc<str>>]>;
+
+/// Page depths with a card table of their own (the site's pages lie at
+/// most three directories deep).
+const CARD_DEPTHS: usize = 8;
 
 /// Fragments by page root, then input: looked up by borrowed keys, so a
 /// hit (the common case: a card shows on dozens of pages) allocates
@@ -71,6 +83,8 @@ pub struct Fragments<'a> {
     pub twins: Twins,
     pub cache: &'a FragmentCache,
     pub root: &'a str,
+    /// The project's documents, which cards are numbered by.
+    pub documents: &'a [Document],
 }
 
 impl Fragments<'_> {
@@ -99,7 +113,7 @@ impl Fragments<'_> {
     /// A document's card for lists of documents, rendered by
     /// `doc_card.html` once per document and page root.
     pub fn card(&self, card: &DocCard) -> Result<Arc<str>, tera::Error> {
-        self.cached(&self.cache.cards, card.id, || {
+        let render = || {
             if self.twins.doc_card {
                 return compiled(CardHtml {
                     doc: card,
@@ -107,7 +121,36 @@ impl Fragments<'_> {
                 });
             }
             self.render_tera(CARD_TEMPLATE, "doc", card)
-        })
+        };
+        let slot = self.card_slot(card.doc);
+        match slot {
+            Some(slot) => {
+                if let Some(html) = slot.get() {
+                    return Ok(Arc::clone(html));
+                }
+                let html: Arc<str> = render()?.into();
+                // Another thread may have rendered it meanwhile: the same
+                // markup, so either copy will do.
+                Ok(Arc::clone(slot.get_or_init(|| html)))
+            }
+            None => self.cached(&self.cache.deep_cards, card.id, render),
+        }
+    }
+
+    /// The slot of `doc`'s card on pages at this root, when the page's
+    /// depth has a table and `doc` is one of the project's documents.
+    fn card_slot(&self, doc: &Document) -> Option<&OnceLock<Arc<str>>> {
+        // Roots are `../` once per directory (`urls::root_of`).
+        let depth = self.root.len() / "../".len();
+        if !self.root.as_bytes().chunks(3).all(|step| step == b"../") {
+            return None;
+        }
+        let table = self
+            .cache
+            .cards
+            .get(depth)?
+            .get_or_init(|| (0..self.documents.len()).map(|_| OnceLock::new()).collect());
+        table.get(document_number(self.documents, doc)?)
     }
 
     /// Cards with their markup (`html`), for `doc_list` in macros.html.
@@ -193,6 +236,16 @@ impl Fragments<'_> {
         ctx.insert("root", self.root);
         self.tera.render(template, &ctx)
     }
+}
+
+/// The place of `doc` in `documents`, found from its address: cards are
+/// made from borrowed documents, and hashing their ids to find it again
+/// was what a card cost.
+fn document_number(documents: &[Document], doc: &Document) -> Option<usize> {
+    let size = std::mem::size_of::<Document>().max(1);
+    let offset = (doc as *const Document as usize).checked_sub(documents.as_ptr() as usize)?;
+    let i = offset / size;
+    (offset % size == 0 && documents.get(i).is_some_and(|d| std::ptr::eq(d, doc))).then_some(i)
 }
 
 /// Call `f` with a chain's cache key: its nodes, then its target. Chains

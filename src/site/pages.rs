@@ -168,6 +168,7 @@ pub fn render(
         twins: theme.twins,
         cache: &site.fragments,
         root: &root,
+        documents: &project.documents,
     };
     let render_error = |e: tera::Error| BuildError::Render {
         page: path.clone(),
