@@ -367,7 +367,7 @@ pub struct InferredLink<'a> {
 }
 
 impl<'a> InferredLink<'a> {
-    fn from_reached(r: &'a Reached<NodeIndex>) -> Self {
+    pub(super) fn from_reached(r: &'a Reached<NodeIndex>) -> Self {
         InferredLink {
             target: r.target,
             coverage: r.coverage,
@@ -382,17 +382,20 @@ impl<'a> InferredLink<'a> {
 #[derive(Debug, Default)]
 pub struct Inference {
     /// What each distinct seed reaches, sorted by target node.
-    reach: Vec<Vec<Reached<NodeIndex>>>,
+    pub(super) reach: Vec<Vec<Reached<NodeIndex>>>,
     /// The control each seed's author cited.
     seed_declared: Vec<NodeIndex>,
     /// Seeds of each document, in citation order.
-    doc_seeds: Vec<Vec<u32>>,
+    pub(super) doc_seeds: Vec<Vec<u32>>,
     /// Controls each document cites, sorted (never inferred for it).
-    doc_declared: Vec<Vec<NodeIndex>>,
+    pub(super) doc_declared: Vec<Vec<NodeIndex>>,
     /// Documents holding each seed, in document order.
     seed_documents: Vec<Vec<usize>>,
     /// Seeds reaching each control, in seed order.
     reaching: FxHashMap<NodeIndex, Vec<u32>>,
+    /// What each seed reaches as bit sets, made on first use
+    /// ([`super::summary`]).
+    pub(super) sets: std::sync::OnceLock<Vec<super::summary::SeedSets>>,
 }
 
 impl Inference {

@@ -12,6 +12,7 @@ pub mod coverage;
 pub mod crosswalk;
 pub mod explain;
 pub mod infer;
+pub mod summary;
 
 use crosswalk_catalog::AttackDomain;
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
@@ -98,6 +99,15 @@ pub struct ControlTable {
     /// Per node index: (place in `aliases`, position in its catalog);
     /// [`ControlTable::NOT_A_CONTROL`] for other nodes.
     pub of_node: Vec<(u16, u32)>,
+    /// The controls numbered densely in (framework, catalog position)
+    /// order, so a set of them is a bit set and each framework a range of
+    /// it ([`summary`]): per node, its number or [`ControlTable::NO_NUMBER`].
+    pub number: Vec<u32>,
+    /// The node of each number.
+    pub numbered: Vec<NodeIndex>,
+    /// Where each framework's numbers start (by place in `aliases`), then
+    /// the count of numbers.
+    pub framework_start: Vec<u32>,
 }
 
 impl ControlTable {
@@ -124,8 +134,40 @@ impl ControlTable {
                 }
                 _ => Self::NOT_A_CONTROL,
             })
+            .collect::<Vec<_>>();
+        let mut numbered: Vec<NodeIndex> = (0..of_node.len())
+            .filter(|&n| of_node[n] != Self::NOT_A_CONTROL)
+            .map(NodeIndex::new)
             .collect();
-        ControlTable { aliases, of_node }
+        numbered.sort_unstable_by_key(|n| of_node[n.index()]);
+        let mut number = vec![Self::NO_NUMBER; of_node.len()];
+        let mut framework_start = vec![0u32; aliases.len() + 1];
+        for (i, n) in numbered.iter().enumerate() {
+            // Fewer controls than nodes, and node indices are u32.
+            number[n.index()] = i as u32;
+            framework_start[usize::from(of_node[n.index()].0) + 1] += 1;
+        }
+        for fw in 0..aliases.len() {
+            framework_start[fw + 1] += framework_start[fw];
+        }
+        ControlTable {
+            aliases,
+            of_node,
+            number,
+            numbered,
+            framework_start,
+        }
+    }
+
+    /// What [`ControlTable::number`] holds for a node that is no control.
+    pub const NO_NUMBER: u32 = u32::MAX;
+
+    /// The dense number of `node`, if it is a control.
+    pub fn number_of(&self, node: NodeIndex) -> Option<u32> {
+        self.number
+            .get(node.index())
+            .copied()
+            .filter(|&n| n != Self::NO_NUMBER)
     }
 }
 

@@ -221,26 +221,6 @@ pub struct ControlRef<'a> {
     pub url: String,
 }
 
-/// A requirement for links as a theme sees it (the fields of
-/// [`ControlRef`]), its URL made only when a template reads it: the
-/// compiled document page shows requirements two mappings away by their
-/// chain's cached markup, and built two dozen URLs per page for nothing.
-pub struct LazyControlRef<'a> {
-    pub alias: &'a str,
-    pub label: &'a str,
-}
-
-impl Serialize for LazyControlRef<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut out = serializer.serialize_struct("ControlRef", 3)?;
-        out.serialize_field("alias", self.alias)?;
-        out.serialize_field("label", self.label)?;
-        out.serialize_field("url", &urls::control(self.alias, self.label))?;
-        out.end()
-    }
-}
-
 /// One step of an inferred link's chain, linked to its page.
 #[derive(Serialize)]
 pub struct ChainStepView {
@@ -251,28 +231,4 @@ pub struct ChainStepView {
     /// The mapping set giving that hop.
     pub set: Option<String>,
     pub url: String,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_lazy_control_ref_shows_themes_what_a_control_ref_does() {
-        let eager = ControlRef {
-            alias: "CYFUN2023",
-            label: "PR.AC-1.1",
-            url: urls::control("CYFUN2023", "PR.AC-1.1"),
-        };
-        let lazy = LazyControlRef {
-            alias: "CYFUN2023",
-            label: "PR.AC-1.1",
-        };
-        let lazy = serde_json::to_string(&lazy).expect("serialises");
-        assert_eq!(lazy, serde_json::to_string(&eager).expect("serialises"));
-        assert!(
-            lazy.contains(r#""url":"controls/cyfun2023/pr-ac-1-1.html""#),
-            "{lazy}"
-        );
-    }
 }

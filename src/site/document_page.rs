@@ -13,7 +13,7 @@ use tera::Context;
 
 use std::sync::Arc;
 
-use super::context::{ControlRef, DocCard, LazyControlRef, SiteContext};
+use super::context::{ControlRef, DocCard, SiteContext};
 use super::fragments::{Fragments, GroupKey};
 use super::pages::{control_ref, node_url, technique, PageMeta};
 use super::theme::push_xml_escaped;
@@ -447,16 +447,22 @@ struct InferredFramework<'a> {
     full: usize,
     partial: usize,
     two_mappings: usize,
-    further: Vec<FurtherRequirement<'a>>,
+    further: Vec<FurtherGroup<'a>>,
     further_more: usize,
 }
 
-/// A requirement two mappings away, with its whole chain.
+/// Requirements two mappings away, among the first few of a framework,
+/// reached through the same chain: shown once, with its targets after it,
+/// where each used to repeat the chain.
 #[derive(Serialize)]
-struct FurtherRequirement<'a> {
-    target: LazyControlRef<'a>,
-    /// The whole chain, rendered by `chain.html`.
+struct FurtherGroup<'a> {
+    /// The chain up to the requirement the last mapping leaves from,
+    /// rendered by `chain.html`.
     chain_html: Arc<str>,
+    /// The last mapping's relationship and set.
+    relationship: &'static str,
+    set: Option<&'a str>,
+    targets: Vec<ControlRef<'a>>,
     coverage: &'static str,
 }
 
@@ -503,206 +509,51 @@ fn inferred_controls<'a>(
     doc: usize,
     fragments: &Fragments,
 ) -> Result<Option<AlsoSatisfies<'a>>, tera::Error> {
-    #[derive(Default)]
-    struct Counts<'a> {
-        full: usize,
-        partial: usize,
-        two_mappings: usize,
-        /// Requirements two mappings away: (node, link), sampled below.
-        further: Vec<(usize, crate::graph::infer::InferredLink<'a>)>,
-    }
-    // Unsorted: groups are ordered by their keys and samples sorted below.
-    let links = project.index.inference.of_document(doc);
-    if links.is_empty() {
-        return Ok(None);
-    }
-    // Integers per link, not the graph's alias strings: the frameworks by
-    // their place among the sorted aliases.
     let table = project.index.control_table();
-    let mut counts: Vec<Counts> = Vec::new();
-    counts.resize_with(table.aliases.len(), Counts::default);
-    // Grouped by the chain before the target, the framework reached, and
-    // the last hop's relationship and coverage: small values to hash and
-    // compare, for the hundreds of links.
-    type ChainKey<'a> = (
-        &'a [petgraph::graph::NodeIndex],
-        u16,
-        crosswalk_catalog::Relationship,
-        crate::document::Coverage,
-    );
-    let mut chains: rustc_hash::FxHashMap<ChainKey, Vec<(&str, usize)>> =
-        rustc_hash::FxHashMap::default();
-    let mut hubs = DistinctNodes::start(project.index.graph.node_count());
-    for link in &links {
-        let (fw, c) = table
-            .of_node
-            .get(link.target.index())
-            .copied()
-            .unwrap_or(crate::graph::ControlTable::NOT_A_CONTROL);
-        let Some(count) = counts.get_mut(usize::from(fw)) else {
-            continue;
-        };
-        let c = c as usize;
-        match link.coverage {
-            crate::document::Coverage::Full => count.full += 1,
-            crate::document::Coverage::Partial => count.partial += 1,
-        }
-        if link.hops <= 1 {
-            chains
-                .entry((link.chain, fw, link.relationship, link.coverage))
-                .or_default()
-                .push((table.aliases[usize::from(fw)].as_str(), c));
-        } else {
-            count.two_mappings += 1;
-            count.further.push((c, *link));
-            if let Some(hub) = link.chain.last() {
-                hubs.insert(hub.index());
-            }
-        }
-    }
-    let hubs = hubs.finish();
-    // Groups in the order of what they show: chain, framework, then the
-    // relationship's and the coverage's words (aliases are sorted, so
-    // their places order as they do).
-    type Chain<'a> = (
-        &'a [petgraph::graph::NodeIndex],
-        u16,
-        &'static str,
-        &'static str,
-    );
-    let mut chains: Vec<(Chain, Vec<(&str, usize)>)> = chains
-        .into_iter()
-        .map(|((chain, fw, relationship, coverage), targets)| {
-            let relationship = crate::graph::crosswalk::relationship_label(relationship);
-            ((chain, fw, relationship, coverage.as_str()), targets)
-        })
-        .collect();
-    chains.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let counts = counts
-        .into_iter()
-        .enumerate()
-        .filter(|(_, c)| c.full + c.partial > 0)
-        .map(|(fw, c)| (table.aliases[fw].as_str(), c));
-    let frameworks: Vec<_> = counts
-        .map(|(alias, mut c)| {
+    let Some(summary) = project
+        .index
+        .inference
+        .summary(doc, table, LABELS_PER_CHAIN)
+    else {
+        return Ok(None);
+    };
+    let frameworks: Vec<_> = summary
+        .frameworks
+        .iter()
+        .map(|f| {
+            let alias = table.aliases[usize::from(f.framework)].as_str();
             let fw = &project.registry.frameworks[alias];
-            // The first few requirements two mappings away, each with its
-            // whole chain: what they are and why, without listing hundreds.
-            smallest_first(&mut c.further, LABELS_PER_CHAIN, |(idx, _)| *idx);
-            let further: Vec<_> = c
-                .further
-                .iter()
-                .take(LABELS_PER_CHAIN)
-                .map(|(idx, link)| {
-                    Ok(FurtherRequirement {
-                        target: LazyControlRef {
-                            alias,
-                            label: &fw.catalog.nodes[*idx].label,
-                        },
-                        chain_html: fragments.chain(project, link.chain, link.target)?,
-                        coverage: link.coverage.as_str(),
-                    })
-                })
-                .collect::<Result<_, tera::Error>>()?;
+            // The first few requirements two mappings away, with their
+            // chains: what they are and why, without listing hundreds.
+            let further = further_groups(project, fragments, alias, &f.further)?;
             Ok(InferredFramework {
                 alias,
                 name: &fw.catalog.name,
                 url: urls::framework(alias),
                 copyright: &fw.catalog.copyright,
-                count: c.full + c.partial,
-                full: c.full,
-                partial: c.partial,
-                two_mappings: c.two_mappings,
+                count: f.full + f.partial,
+                full: f.full,
+                partial: f.partial,
+                two_mappings: f.two_mappings,
                 further,
-                further_more: c.two_mappings.saturating_sub(LABELS_PER_CHAIN),
+                further_more: f.two_mappings.saturating_sub(LABELS_PER_CHAIN),
             })
         })
         .collect::<Result<_, tera::Error>>()?;
-    let one_mapping: Vec<_> = chains
-        .into_iter()
-        .map(|((chain, fw, relationship, coverage), mut targets)| {
-            smallest_first(&mut targets, LABELS_PER_CHAIN, |target| *target);
-            one_mapping_group(
-                project,
-                fragments,
-                chain,
-                table.aliases[usize::from(fw)].as_str(),
-                relationship,
-                coverage,
-                &targets,
-            )
-        })
+    let one_mapping = summary
+        .groups
+        .iter()
+        .map(|group| one_mapping_group(project, fragments, group))
         .collect::<Result<Vec<_>, tera::Error>>()?
         .into_iter()
         .flatten()
         .collect();
     Ok(Some(AlsoSatisfies {
-        count: links.len(),
+        count: summary.total,
         frameworks,
         one_mapping,
-        hubs,
+        hubs: summary.hubs,
     }))
-}
-
-/// Counts distinct nodes (the hubs of a document's chains of two
-/// mappings) in a per-thread table stamped per count, so it is never
-/// cleared: sorting the few hundred hub entries of every page to count
-/// them cost more than the rest of the summary's bookkeeping.
-struct DistinctNodes {
-    stamp: u32,
-    count: usize,
-}
-
-thread_local! {
-    /// (current stamp, the stamp each node was last seen with).
-    static SEEN_NODES: std::cell::RefCell<(u32, Vec<u32>)> =
-        const { std::cell::RefCell::new((0, Vec::new())) };
-}
-
-impl DistinctNodes {
-    fn start(nodes: usize) -> Self {
-        let stamp = SEEN_NODES.with_borrow_mut(|(stamp, seen)| {
-            if seen.len() < nodes {
-                seen.resize(nodes, 0);
-            }
-            *stamp = stamp.wrapping_add(1);
-            if *stamp == 0 {
-                // Wrapped: old stamps could match again.
-                seen.fill(0);
-                *stamp = 1;
-            }
-            *stamp
-        });
-        DistinctNodes { stamp, count: 0 }
-    }
-
-    fn insert(&mut self, node: usize) {
-        SEEN_NODES.with_borrow_mut(|(_, seen)| {
-            if let Some(slot) = seen.get_mut(node) {
-                if *slot != self.stamp {
-                    *slot = self.stamp;
-                    self.count += 1;
-                }
-            }
-        });
-    }
-
-    fn finish(self) -> usize {
-        self.count
-    }
-}
-
-/// Put the `n` smallest items first, in order; the rest stay unordered.
-/// A framework or a group names its first few requirements of up to
-/// hundreds, so sorting them all was wasted (keys are distinct here: one
-/// link per requirement).
-fn smallest_first<T, K: Ord>(items: &mut [T], n: usize, key: impl FnMut(&T) -> K + Copy) {
-    if n > 0 && items.len() > n {
-        items.select_nth_unstable_by_key(n, key);
-        items[..n].sort_unstable_by_key(key);
-    } else {
-        items.sort_unstable_by_key(key);
-    }
 }
 
 impl<'a> OneMappingChain<'a> {
@@ -724,6 +575,74 @@ impl<'a> OneMappingChain<'a> {
     }
 }
 
+/// Framework `alias`'s first requirements two mappings away (`links`, in
+/// catalog order), grouped by the chain and last mapping reaching them, in
+/// the order they come.
+fn further_groups<'a>(
+    project: &'a Project,
+    fragments: &Fragments,
+    alias: &'a str,
+    links: &[crate::graph::infer::InferredLink<'a>],
+) -> Result<Vec<FurtherGroup<'a>>, tera::Error> {
+    let table = project.index.control_table();
+    let mut groups: Vec<FurtherGroup> = Vec::new();
+    let mut keys = Vec::new();
+    for link in links {
+        let Some((&hub, before)) = link.chain.split_last() else {
+            continue;
+        };
+        let (relationship, set) = last_mapping(project, hub, link);
+        let target = control_ref(
+            project,
+            alias,
+            table.of_node[link.target.index()].1 as usize,
+        );
+        let key = (link.chain, relationship, set, link.coverage);
+        match keys.iter().position(|k| *k == key) {
+            Some(at) => groups[at].targets.push(target),
+            None => {
+                keys.push(key);
+                groups.push(FurtherGroup {
+                    chain_html: fragments.chain(project, before, hub)?,
+                    relationship,
+                    set,
+                    targets: vec![target],
+                    coverage: link.coverage.as_str(),
+                });
+            }
+        }
+    }
+    Ok(groups)
+}
+
+/// The relationship and mapping set of a link's last hop, from `hub`, as
+/// a chain names them ([`crate::graph::explain::explain_chain`]).
+fn last_mapping<'a>(
+    project: &'a Project,
+    hub: petgraph::graph::NodeIndex,
+    link: &crate::graph::infer::InferredLink,
+) -> (&'static str, Option<&'a str>) {
+    let index = &project.index;
+    let found = index
+        .control_key(hub)
+        .zip(index.control_key(link.target))
+        .and_then(|(from, to)| index.crosswalk.link_between(&from, &to));
+    match found {
+        Some(mapping) => (
+            crate::graph::crosswalk::relationship_label(mapping.relationship),
+            project
+                .registry
+                .mapping_sets
+                .get(mapping.set)
+                .map(|(_, set)| set.name.as_str()),
+        ),
+        None => (
+            crate::graph::crosswalk::relationship_label(link.relationship),
+            None,
+        ),
+    }
+}
+
 /// One group of requirements one mapping away: those of framework `alias`
 /// reached through `chain` (target last) with the last hop's relationship
 /// and coverage, the first few named, its markup from `mapping_group.html`.
@@ -731,34 +650,30 @@ impl<'a> OneMappingChain<'a> {
 fn one_mapping_group<'a>(
     project: &'a Project,
     fragments: &Fragments,
-    chain: &[petgraph::graph::NodeIndex],
-    alias: &'a str,
-    relationship: &'static str,
-    coverage: &'static str,
-    targets: &[(&'a str, usize)],
+    group: &crate::graph::summary::OneMappingGroup,
 ) -> Result<Option<OneMappingChain<'a>>, tera::Error> {
+    let table = project.index.control_table();
+    let alias = table.aliases[usize::from(group.framework)].as_str();
+    let relationship = crate::graph::crosswalk::relationship_label(group.relationship);
+    let coverage = group.coverage.as_str();
+    let (chain, count, shown) = (group.chain, group.count, &group.shown);
     let Some((&last, before)) = chain.split_last() else {
         return Ok(None);
     };
-    let shown = &targets[..targets.len().min(LABELS_PER_CHAIN)];
     let key = GroupKey {
         chain: chain.to_vec(),
         alias: alias.to_string(),
         relationship,
         coverage,
-        shown: shown.iter().map(|(_, c)| *c).collect(),
-        count: targets.len(),
+        shown: shown.to_vec(),
+        count,
     };
     // The compiled document page shows a group by its markup alone, and a
     // group recurs on every document citing where it starts: once cached,
     // its links need not be built again.
     if fragments.twins.document_page {
         if let Some(html) = fragments.cached_group(&key) {
-            return Ok(Some(OneMappingChain::markup_only(
-                html,
-                alias,
-                targets.len(),
-            )));
+            return Ok(Some(OneMappingChain::markup_only(html, alias, count)));
         }
     }
     let mut group = OneMappingChain {
@@ -767,12 +682,12 @@ fn one_mapping_group<'a>(
         coverage,
         alias,
         framework: &project.registry.frameworks[alias].catalog.name,
-        count: targets.len(),
+        count,
         targets: shown
             .iter()
-            .map(|(a, c)| control_ref(project, a, *c))
+            .map(|&c| control_ref(project, alias, c))
             .collect(),
-        more: targets.len().saturating_sub(LABELS_PER_CHAIN),
+        more: count.saturating_sub(LABELS_PER_CHAIN),
         more_url: node_url(project, last),
         html: None,
     };
@@ -1055,25 +970,6 @@ fn push_diagram_description(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn smallest_first_puts_what_a_full_sort_would_first() {
-        // Distinct keys, as in a framework's or a group's requirements.
-        for len in 0..40usize {
-            let items: Vec<usize> = (0..len).map(|i| (i * 7919 + 13) % 101).collect();
-            let mut sorted = items.clone();
-            sorted.sort_unstable();
-            for n in 0..6 {
-                let mut got = items.clone();
-                smallest_first(&mut got, n, |x| *x);
-                // n = 0 sorts everything.
-                let shown = if n == 0 { len } else { n.min(len) };
-                assert_eq!(got[..shown], sorted[..shown], "len {len}, n {n}");
-                got.sort_unstable();
-                assert_eq!(got, sorted, "nothing lost: len {len}, n {n}");
-            }
-        }
-    }
 
     fn clip(text: &str, max: usize) -> String {
         let mut out = String::new();
