@@ -249,9 +249,17 @@ impl Crosswalk {
 
     /// The strongest mapping from `from` to `to`, to explain one hop of a chain.
     pub fn link_between(&self, from: &ControlKey, to: &ControlKey) -> Option<&Link> {
-        self.links(&from.0, from.1)
+        self.mapping_between((&from.0, from.1), (&to.0, to.1))
+    }
+
+    /// [`Crosswalk::link_between`] for borrowed keys (alias, position).
+    /// A hub such as ISO 27001 A.5.15 has dozens of links, and pages ask
+    /// for one hop of hundreds of chains each: positions are compared
+    /// before aliases.
+    pub fn mapping_between(&self, from: (&str, usize), to: (&str, usize)) -> Option<&Link> {
+        self.links(from.0, from.1)
             .iter()
-            .filter(|l| &l.to == to)
+            .filter(|l| l.to.1 == to.1 && l.to.0 == to.0)
             .min_by_key(|l| strength_rank(l.relationship))
     }
 }

@@ -585,6 +585,7 @@ fn further_groups<'a>(
     links: &[crate::graph::infer::InferredLink<'a>],
 ) -> Result<Vec<FurtherGroup<'a>>, tera::Error> {
     let table = project.index.control_table();
+    let framework = &project.registry.frameworks[alias];
     let mut groups: Vec<FurtherGroup> = Vec::new();
     let mut keys = Vec::new();
     for link in links {
@@ -592,11 +593,12 @@ fn further_groups<'a>(
             continue;
         };
         let (relationship, set) = last_mapping(project, hub, link);
-        let target = control_ref(
-            project,
+        let label = &framework.catalog.nodes[table.of_node[link.target.index()].1 as usize].label;
+        let target = ControlRef {
             alias,
-            table.of_node[link.target.index()].1 as usize,
-        );
+            label,
+            url: urls::control(alias, label),
+        };
         let key = (link.chain, relationship, set, link.coverage);
         match keys.iter().position(|k| *k == key) {
             Some(at) => groups[at].targets.push(target),
@@ -622,11 +624,14 @@ fn last_mapping<'a>(
     hub: petgraph::graph::NodeIndex,
     link: &crate::graph::infer::InferredLink,
 ) -> (&'static str, Option<&'a str>) {
-    let index = &project.index;
-    let found = index
-        .control_key(hub)
-        .zip(index.control_key(link.target))
-        .and_then(|(from, to)| index.crosswalk.link_between(&from, &to));
+    let graph = &project.index.graph;
+    let found = match (&graph[hub], &graph[link.target]) {
+        (Node::Control(from, i), Node::Control(to, j)) => project
+            .index
+            .crosswalk
+            .mapping_between((from, *i), (to, *j)),
+        _ => None,
+    };
     match found {
         Some(mapping) => (
             crate::graph::crosswalk::relationship_label(mapping.relationship),
