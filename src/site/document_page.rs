@@ -204,7 +204,7 @@ pub(super) fn fill(
 pub(super) fn view<'a>(
     project: &'a Project,
     i: usize,
-    fragments: &Fragments,
+    fragments: &Fragments<'a>,
 ) -> Result<DocumentPage<'a>, tera::Error> {
     let root = fragments.root;
     let doc = &project.documents[i];
@@ -462,7 +462,11 @@ struct FurtherGroup<'a> {
     /// The last mapping's relationship and set.
     relationship: &'static str,
     set: Option<&'a str>,
+    /// The requirements, for a theme's template...
     targets: Vec<ControlRef<'a>>,
+    /// ...or their links, for the compiled page (`Fragments::control_link`).
+    #[serde(skip)]
+    links: Vec<std::borrow::Cow<'a, str>>,
     coverage: &'static str,
 }
 
@@ -507,7 +511,7 @@ struct OneMappingChain<'a> {
 fn inferred_controls<'a>(
     project: &'a Project,
     doc: usize,
-    fragments: &Fragments,
+    fragments: &Fragments<'a>,
 ) -> Result<Option<AlsoSatisfies<'a>>, tera::Error> {
     let table = project.index.control_table();
     let Some(summary) = project
@@ -580,7 +584,7 @@ impl<'a> OneMappingChain<'a> {
 /// the order they come.
 fn further_groups<'a>(
     project: &'a Project,
-    fragments: &Fragments,
+    fragments: &Fragments<'a>,
     alias: &'a str,
     links: &[crate::graph::infer::InferredLink<'a>],
 ) -> Result<Vec<FurtherGroup<'a>>, tera::Error> {
@@ -594,24 +598,32 @@ fn further_groups<'a>(
         };
         let (relationship, set) = last_mapping(project, hub, link);
         let label = &framework.catalog.nodes[table.of_node[link.target.index()].1 as usize].label;
-        let target = ControlRef {
+        let target = || ControlRef {
             alias,
             label,
             url: urls::control(alias, label),
         };
         let key = (link.chain, relationship, set, link.coverage);
-        match keys.iter().position(|k| *k == key) {
-            Some(at) => groups[at].targets.push(target),
+        let at = match keys.iter().position(|k| *k == key) {
+            Some(at) => at,
             None => {
                 keys.push(key);
                 groups.push(FurtherGroup {
                     chain_html: fragments.chain(project, before, hub)?,
                     relationship,
                     set,
-                    targets: vec![target],
+                    targets: Vec::new(),
+                    links: Vec::new(),
                     coverage: link.coverage.as_str(),
                 });
+                groups.len() - 1
             }
+        };
+        if fragments.twins.document_page {
+            let html = fragments.control_link(project, link.target, target);
+            groups[at].links.push(html);
+        } else {
+            groups[at].targets.push(target());
         }
     }
     Ok(groups)

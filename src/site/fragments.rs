@@ -9,7 +9,7 @@
 //! by its compiled twin while the book leaves it as shipped
 //! (`site::compiled`).
 
-use std::borrow::Borrow;
+use std::borrow::{Borrow, Cow};
 use std::hash::Hash;
 use std::sync::{Arc, OnceLock, RwLock};
 
@@ -61,7 +61,13 @@ pub struct FragmentCache {
     /// By document id, for pages deeper than that.
     deep_cards: Cache<String>,
     groups: Cache<GroupKey>,
+    /// By page depth, then graph node: a requirement's link as lists of
+    /// requirements write it, two dozen per document page.
+    control_links: [OnceLock<LinkTable>; CARD_DEPTHS],
 }
+
+/// Links by graph node, each written on first use.
+type LinkTable = Box<[OnceLock<Box<str>>]>;
 
 /// Cards by document number, each rendered on first use.
 type CardTable = Box<[OnceLock<Arc<str>>]>;
@@ -87,7 +93,7 @@ pub struct Fragments<'a> {
     pub documents: &'a [Document],
 }
 
-impl Fragments<'_> {
+impl<'a> Fragments<'a> {
     /// The steps of an inferred link's chain (`chain`, then `target`), each
     /// linked to its page, rendered by `chain.html`.
     pub fn chain(
@@ -140,21 +146,66 @@ impl Fragments<'_> {
     /// The slot of `doc`'s card on pages at this root, when the page's
     /// depth has a table and `doc` is one of the project's documents.
     fn card_slot(&self, doc: &Document) -> Option<&OnceLock<Arc<str>>> {
-        // Roots are `../` once per directory (`urls::root_of`).
-        let depth = self.root.len() / "../".len();
-        if !self.root.as_bytes().chunks(3).all(|step| step == b"../") {
-            return None;
-        }
         let table = self
             .cache
             .cards
-            .get(depth)?
+            .get(self.depth()?)?
             .get_or_init(|| (0..self.documents.len()).map(|_| OnceLock::new()).collect());
         table.get(document_number(self.documents, doc)?)
     }
 
+    /// The link to a requirement's page as the default templates write
+    /// one in a list, `<a href="ROOT URL">ALIAS LABEL</a>` escaped, made
+    /// from `target` once per node and page depth (each time on pages
+    /// deeper than the tables).
+    pub fn control_link(
+        &self,
+        project: &Project,
+        node: NodeIndex,
+        target: impl FnOnce() -> super::context::ControlRef<'a>,
+    ) -> Cow<'a, str> {
+        let write = |target: super::context::ControlRef| {
+            let mut html = String::with_capacity(64 + self.root.len());
+            html.push_str("<a href=\"");
+            for part in [self.root, &target.url] {
+                // Writing to a String cannot fail.
+                let _ = super::theme::write_escaped(&mut html, part);
+            }
+            html.push_str("\">");
+            let _ = super::theme::write_escaped(&mut html, target.alias);
+            html.push(' ');
+            let _ = super::theme::write_escaped(&mut html, target.label);
+            html.push_str("</a>");
+            html
+        };
+        let table = self
+            .depth()
+            .and_then(|depth| self.cache.control_links.get(depth))
+            .map(|table| {
+                table.get_or_init(|| {
+                    (0..project.index.graph.node_count())
+                        .map(|_| OnceLock::new())
+                        .collect()
+                })
+            });
+        match table.and_then(|t| t.get(node.index())) {
+            Some(slot) => Cow::Borrowed(slot.get_or_init(|| write(target()).into_boxed_str())),
+            None => Cow::Owned(write(target())),
+        }
+    }
+
+    /// How many directories deep the page is, when its root is `../`
+    /// that many times (`urls::root_of`).
+    fn depth(&self) -> Option<usize> {
+        self.root
+            .as_bytes()
+            .chunks(3)
+            .all(|step| step == b"../")
+            .then_some(self.root.len() / "../".len())
+    }
+
     /// Cards with their markup (`html`), for `doc_list` in macros.html.
-    pub fn cards<'a>(&self, cards: Vec<DocCard<'a>>) -> Result<Vec<DocCard<'a>>, tera::Error> {
+    pub fn cards<'d>(&self, cards: Vec<DocCard<'d>>) -> Result<Vec<DocCard<'d>>, tera::Error> {
         cards
             .into_iter()
             .map(|mut card| {
