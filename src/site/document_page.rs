@@ -14,7 +14,7 @@ use tera::Context;
 use std::sync::Arc;
 
 use super::context::{ControlRef, DocCard, SiteContext};
-use super::fragments::{Fragments, GroupKey};
+use super::fragments::{Fragments, GroupKey, NodeFragment};
 use super::pages::{control_ref, node_url, technique, PageMeta};
 use super::theme::push_xml_escaped;
 use super::urls;
@@ -119,6 +119,10 @@ struct ControlItem<'a> {
     coverage: &'static str,
     note: Option<&'a str>,
     inferred: bool,
+    /// Its link and short name, written once per requirement, for the
+    /// compiled page (which then needs no `url`).
+    #[serde(skip)]
+    head: Option<std::borrow::Cow<'a, str>>,
 }
 
 /// Cited requirements of one framework.
@@ -243,13 +247,23 @@ pub(super) fn view<'a>(
                 .push(DocCard::new(&project.documents[*t], vocab)),
             (Edge::CitesControl { coverage, note }, Node::Control(alias, c)) => {
                 let node = &project.registry.frameworks[alias].catalog.nodes[*c];
+                let name = node.name.as_deref().or(node.description.as_deref());
+                let head = fragments.twins.document_page.then(|| {
+                    fragments.node(project, NodeFragment::CitedControl, target, || {
+                        cited_control_head(root, alias, &node.label, name)
+                    })
+                });
                 controls.entry(alias).or_default().push(ControlItem {
                     label: &node.label,
-                    name: node.name.as_deref().or(node.description.as_deref()),
-                    url: urls::control(alias, &node.label),
+                    name,
+                    url: match head {
+                        Some(_) => String::new(),
+                        None => urls::control(alias, &node.label),
+                    },
                     coverage: coverage.as_str(),
                     note: note.as_deref(),
                     inferred: false,
+                    head,
                 });
             }
             (Edge::AddressesTechnique { relation, coverage }, Node::Technique(d, t)) => {
@@ -577,6 +591,24 @@ impl<'a> OneMappingChain<'a> {
             html: Some(html),
         }
     }
+}
+
+/// A cited requirement's link and short name on a document page, as
+/// `document.html` writes them: `<a href="…">ALIAS LABEL</a>: NAME…`.
+fn cited_control_head(root: &str, alias: &str, label: &str, name: Option<&str>) -> String {
+    let target = ControlRef {
+        alias,
+        label,
+        url: urls::control(alias, label),
+    };
+    let mut html = String::with_capacity(192);
+    super::fragments::push_control_link(&mut html, root, &target);
+    if let Some(name) = crate::site::compiled::truthy(&name) {
+        html.push_str(": ");
+        // Writing to a String cannot fail.
+        let _ = super::theme::write_escaped(&mut html, &crate::site::compiled::truncate(name, 140));
+    }
+    html
 }
 
 /// Framework `alias`'s first requirements two mappings away (`links`, in

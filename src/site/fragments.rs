@@ -61,13 +61,26 @@ pub struct FragmentCache {
     /// By document id, for pages deeper than that.
     deep_cards: Cache<String>,
     groups: Cache<GroupKey>,
-    /// By page depth, then graph node: a requirement's link as lists of
-    /// requirements write it, two dozen per document page.
-    control_links: [OnceLock<LinkTable>; CARD_DEPTHS],
+    /// By kind, page depth, then graph node: the pieces of markup a node
+    /// gives every page listing it ([`NodeFragment`]).
+    nodes: [[OnceLock<NodeTable>; CARD_DEPTHS]; NodeFragment::KINDS],
 }
 
-/// Links by graph node, each written on first use.
-type LinkTable = Box<[OnceLock<Box<str>>]>;
+/// Markup by graph node, each written on first use.
+type NodeTable = Box<[OnceLock<Box<str>>]>;
+
+/// What [`Fragments::node`] keeps per graph node and page depth.
+#[derive(Clone, Copy)]
+pub enum NodeFragment {
+    /// A requirement's link as lists of requirements write it.
+    ControlLink = 0,
+    /// A cited requirement on a document page: its link and short name.
+    CitedControl = 1,
+}
+
+impl NodeFragment {
+    const KINDS: usize = 2;
+}
 
 /// Cards by document number, each rendered on first use.
 type CardTable = Box<[OnceLock<Arc<str>>]>;
@@ -156,31 +169,33 @@ impl<'a> Fragments<'a> {
 
     /// The link to a requirement's page as the default templates write
     /// one in a list, `<a href="ROOT URL">ALIAS LABEL</a>` escaped, made
-    /// from `target` once per node and page depth (each time on pages
-    /// deeper than the tables).
+    /// from `target` once per node and page depth.
     pub fn control_link(
         &self,
         project: &Project,
         node: NodeIndex,
         target: impl FnOnce() -> super::context::ControlRef<'a>,
     ) -> Cow<'a, str> {
-        let write = |target: super::context::ControlRef| {
+        self.node(project, NodeFragment::ControlLink, node, || {
             let mut html = String::with_capacity(64 + self.root.len());
-            html.push_str("<a href=\"");
-            for part in [self.root, &target.url] {
-                // Writing to a String cannot fail.
-                let _ = super::theme::write_escaped(&mut html, part);
-            }
-            html.push_str("\">");
-            let _ = super::theme::write_escaped(&mut html, target.alias);
-            html.push(' ');
-            let _ = super::theme::write_escaped(&mut html, target.label);
-            html.push_str("</a>");
+            push_control_link(&mut html, self.root, &target());
             html
-        };
+        })
+    }
+
+    /// The markup `kind` of graph node `node` on pages at this depth:
+    /// written by `write` once (each time on pages deeper than the
+    /// tables). Reading it back is a load: no lock, no hashing.
+    pub fn node(
+        &self,
+        project: &Project,
+        kind: NodeFragment,
+        node: NodeIndex,
+        write: impl FnOnce() -> String,
+    ) -> Cow<'a, str> {
         let table = self
             .depth()
-            .and_then(|depth| self.cache.control_links.get(depth))
+            .and_then(|depth| self.cache.nodes[kind as usize].get(depth))
             .map(|table| {
                 table.get_or_init(|| {
                     (0..project.index.graph.node_count())
@@ -189,8 +204,8 @@ impl<'a> Fragments<'a> {
                 })
             });
         match table.and_then(|t| t.get(node.index())) {
-            Some(slot) => Cow::Borrowed(slot.get_or_init(|| write(target()).into_boxed_str())),
-            None => Cow::Owned(write(target())),
+            Some(slot) => Cow::Borrowed(slot.get_or_init(|| write().into_boxed_str())),
+            None => Cow::Owned(write()),
         }
     }
 
@@ -287,6 +302,20 @@ impl<'a> Fragments<'a> {
         ctx.insert("root", self.root);
         self.tera.render(template, &ctx)
     }
+}
+
+/// `<a href="ROOT URL">ALIAS LABEL</a>`, escaped as the templates escape.
+pub fn push_control_link(html: &mut String, root: &str, target: &super::context::ControlRef) {
+    html.push_str("<a href=\"");
+    for part in [root, &target.url] {
+        // Writing to a String cannot fail.
+        let _ = super::theme::write_escaped(&mut *html, part);
+    }
+    html.push_str("\">");
+    let _ = super::theme::write_escaped(&mut *html, target.alias);
+    html.push(' ');
+    let _ = super::theme::write_escaped(&mut *html, target.label);
+    html.push_str("</a>");
 }
 
 /// The place of `doc` in `documents`, found from its address: cards are
