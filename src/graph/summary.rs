@@ -78,9 +78,10 @@ pub(super) struct SeedSets {
     groups: Vec<SeedGroup>,
     /// The chain of those (every one-mapping link of a seed shares it).
     chain: Option<u32>,
-    /// Requirements two mappings or more away (as this seed's best).
-    further: Box<[u64]>,
-    /// Those, as (number, index in the seed's reach), by number.
+    /// Requirements two mappings or more away (as this seed's best), as
+    /// (number, index in the seed's reach), by number. A list, not a bit
+    /// set as wide as the numbering: thousands of seeds made that tens of
+    /// megabytes, and a page sets the few hundred bits itself.
     further_links: Vec<(u32, u32)>,
     /// The longest of those chains, in hops.
     max_hops: u8,
@@ -127,7 +128,9 @@ impl Inference {
                     or_at(&mut full, group.first_word, &group.bits);
                 }
             }
-            or_at(&mut further, 0, &seed.further);
+            for &(n, _) in &seed.further_links {
+                set(&mut further, n as usize);
+            }
         }
         for w in 0..words {
             one[w] &= !declared[w];
@@ -336,11 +339,9 @@ impl Inference {
 
 /// What one seed reaches, as sets.
 fn seed_sets(reach: &[Reached<NodeIndex>], table: &ControlTable) -> SeedSets {
-    let words = words_for(table.numbered.len());
     let mut out = SeedSets {
         groups: Vec::new(),
         chain: None,
-        further: vec![0u64; words].into_boxed_slice(),
         further_links: Vec::new(),
         max_hops: 0,
     };
@@ -351,7 +352,6 @@ fn seed_sets(reach: &[Reached<NodeIndex>], table: &ControlTable) -> SeedSets {
         };
         let n = n as usize;
         if reached.hops >= 2 {
-            set(&mut out.further, n);
             out.further_links.push((n as u32, r as u32));
             out.max_hops = out.max_hops.max(reached.hops);
             continue;
