@@ -79,7 +79,16 @@ pub fn load_book(root: &Path) -> Result<(Book, Vec<Diagnostic>), LoadError> {
         return Err(LoadError::NoSrc(src));
     }
     let prefix = src_prefix(root, &config);
-    let (paths, assets) = source_files(&src, &not_sources(root))?;
+    let (paths, mut assets) = source_files(&src, &not_sources(root))?;
+    // The walk reads names as UTF-8, replacing what is not with U+FFFD: such
+    // a file can no longer be opened by its name, so it is reported (as a
+    // document's is, in `read_document`) rather than failing the copy.
+    let unnamed: Vec<String> = assets
+        .iter()
+        .filter(|rel| rel.contains('\u{FFFD}'))
+        .cloned()
+        .collect();
+    assets.retain(|rel| !rel.contains('\u{FFFD}'));
     let (files, mut diagnostics): (Vec<_>, Vec<_>) = paths
         .par_iter()
         .map(|rel| read_document(&src, rel, &prefix))
@@ -87,6 +96,11 @@ pub fn load_book(root: &Path) -> Result<(Book, Vec<Diagnostic>), LoadError> {
             Ok(file) => rayon::iter::Either::Left(file),
             Err(diag) => rayon::iter::Either::Right(*diag),
         });
+    diagnostics.extend(unnamed.iter().map(|rel| {
+        Diagnostic::error("CW001", "the file's name (or a folder's) is not valid UTF-8")
+            .in_file(Path::new(&format!("{prefix}{rel}")))
+            .help("rename it in UTF-8: crosswalk reads every name as UTF-8, and cannot copy this file into the site")
+    }));
     diagnostics.extend(
         assets
             .iter()
@@ -217,6 +231,34 @@ pub fn source_files(src: &Path, skip: &[PathBuf]) -> Result<(Vec<String>, Vec<St
 #[cfg(test)]
 mod naming_tests {
     use super::*;
+
+    /// Regression: a picture whose name is not UTF-8 made `build` fail
+    /// with "No such file or directory" while copying it.
+    #[cfg(unix)]
+    #[test]
+    fn an_asset_whose_name_is_not_utf8_is_reported_and_not_copied() {
+        use std::os::unix::ffi::OsStrExt;
+        let tmp = tempfile::tempdir().unwrap();
+        fs::create_dir_all(tmp.path().join("docs/img")).unwrap();
+        let name = std::ffi::OsStr::from_bytes(b"caf\xe9.png");
+        fs::write(tmp.path().join("docs/img").join(name), "png").unwrap();
+        fs::write(tmp.path().join("docs/img/plan.png"), "png").unwrap();
+        let (book, diags) = load_book(tmp.path()).unwrap();
+        assert_eq!(book.assets, ["img/plan.png"], "the other file is kept");
+        let diag = diags
+            .iter()
+            .find(|d| d.code == "CW001")
+            .expect("a CW001 for the picture");
+        assert_eq!(diag.severity, crate::diagnostic::Severity::Error);
+        assert!(diag.message.contains("not valid UTF-8"), "{}", diag.message);
+        assert!(
+            diag.path
+                .as_deref()
+                .is_some_and(|f| f.to_string_lossy().starts_with("docs/img/caf")),
+            "{:?}",
+            diag.path
+        );
+    }
 
     #[cfg(unix)]
     #[test]
