@@ -208,8 +208,9 @@ pub struct Registry {
     technique_index: HashMap<String, (usize, usize)>,
     /// `[mappings] max-hops`: how many mapping hops an inferred link may take.
     pub max_hops: u8,
-    /// Text of the book's own mapping files by path (relative to the book
-    /// root), kept so that mapping problems can be located (CW043).
+    /// Text of the book's own catalog and mapping files by path (relative
+    /// to the book root), kept so that their problems can be located
+    /// (CW043, CW047).
     pub mapping_texts: BTreeMap<PathBuf, Arc<SourceFile>>,
 }
 
@@ -236,7 +237,12 @@ enum Source {
 
 enum Loaded {
     Attack(AttackCatalog),
-    Framework(String, FrameworkCatalog, CatalogSource),
+    Framework(
+        String,
+        FrameworkCatalog,
+        CatalogSource,
+        Option<Arc<SourceFile>>,
+    ),
     Mapping(CatalogSource, MappingSet, Option<Arc<SourceFile>>),
     TechniqueMapping(CatalogSource, TechniqueMappingSet, Option<Arc<SourceFile>>),
 }
@@ -261,7 +267,8 @@ impl Registry {
         for result in results {
             match result {
                 Ok(Loaded::Attack(c)) => registry.attack.push(c),
-                Ok(Loaded::Framework(alias, c, source)) => {
+                Ok(Loaded::Framework(alias, c, source, text)) => {
+                    registry.keep_text(&source, text);
                     registry
                         .frameworks
                         .insert(alias.clone(), LoadedFramework::new(alias, c, source));
@@ -576,21 +583,27 @@ fn run(job: Job, root: &Path) -> Result<Loaded, Box<Diagnostic>> {
                 alias,
                 catalog,
                 CatalogSource::Embedded(entry.name),
+                None,
             ))
         }
         Job::Framework(alias, Source::File(path, format), pinned) => {
-            let text = read(&path)?;
             let rel = relative(&path);
+            let file = SourceFile::new(rel.to_string_lossy().replace('\\', "/"), read(&path)?);
             let is_json = format.as_deref() == Some("oscal")
                 || (format.is_none() && path.extension().is_some_and(|e| e == "json"));
             let catalog = if is_json {
-                oscal::import(&text, &alias.to_ascii_lowercase())
+                oscal::import(&file.text, &alias.to_ascii_lowercase())
             } else {
-                ciso::import_framework(&text)
+                ciso::import_framework(&file.text)
             }
             .map_err(|e| import_error(&rel, e))?;
             check_pin(&alias, &catalog, pinned.as_deref())?;
-            Ok(Loaded::Framework(alias, catalog, CatalogSource::File(rel)))
+            Ok(Loaded::Framework(
+                alias,
+                catalog,
+                CatalogSource::File(rel),
+                Some(file),
+            ))
         }
         Job::Mapping(Source::Embedded(entry)) => Ok(match entry.kind {
             EmbeddedKind::TechniqueMapping => Loaded::TechniqueMapping(

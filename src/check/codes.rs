@@ -49,6 +49,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("CW044", "theme template fails to render"),
     ("CW045", "document folder is not an area"),
     ("CW046", "relative link in raw HTML"),
+    ("CW047", "two requirements of a catalog share an id"),
 ];
 
 pub fn title(code: &str) -> &'static str {

@@ -25,6 +25,7 @@ pub fn check(ctx: &Context, diags: &mut Vec<Diagnostic>) {
         .collect();
     diags.extend(found.into_iter().flatten());
     mapping_files(ctx, diags);
+    duplicate_requirements(ctx, diags);
 }
 
 /// Every reference of one document.
@@ -187,6 +188,64 @@ fn mapping_files(ctx: &Context, diags: &mut Vec<Diagnostic>) {
             diags.push(mapping_error(file, path, control, message));
         }
     }
+}
+
+/// CW047: two requirements of one of the book's own catalogs with the same
+/// id. Ids are looked up canonically and the first wins, so the second can
+/// be neither cited nor mapped, and shows as a gap no document can fill.
+/// The embedded catalogs have none (a test holds them so).
+fn duplicate_requirements(ctx: &Context, diags: &mut Vec<Diagnostic>) {
+    let registry = ctx.registry;
+    for fw in registry.frameworks.values() {
+        let CatalogSource::File(path) = &fw.source else {
+            continue;
+        };
+        let file = registry.mapping_texts.get(path);
+        for (first, again) in repeated_ids(fw) {
+            let nodes = &fw.catalog.nodes;
+            let (first, again) = (&nodes[first], &nodes[again]);
+            let id = first.source_id.as_deref().unwrap_or(&first.label);
+            let message = format!(
+                "{} has two requirements with the id `{id}`: only the first can be cited or mapped, and the other never counts as covered",
+                fw.alias
+            );
+            let diag = Diagnostic::warning("CW047", message).help(
+                "give each requirement its own id (`ref_id`) in the catalog file, or remove the repeated one",
+            );
+            diags.push(match file {
+                Some(file) => {
+                    let at = |urn: &str, from: usize| {
+                        file.text[from..]
+                            .find(urn)
+                            .map_or(0..0, |i| from + i..from + i + urn.len())
+                    };
+                    let first_at = at(&first.urn, 0);
+                    let again_at = at(&again.urn, first_at.end);
+                    diag.at(file, again_at)
+                        .label("the same id again")
+                        .related(Location::new(file, first_at), "first given here")
+                }
+                None => diag.in_file(path),
+            });
+        }
+    }
+}
+
+/// Pairs (first, repeated) of a catalog's requirements whose ids are one
+/// canonically, in catalog order.
+pub fn repeated_ids(fw: &LoadedFramework) -> Vec<(usize, usize)> {
+    let mut first: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for (i, node) in fw.catalog.nodes.iter().enumerate() {
+        let id = crosswalk_catalog::ids::canonical(&node.label);
+        match first.get(&id) {
+            Some(&f) => out.push((f, i)),
+            None => {
+                first.insert(id, i);
+            }
+        }
+    }
+    out
 }
 
 fn mapping_error(
@@ -655,6 +714,23 @@ fn quoted(items: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// CW047 looks at the book's own catalogs only: the embedded ones must
+    /// have no repeated ids, or every book would carry unfixable gaps.
+    #[test]
+    fn no_embedded_catalog_repeats_a_requirement_id() {
+        let config = crate::book::BookConfig::default();
+        let registry =
+            crate::catalog::Registry::load(&config, std::path::Path::new("."), None).unwrap();
+        assert!(registry.frameworks.len() >= 5);
+        for fw in registry.frameworks.values() {
+            let repeated: Vec<_> = repeated_ids(fw)
+                .into_iter()
+                .map(|(_, again)| fw.catalog.nodes[again].label.clone())
+                .collect();
+            assert!(repeated.is_empty(), "{}: {repeated:?}", fw.alias);
+        }
+    }
 
     #[test]
     fn mistyped_technique_ids_are_told_apart_from_document_ids() {
