@@ -1427,3 +1427,53 @@ fn a_feed_entry_without_a_summary_does_not_end_in_a_colon() {
         "{feed}"
     );
 }
+
+/// `build --base-url` publishes under another address than book.toml's,
+/// as a deploy needs (the book keeps "/" for previews): the sitemap, the
+/// feed and canonical links take it; a value book.toml would refuse is a
+/// usage error.
+#[test]
+fn build_base_url_overrides_the_books_for_absolute_links() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = empty_book(tmp.path(), "Deployed");
+    write_document(&book, "0001-plan.md", 1, "Plan", "", "Text.\n");
+    let dest = tmp.path().join("site");
+    let out = crosswalk(&[
+        "build",
+        book.to_str().unwrap(),
+        "--dest",
+        dest.to_str().unwrap(),
+        "--no-search",
+        "--base-url",
+        "https://example.org/kb/",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let site = snapshot_dir(&dest);
+    assert!(
+        page(&site, "sitemap.xml")
+            .contains("<loc>https://example.org/kb/documents/hcb-0001.html</loc>"),
+        "{}",
+        page(&site, "sitemap.xml")
+    );
+    assert!(page(&site, "feed.xml").contains("https://example.org/kb/documents/hcb-0001.html"));
+    assert!(page(&site, "documents/hcb-0001.html").contains(
+        "<link rel=\"canonical\" href=\"https://example.org/kb/documents/hcb-0001.html\">"
+    ));
+
+    let refused = crosswalk(&[
+        "build",
+        book.to_str().unwrap(),
+        "--dest",
+        tmp.path().join("other").to_str().unwrap(),
+        "--base-url",
+        "example.org/kb",
+    ]);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stderr));
+    let stderr = text(&refused.stderr);
+    assert!(
+        stderr.contains("--base-url")
+            && stderr.contains("neither a path starting with `/` nor an http(s) address"),
+        "{stderr}"
+    );
+    assert!(!tmp.path().join("other").exists(), "nothing written");
+}

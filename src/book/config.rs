@@ -294,7 +294,9 @@ fn suggest_key(message: &str) -> Option<String> {
 /// What is wrong with `base-url`, if anything: it must be a path from the
 /// server's root or an http(s) address, with nothing a URL cannot hold
 /// unescaped (`not a url` became the path `/not a url/`).
-fn base_url_problem(url: &str) -> Option<&'static str> {
+/// What is wrong with a `base-url` (from book.toml or `build --base-url`),
+/// if anything.
+pub fn base_url_problem(url: &str) -> Option<&'static str> {
     let url = url.trim();
     if url
         .chars()

@@ -17,14 +17,32 @@ pub struct Args {
     /// Skip the search index, for fast previews.
     #[arg(long)]
     no_search: bool,
+    /// Where the site is published, instead of `[build] base-url`: a path
+    /// (`/hcb/`) or a full address (`https://example.org/hcb/`), which gives
+    /// the sitemap, the feed and canonical links absolute URLs.
+    #[arg(long, value_name = "URL", value_parser = parse_base_url)]
+    base_url: Option<String>,
+}
+
+/// `--base-url`, refused (exit 2) as book.toml's `base-url` would be.
+fn parse_base_url(url: &str) -> Result<String, String> {
+    match crate::book::config::base_url_problem(url) {
+        None => Ok(url.trim().to_string()),
+        Some(problem) => Err(format!(
+            "`{url}` {problem}; write a path such as \"/hcb/\" or a full address such as \"https://example.org/hcb/\""
+        )),
+    }
 }
 
 pub fn run(args: Args) -> u8 {
     let root = book_root(args.book);
-    let project = match Project::load(&root, &CheckOptions::for_pages()) {
+    let mut project = match Project::load(&root, &CheckOptions::for_pages()) {
         Ok(p) => p,
         Err(err) => return report_fatal(&err, Format::Human),
     };
+    if let Some(url) = args.base_url {
+        project.book.config.build.base_url = url;
+    }
     if !project.diagnostics.is_empty() {
         print_human(&project.diagnostics);
     }
