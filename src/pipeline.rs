@@ -3,7 +3,7 @@
 //! `book` -> `document` -> `catalog` -> `graph` -> `check`; `site` only reads
 //! the finished [`Project`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -30,9 +30,10 @@ pub struct Project {
     /// All findings, sorted.
     pub diagnostics: Vec<Diagnostic>,
     /// Position of each document by id and by path relative to the source
-    /// directory: pages resolve every body link through them.
-    by_id: HashMap<String, usize>,
-    by_path: HashMap<String, usize>,
+    /// directory: pages resolve every body link through them (Fx: keys are
+    /// the book's own, looked up tens of thousands of times a build).
+    by_id: rustc_hash::FxHashMap<String, usize>,
+    by_path: rustc_hash::FxHashMap<String, usize>,
     /// The mapping sets resolved against the catalogs, built once: updates
     /// keep the catalogs, so they keep this too.
     crosswalk: Option<Arc<Crosswalk>>,
@@ -159,8 +160,8 @@ impl Project {
             documents,
             index: Index::default(),
             diagnostics: Vec::new(),
-            by_id: HashMap::new(),
-            by_path: HashMap::new(),
+            by_id: Default::default(),
+            by_path: Default::default(),
             crosswalk: None,
             file_diagnostics,
             check_diagnostics: Vec::new(),

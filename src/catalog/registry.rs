@@ -86,6 +86,14 @@ impl LoadedFramework {
     /// is looked up again ignoring case and the leading zeros of numbers
     /// ([`fold_id`]), unless the catalog has two ids that differ only so.
     pub fn find(&self, id: &str) -> Option<usize> {
+        // Ids are almost always written canonically already, and the index
+        // holds canonical ids only (canonical of canonical is itself): a hit
+        // as written needs no canonical copy, which every citation of every
+        // document made twice (check, then the graph).
+        if let Some(&i) = self.index.get(id) {
+            debug_assert_eq!(ids::canonical(id), id, "index keys are canonical");
+            return Some(i as usize);
+        }
         let canonical = ids::canonical(id);
         if let Some(&i) = self.index.get(&canonical) {
             return Some(i as usize);
