@@ -339,7 +339,9 @@ pub(super) fn view<'a>(
         .collect();
     let card = DocCard::new(doc, vocab);
     Ok(DocumentPage {
-        relation_svg: relation_svg(&card, &outgoing, &incoming),
+        relation_svg: relation_svg(&card, &outgoing, &incoming, &|card: &DocCard| {
+            box_title(project, fragments, card)
+        }),
         doc: card,
         meta: DocumentMeta {
             authors: &doc.authors,
@@ -861,10 +863,11 @@ const ROW: u32 = 56;
 /// stylesheet (both colour schemes); the lists beside it carry the same
 /// relations as links for screen readers and keyboard users, so the picture
 /// is one image (`role="img"` with a title and a description).
-fn relation_svg(
+fn relation_svg<'t>(
     doc: &DocCard,
     outgoing: &[RelationGroup],
     incoming: &[RelationGroup],
+    title: &dyn Fn(&DocCard) -> std::borrow::Cow<'t, str>,
 ) -> Option<String> {
     let slugs = |groups: &[RelationGroup]| -> Vec<String> {
         groups.iter().map(|group| urls::slug(group.label)).collect()
@@ -919,13 +922,53 @@ fn relation_svg(
                 push_number(&mut svg, value);
             }
             svg.push_str("\" marker-end=\"url(#rel-arrow)\"/>");
-            diagram_box(&mut svg, x, y, node.relation, node.card, false);
+            diagram_box(
+                &mut svg,
+                x,
+                y,
+                node.relation,
+                node.card,
+                &title(node.card),
+                false,
+            );
         }
     }
-    diagram_box(&mut svg, centre_x, centre_y, "This document", doc, true);
+    diagram_box(
+        &mut svg,
+        centre_x,
+        centre_y,
+        "This document",
+        doc,
+        &title(doc),
+        true,
+    );
     svg.push_str("</svg>");
     Some(svg)
 }
+
+/// A document's title as its box in a relation diagram shows it: cut to
+/// fit and escaped for SVG ([`push_clipped`]), made once per document (a
+/// document is a neighbour in a dozen diagrams).
+fn box_title<'a>(
+    project: &Project,
+    fragments: &Fragments<'a>,
+    card: &DocCard,
+) -> std::borrow::Cow<'a, str> {
+    let clipped = || {
+        let mut text = String::new();
+        push_clipped(&mut text, card.title, BOX_TITLE_CHARS);
+        text
+    };
+    let node = super::fragments::document_number(&project.documents, card.doc)
+        .and_then(|i| project.index.document_node(i));
+    match node {
+        Some(node) => fragments.node(project, NodeFragment::DiagramTitle, node, clipped),
+        None => std::borrow::Cow::Owned(clipped()),
+    }
+}
+
+/// Characters of a title a diagram box has room for.
+const BOX_TITLE_CHARS: usize = 27;
 
 /// The boxes of one side: every document of `groups`, with its group's
 /// relation and slug.
@@ -944,7 +987,15 @@ fn diagram_nodes<'b>(groups: &'b [RelationGroup<'b>], slugs: &'b [String]) -> Ve
 }
 
 /// A two-line box, appended to `svg`: relation label, then id and title.
-fn diagram_box(svg: &mut String, x: u32, y: u32, label: &str, card: &DocCard, own: bool) {
+fn diagram_box(
+    svg: &mut String,
+    x: u32,
+    y: u32,
+    label: &str,
+    card: &DocCard,
+    title: &str,
+    own: bool,
+) {
     let class = match (own, card.retired) {
         (true, _) => "rel-node rel-self",
         (false, true) => "rel-node rel-retired",
@@ -974,7 +1025,7 @@ fn diagram_box(svg: &mut String, x: u32, y: u32, label: &str, card: &DocCard, ow
     svg.push_str("\" y=\"");
     push_number(svg, y2);
     svg.push_str("\" class=\"rel-title\">");
-    push_clipped(svg, card.title, 27);
+    svg.push_str(title);
     svg.push_str("</text></g>");
 }
 

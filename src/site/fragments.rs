@@ -76,10 +76,12 @@ pub enum NodeFragment {
     ControlLink = 0,
     /// A cited requirement on a document page: its link and short name.
     CitedControl = 1,
+    /// A document's title as a relation diagram's box shows it.
+    DiagramTitle = 2,
 }
 
 impl NodeFragment {
-    const KINDS: usize = 2;
+    const KINDS: usize = 3;
 }
 
 /// Cards by document number, each rendered on first use.
@@ -321,7 +323,7 @@ pub fn push_control_link(html: &mut String, root: &str, target: &super::context:
 /// The place of `doc` in `documents`, found from its address: cards are
 /// made from borrowed documents, and hashing their ids to find it again
 /// was what a card cost.
-fn document_number(documents: &[Document], doc: &Document) -> Option<usize> {
+pub(super) fn document_number(documents: &[Document], doc: &Document) -> Option<usize> {
     let size = std::mem::size_of::<Document>().max(1);
     let offset = (doc as *const Document as usize).checked_sub(documents.as_ptr() as usize)?;
     let i = offset / size;
