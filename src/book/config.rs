@@ -304,6 +304,12 @@ pub fn base_url_problem(url: &str) -> Option<&'static str> {
     {
         return Some("holds spaces or characters a URL cannot hold");
     }
+    if url.contains(['?', '#']) {
+        return Some("holds a query or a fragment (`?`, `#`), which page addresses cannot follow");
+    }
+    if url.starts_with("//") {
+        return Some("starts with `//`, an address without its scheme; write `https://`");
+    }
     if url.starts_with('/') {
         return None;
     }
@@ -392,6 +398,9 @@ mod tests {
             ("hcb/", "neither a path"),
             ("ftp://example.org/", "neither a path"),
             ("https://", "has no host"),
+            ("https://example.org/x?y=1", "query or a fragment"),
+            ("/kb/#top", "query or a fragment"),
+            ("//evil.example/", "without its scheme"),
         ] {
             let err = parse(&format!("[build]\nbase-url = \"{bad}\"\n")).expect_err(bad);
             assert_eq!(err.code, "CW040");
