@@ -214,13 +214,31 @@ fn duplicate_requirements(ctx: &Context, diags: &mut Vec<Diagnostic>) {
             );
             diags.push(match file {
                 Some(file) => {
-                    let at = |urn: &str, from: usize| {
-                        file.text[from..]
-                            .find(urn)
-                            .map_or(0..0, |i| from + i..from + i + urn.len())
+                    let text = &file.text;
+                    let at = |needle: &str, from: usize| {
+                        text.get(from..)?
+                            .find(needle)
+                            .map(|i| from + i..from + i + needle.len())
                     };
-                    let first_at = at(&first.urn, 0);
-                    let again_at = at(&again.urn, first_at.end);
+                    // A node's id: its `ref_id` value, on the line of the
+                    // first `ref_id` after its URN; else the URN itself.
+                    let id_of = |node: &Requirement, from: usize| {
+                        let urn = at(&node.urn, from)?;
+                        let written = node.source_id.as_deref()?;
+                        let key = at("ref_id", urn.end)?;
+                        let line_end = text[key.end..]
+                            .find('\n')
+                            .map_or(text.len(), |i| key.end + i);
+                        at(written, key.end)
+                            .filter(|value| value.end <= line_end)
+                            .or(Some(urn))
+                    };
+                    let first_at = id_of(first, 0)
+                        .or_else(|| at(&first.urn, 0))
+                        .unwrap_or(0..0);
+                    let again_at = id_of(again, first_at.end)
+                        .or_else(|| at(&again.urn, first_at.end))
+                        .unwrap_or(0..0);
                     diag.at(file, again_at)
                         .label("the same id again")
                         .related(Location::new(file, first_at), "first given here")
