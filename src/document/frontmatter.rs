@@ -262,17 +262,23 @@ impl Reader<'_> {
         body: Range<usize>,
     ) -> Document {
         self.unknown_keys(table);
+        let expected_id = format!("{}-{:04}", ctx.id_prefix, number);
         for key in REQUIRED {
             if !table.contains_key(*key) {
+                // The id follows from the file name: suggest that one, not
+                // an example that would then fail CW010.
+                let value = match *key {
+                    "id" => format!("\"{expected_id}\""),
+                    _ => example_value(key).to_string(),
+                };
                 self.error(
                     "CW005",
                     open.clone(),
                     format!("missing required front-matter key `{key}`"),
-                    format!("add `{key} = {}` to the front-matter", example_value(key)),
+                    format!("add `{key} = {value}` to the front-matter"),
                 );
             }
         }
-        let expected_id = format!("{}-{:04}", ctx.id_prefix, number);
         let id = self.id(table, &expected_id, number, ctx.id_prefix);
         let title = self
             .string(table, "title")
@@ -640,6 +646,20 @@ impl Reader<'_> {
         let mut out = Vec::new();
         for item in items.iter() {
             match item.get_ref() {
+                // A blank tag made a page titled "Tag: "; a blank author or
+                // relation means nothing either.
+                DeValue::String(s) if s.trim().is_empty() => {
+                    let span = self.span(item);
+                    self.error(
+                        "CW007",
+                        span,
+                        format!("`{key}` holds an empty value"),
+                        format!(
+                            "remove it, or write the value: `{key} = {}`",
+                            example_value(key)
+                        ),
+                    );
+                }
                 DeValue::String(s) => out.push(Spanned::new(s.to_string(), self.span(item))),
                 _ => self.wrong_type(key, item, "a list of strings"),
             }
@@ -975,6 +995,40 @@ mod tests {
         let parsed = parse("0007-x.md", &GOOD.replace('\n', "\r\n"));
         assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
         assert!(parsed.document.is_some());
+    }
+
+    /// Regression: `tags = ["", "  "]` passed and made pages titled "Tag: ".
+    #[test]
+    fn a_blank_list_value_is_refused() {
+        let parsed = parse(
+            "0007-x.md",
+            "+++\nid = \"HCB-0007\"\ntitle = \"T\"\nkind = \"guidance\"\nstatus = \"draft\"\nversion = \"1.0\"\ncreated = 2026-01-02\ntags = [\"ok\", \"\", \"  \"]\n+++\n",
+        );
+        let blanks: Vec<_> = parsed
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "CW007" && d.message.contains("`tags` holds an empty value"))
+            .collect();
+        assert_eq!(blanks.len(), 2, "{:?}", parsed.diagnostics);
+        let doc = parsed.document.expect("the document still loads");
+        let tags: Vec<&str> = doc.tags.iter().map(|t| t.value.as_str()).collect();
+        assert_eq!(tags, ["ok"]);
+    }
+
+    /// Regression: the help for a missing id suggested `HCB-0007` whatever
+    /// the file, which then failed CW010.
+    #[test]
+    fn a_missing_id_is_suggested_from_the_file_name() {
+        let parsed = parse("0005-x.md", "+++\n+++\n");
+        let missing_id = parsed
+            .diagnostics
+            .iter()
+            .find(|d| d.code == "CW005" && d.message.contains("`id`"))
+            .expect("CW005 for id");
+        assert_eq!(
+            missing_id.help.as_deref(),
+            Some("add `id = \"HCB-0005\"` to the front-matter")
+        );
     }
 
     #[test]
