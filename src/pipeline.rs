@@ -80,6 +80,10 @@ impl PipelineError {
                         path,
                         "create the directory, or set `src` in [book] of book.toml to where the documents are",
                     ),
+                    LoadError::SrcIsAFile(path) => (
+                        path,
+                        "set `src` in [book] of book.toml to the directory that holds the documents",
+                    ),
                     LoadError::Io { path, .. } => (path, "check the path and its permissions"),
                     LoadError::Config(d) => return vec![(**d).clone()],
                 };

@@ -60,6 +60,8 @@ pub enum LoadError {
     Config(Box<Diagnostic>),
     #[error("the source directory `{0}` does not exist (set `src` in [book] of book.toml)")]
     NoSrc(PathBuf),
+    #[error("the source directory `{0}` is a file, not a directory (set `src` in [book] of book.toml to the directory holding the documents)")]
+    SrcIsAFile(PathBuf),
 }
 
 /// Load `book.toml` and every Markdown file under the source directory.
@@ -76,10 +78,14 @@ pub fn load_book(root: &Path) -> Result<(Book, Vec<Diagnostic>), LoadError> {
             let src = config.book.src.display().to_string();
             return Err(LoadError::NotABook(root.to_path_buf(), src));
         }
+        if src.is_file() {
+            return Err(LoadError::SrcIsAFile(src));
+        }
         return Err(LoadError::NoSrc(src));
     }
     let prefix = src_prefix(root, &config);
-    let (paths, mut assets) = source_files(&src, &not_sources(root))?;
+    let walk = walk_sources(&src, &not_sources(root))?;
+    let (paths, mut assets) = (walk.documents, walk.others);
     // The walk reads names as UTF-8, replacing what is not with U+FFFD: such
     // a file can no longer be opened by its name, so it is reported (as a
     // document's is, in `read_document`) rather than failing the copy.
@@ -96,6 +102,11 @@ pub fn load_book(root: &Path) -> Result<(Book, Vec<Diagnostic>), LoadError> {
             Ok(file) => rayon::iter::Either::Left(file),
             Err(diag) => rayon::iter::Either::Right(*diag),
         });
+    diagnostics.extend(walk.unreadable.iter().map(|(rel, reason)| {
+        Diagnostic::error("CW001", format!("cannot read this entry: {reason}"))
+            .in_file(Path::new(&format!("{prefix}{rel}")))
+            .help("remove it or fix its target; a name starting with `.` is ignored")
+    }));
     diagnostics.extend(unnamed.iter().map(|rel| {
         Diagnostic::error("CW001", "the file's name (or a folder's) is not valid UTF-8")
             .in_file(Path::new(&format!("{prefix}{rel}")))
@@ -191,8 +202,35 @@ fn looks_like_markdown(rel: &str) -> bool {
 /// file there, both relative and sorted.
 /// Paths in `skip` (files or directories) and built sites are left out.
 pub fn source_files(src: &Path, skip: &[PathBuf]) -> Result<(Vec<String>, Vec<String>), LoadError> {
-    let mut out = Vec::new();
-    let mut others = Vec::new();
+    let walk = walk_sources(src, skip)?;
+    Ok((walk.documents, walk.others))
+}
+
+/// What the walk of a source directory found.
+pub struct SourceWalk {
+    /// `.md` files, relative and sorted.
+    pub documents: Vec<String>,
+    /// Every other file, relative and sorted.
+    pub others: Vec<String>,
+    /// Entries the walk could not read (a dangling symbolic link, a
+    /// directory without permission), relative, with the reason. One such
+    /// entry is that file's problem, not the book's.
+    pub unreadable: Vec<(String, String)>,
+}
+
+/// [`source_files`], with the entries that could not be read.
+pub fn walk_sources(src: &Path, skip: &[PathBuf]) -> Result<SourceWalk, LoadError> {
+    let mut walk = SourceWalk {
+        documents: Vec::new(),
+        others: Vec::new(),
+        unreadable: Vec::new(),
+    };
+    let relative = |path: &Path| {
+        path.strip_prefix(src)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .replace('\\', "/")
+    };
     let walker = walkdir::WalkDir::new(src)
         .follow_links(true)
         .sort_by_file_name()
@@ -204,28 +242,50 @@ pub fn source_files(src: &Path, skip: &[PathBuf]) -> Result<(Vec<String>, Vec<St
                     || (e.file_type().is_dir() && e.path().join(SITE_MARKER).exists()))
         });
     for entry in walker {
-        let entry = entry.map_err(|err| LoadError::Io {
-            path: err.path().unwrap_or(src).to_path_buf(),
-            source: err
-                .into_io_error()
-                .unwrap_or_else(|| std::io::Error::other("file system loop")),
-        })?;
+        let entry = match entry {
+            Ok(entry) => entry,
+            // Below the source directory, an entry that cannot be read is
+            // skipped when hidden (an editor's lock file is a dangling
+            // link: `.#0001-x.md`) and reported otherwise.
+            Err(err) if err.depth() > 0 => {
+                let Some(path) = err.path() else { continue };
+                let rel = relative(path);
+                let hidden = rel.split('/').any(|part| part.starts_with('.'));
+                let ignored = skip.iter().any(|s| path.starts_with(s));
+                if !hidden && !ignored {
+                    let reason = match err.io_error() {
+                        Some(io) if io.kind() == std::io::ErrorKind::NotFound => {
+                            "it is a symbolic link to nothing".to_string()
+                        }
+                        Some(io) => io.to_string(),
+                        None => {
+                            "it leads back to a folder above it (a file system loop)".to_string()
+                        }
+                    };
+                    walk.unreadable.push((rel, reason));
+                }
+                continue;
+            }
+            Err(err) => {
+                return Err(LoadError::Io {
+                    path: err.path().unwrap_or(src).to_path_buf(),
+                    source: err
+                        .into_io_error()
+                        .unwrap_or_else(|| std::io::Error::other("file system loop")),
+                })
+            }
+        };
         if !entry.file_type().is_file() {
             continue;
         }
-        let rel = entry
-            .path()
-            .strip_prefix(src)
-            .unwrap_or(entry.path())
-            .to_string_lossy()
-            .replace('\\', "/");
+        let rel = relative(entry.path());
         if entry.path().extension().is_some_and(|e| e == "md") {
-            out.push(rel);
+            walk.documents.push(rel);
         } else {
-            others.push(rel);
+            walk.others.push(rel);
         }
     }
-    Ok((out, others))
+    Ok(walk)
 }
 
 #[cfg(test)]
@@ -274,6 +334,55 @@ mod naming_tests {
             messages,
             ["the file's name (or a folder's) is not valid UTF-8"]
         );
+    }
+
+    /// Regression: a dangling symbolic link in the source directory (an
+    /// editor's lock file `.#0001-x.md`, or a picture whose target moved)
+    /// stopped every command with "cannot read". A hidden one is ignored,
+    /// a visible one is that file's CW001, and the book still loads.
+    #[cfg(unix)]
+    #[test]
+    fn a_dangling_link_is_the_links_problem_not_the_books() {
+        let tmp = tempfile::tempdir().unwrap();
+        let docs = tmp.path().join("docs");
+        fs::create_dir_all(&docs).unwrap();
+        fs::write(docs.join("0001-x.md"), "x").unwrap();
+        std::os::unix::fs::symlink("user@host.1:1", docs.join(".#0001-x.md")).unwrap();
+        std::os::unix::fs::symlink("/nonexistent/plan.png", docs.join("plan.png")).unwrap();
+        let (book, diags) = load_book(tmp.path()).expect("the book loads");
+        assert_eq!(book.files.len(), 1);
+        assert!(book.assets.is_empty(), "{:?}", book.assets);
+        let found: Vec<(&str, String)> = diags
+            .iter()
+            .map(|d| {
+                (
+                    d.code,
+                    d.path
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(found, [("CW001", "docs/plan.png".to_string())], "{diags:?}");
+        assert!(
+            diags[0].message.contains("symbolic link to nothing"),
+            "{}",
+            diags[0].message
+        );
+    }
+
+    /// Regression: `src = "book.toml"` was said not to exist.
+    #[test]
+    fn a_source_directory_that_is_a_file_says_so() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::write(
+            tmp.path().join("book.toml"),
+            "[book]\nsrc = \"book.toml\"\n",
+        )
+        .unwrap();
+        let err = load_book(tmp.path()).unwrap_err().to_string();
+        assert!(err.contains("is a file, not a directory"), "{err}");
     }
 
     #[test]
@@ -331,7 +440,7 @@ mod symlink_tests {
     use super::*;
 
     #[test]
-    fn linked_folders_and_files_are_documents_and_a_dangling_link_is_an_error() {
+    fn linked_folders_and_files_are_documents_and_a_dangling_link_is_its_own_error() {
         let tmp = tempfile::tempdir().unwrap();
         let src = tmp.path().join("docs");
         let elsewhere = tmp.path().join("elsewhere");
@@ -346,8 +455,10 @@ mod symlink_tests {
             vec!["0002-b.md".to_string(), "governance/0001-a.md".to_string()]
         );
         std::os::unix::fs::symlink(tmp.path().join("gone.md"), src.join("0003-c.md")).unwrap();
-        let err = markdown_files(&src).unwrap_err();
-        assert!(err.to_string().contains("0003-c.md"), "{err}");
+        let walk = walk_sources(&src, &[]).unwrap();
+        assert_eq!(walk.documents.len(), 2, "the others still load");
+        assert_eq!(walk.unreadable.len(), 1);
+        assert_eq!(walk.unreadable[0].0, "0003-c.md");
     }
 }
 
