@@ -23,8 +23,20 @@ pub enum WriteError {
     IsAFile(PathBuf),
     #[error("refusing to replace `{dest}`: the book (`{book}`) is inside it, and replacing it would delete the book's own files; choose an output directory that does not contain the book")]
     HoldsBook { dest: PathBuf, book: PathBuf },
+    #[error("cannot build into `{0}`: it is a symbolic link to nothing; create its target, or give another directory")]
+    DanglingLink(PathBuf),
     #[error("cannot write `{path}`: {source}")]
     Io { path: PathBuf, source: io::Error },
+}
+
+/// `dest`, or where it leads when it is a symbolic link.
+fn follow_link(dest: &Path) -> Result<PathBuf, WriteError> {
+    match fs::symlink_metadata(dest) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            fs::canonicalize(dest).map_err(|_| WriteError::DanglingLink(dest.to_path_buf()))
+        }
+        _ => Ok(dest.to_path_buf()),
+    }
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
@@ -48,6 +60,12 @@ impl Staging {
     /// Create an empty staging directory next to `dest`, which is to
     /// replace the site of the book at `book`.
     pub fn new(dest: &Path, book: &Path) -> Result<Staging, WriteError> {
+        // A web root is often a symbolic link to the directory served: the
+        // site replaces the directory it points at, and the link stays
+        // (swapping the link itself for a directory left the server on the
+        // old site).
+        let resolved = follow_link(dest)?;
+        let dest = resolved.as_path();
         if dest.is_file() {
             return Err(WriteError::IsAFile(dest.to_path_buf()));
         }
@@ -234,6 +252,36 @@ mod tests {
             1,
             "staging dir cleaned up"
         );
+    }
+
+    /// Regression: building into a symbolic link (a web root) replaced the
+    /// link with a directory, and the directory it pointed at kept the old
+    /// site.
+    #[cfg(unix)]
+    #[test]
+    fn a_linked_destination_is_built_where_the_link_points() {
+        let tmp = tempfile::tempdir().unwrap();
+        let real = tmp.path().join("www-real");
+        fs::create_dir(&real).unwrap();
+        let link = tmp.path().join("www");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        for text in [b"one".as_slice(), b"two"] {
+            let staging = Staging::new(&link, tmp.path()).unwrap();
+            staging.write("index.html", text).unwrap();
+            staging.commit().unwrap();
+            assert!(fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink());
+            assert_eq!(fs::read(real.join("index.html")).unwrap(), text);
+        }
+        let dangling = tmp.path().join("gone");
+        std::os::unix::fs::symlink(tmp.path().join("nowhere"), &dangling).unwrap();
+        let err = Staging::new(&dangling, tmp.path())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("symbolic link to nothing"), "{err}");
     }
 
     #[test]
