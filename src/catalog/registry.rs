@@ -265,8 +265,10 @@ impl Registry {
         config_file: Option<&Arc<SourceFile>>,
     ) -> Result<Registry, Vec<Diagnostic>> {
         let jobs = plan(config, root, config_file)?;
-        let results: Vec<Result<Loaded, Box<Diagnostic>>> =
-            jobs.into_par_iter().map(|job| run(job, root)).collect();
+        let results: Vec<Result<Loaded, Box<Diagnostic>>> = jobs
+            .into_par_iter()
+            .map(|job| run(job, root, config_file))
+            .collect();
         let mut registry = Registry {
             max_hops: config.mappings.max_hops,
             ..Registry::default()
@@ -555,38 +557,74 @@ fn framework_job(
     }
 }
 
-fn read(path: &Path) -> Result<String, Box<Diagnostic>> {
+/// A catalog file's text; when it cannot be read, an error at its name
+/// (`name`, relative to the book root) in book.toml.
+fn read(
+    path: &Path,
+    name: &str,
+    config_file: Option<&Arc<SourceFile>>,
+) -> Result<String, Box<Diagnostic>> {
     std::fs::read_to_string(path).map_err(|err| {
-        Box::new(
-            Diagnostic::error(
-                "CW041",
-                format!("cannot read catalog file `{}`: {err}", path.display()),
-            )
-            .in_file(path)
-            .help("check the path in book.toml; it is relative to the book root"),
+        let diag = Diagnostic::error(
+            "CW041",
+            format!("cannot read catalog file `{}`: {err}", path.display()),
         )
+        .help("check the path in book.toml; it is relative to the book root");
+        let at = config_file.and_then(|file| {
+            let i = file.text.find(name)?;
+            Some((file, i..i + name.len()))
+        });
+        Box::new(match at {
+            Some((file, span)) => diag.at(file, span),
+            None => diag.in_file(path),
+        })
     })
 }
 
-fn import_error(path: &Path, err: impl std::fmt::Display) -> Box<Diagnostic> {
-    Box::new(Diagnostic::error("CW042", format!("cannot import catalog `{}`: {err}", path.display()))
-        .in_file(path)
-        .help("crosswalk reads ATT&CK STIX 2.1 JSON, OSCAL catalog JSON, CISO Assistant library YAML and Mappings Explorer JSON"))
+fn import_error(
+    path: &Path,
+    file: &Arc<SourceFile>,
+    err: crosswalk_catalog::ImportError,
+) -> Box<Diagnostic> {
+    let diag = Diagnostic::error("CW042", format!("cannot import catalog `{}`: {err}", path.display()))
+        .help("crosswalk reads ATT&CK STIX 2.1 JSON, OSCAL catalog JSON, CISO Assistant library YAML and Mappings Explorer JSON");
+    // Syntax and type errors say where the parser stopped: shown there.
+    Box::new(match err.offset_in(&file.text) {
+        Some(at) => {
+            let end = file.text[at..]
+                .chars()
+                .next()
+                .map_or(at, |c| at + c.len_utf8());
+            diag.at(file, at..end)
+        }
+        None => diag.in_file(path),
+    })
 }
 
-fn run(job: Job, root: &Path) -> Result<Loaded, Box<Diagnostic>> {
+fn run(
+    job: Job,
+    root: &Path,
+    config_file: Option<&Arc<SourceFile>>,
+) -> Result<Loaded, Box<Diagnostic>> {
     let relative = |p: &Path| p.strip_prefix(root).unwrap_or(p).to_path_buf();
+    // A catalog file of the book's, read as a source file named from the
+    // book root; failing that, an error at its path in book.toml.
+    let open = |path: &Path| {
+        let rel = relative(path);
+        let name = rel.to_string_lossy().replace('\\', "/");
+        read(path, &name, config_file).map(|text| (rel, SourceFile::new(name, text)))
+    };
     match job {
         Job::Attack(_, Source::Embedded(entry)) => Ok(Loaded::Attack(embedded::attack(entry))),
         Job::Attack(domain, Source::File(path, _)) => {
-            let text = read(&path)?;
-            stix::import(&text, domain, EMBEDDED_ATTACK_VERSION)
+            let (rel, file) = open(&path)?;
+            stix::import(&file.text, domain, EMBEDDED_ATTACK_VERSION)
                 .map(Loaded::Attack)
-                .map_err(|e| import_error(&relative(&path), e))
+                .map_err(|e| import_error(&rel, &file, e))
         }
         Job::Framework(alias, Source::Embedded(entry), pinned) => {
             let catalog = embedded::framework(entry);
-            check_pin(&alias, &catalog, pinned.as_deref())?;
+            check_pin(&alias, &catalog, pinned.as_deref(), config_file)?;
             Ok(Loaded::Framework(
                 alias,
                 catalog,
@@ -595,8 +633,7 @@ fn run(job: Job, root: &Path) -> Result<Loaded, Box<Diagnostic>> {
             ))
         }
         Job::Framework(alias, Source::File(path, format), pinned) => {
-            let rel = relative(&path);
-            let file = SourceFile::new(rel.to_string_lossy().replace('\\', "/"), read(&path)?);
+            let (rel, file) = open(&path)?;
             let is_json = format.as_deref() == Some("oscal")
                 || (format.is_none() && path.extension().is_some_and(|e| e == "json"));
             let catalog = if is_json {
@@ -604,8 +641,8 @@ fn run(job: Job, root: &Path) -> Result<Loaded, Box<Diagnostic>> {
             } else {
                 ciso::import_framework(&file.text)
             }
-            .map_err(|e| import_error(&rel, e))?;
-            check_pin(&alias, &catalog, pinned.as_deref())?;
+            .map_err(|e| import_error(&rel, &file, e))?;
+            check_pin(&alias, &catalog, pinned.as_deref(), config_file)?;
             Ok(Loaded::Framework(
                 alias,
                 catalog,
@@ -626,16 +663,15 @@ fn run(job: Job, root: &Path) -> Result<Loaded, Box<Diagnostic>> {
             ),
         }),
         Job::Mapping(Source::File(path, _)) => {
-            let rel = relative(&path);
+            let (rel, file) = open(&path)?;
             let source = CatalogSource::File(rel.clone());
-            let file = SourceFile::new(rel.to_string_lossy().replace('\\', "/"), read(&path)?);
             if path.extension().is_some_and(|e| e == "json") {
                 mapex::import(&file.text)
-                    .map_err(|e| import_error(&rel, e))
+                    .map_err(|e| import_error(&rel, &file, e))
                     .map(|set| Loaded::TechniqueMapping(source, set, Some(file)))
             } else {
                 ciso::import_mapping_set(&file.text)
-                    .map_err(|e| import_error(&rel, e))
+                    .map_err(|e| import_error(&rel, &file, e))
                     .map(|set| Loaded::Mapping(source, set, Some(file)))
             }
         }
@@ -646,18 +682,31 @@ fn check_pin(
     alias: &str,
     catalog: &FrameworkCatalog,
     pinned: Option<&str>,
+    config_file: Option<&Arc<SourceFile>>,
 ) -> Result<(), Box<Diagnostic>> {
     match pinned {
-        Some(want) if want != catalog.version => Err(Box::new(Diagnostic::error(
-            "CW041",
-            format!(
-                "[frameworks.{alias}] pins version {want}, but the catalog is version {}",
-                catalog.version
-            ),
-        )
-        .help(
-            "update the pin after reviewing what changed, or point `file` at the pinned release",
-        ))),
+        Some(want) if want != catalog.version => {
+            let diag = Diagnostic::error(
+                "CW041",
+                format!(
+                    "[frameworks.{alias}] pins version {want}, but the catalog is version {}",
+                    catalog.version
+                ),
+            )
+            .help(
+                "update the pin after reviewing what changed, or point `file` at the pinned release",
+            );
+            // At the pin: the `version` after the framework's table header.
+            let at = config_file.and_then(|file| {
+                let header = file.text.find(&format!("[frameworks.{alias}]"))?;
+                let key = header + file.text[header..].find("version")?;
+                Some((file, key..key + "version".len()))
+            });
+            Err(Box::new(match at {
+                Some((file, span)) => diag.at(file, span),
+                None => diag,
+            }))
+        }
         _ => Ok(()),
     }
 }
@@ -741,6 +790,63 @@ mod tests {
             let found = fw.find(written).map(|i| fw.catalog.nodes[i].label.as_str());
             assert_eq!(found, Some(label), "{alias}:{written}");
         }
+    }
+
+    /// The errors of a book whose book.toml is `toml`, with `files` beside
+    /// it, as (code, file, line, column).
+    fn load_errors(
+        toml: &str,
+        files: &[(&str, &str)],
+    ) -> Vec<(&'static str, String, usize, usize)> {
+        let tmp = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            let path = tmp.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let file = SourceFile::new("book.toml", toml.to_string());
+        let config = BookConfig::parse(&file).unwrap();
+        let errors = match Registry::load(&config, tmp.path(), Some(&file)) {
+            Err(errors) => errors,
+            Ok(_) => panic!("{toml} loads"),
+        };
+        errors
+            .iter()
+            .map(|d| {
+                let loc = d.location.as_ref().expect("located");
+                let (line, col) = loc.line_col();
+                (d.code, loc.file.name.clone(), line, col)
+            })
+            .collect()
+    }
+
+    /// Regression: CW042 said "at line 28 column 14" in its message but
+    /// was shown only "in" the file; CW041's missing file and version pin
+    /// were not located in book.toml.
+    #[test]
+    fn catalog_errors_are_located() {
+        let yaml = "urn: urn:x:library:bad\nobjects:\n  framework:\n    urn: urn:x:fw:bad\n    requirement_nodes:\n    - urn: urn:x:req_node:bad:a\n      depth: \"three\"\n";
+        assert_eq!(
+            load_errors(
+                "[frameworks.BAD]\nfile = \"catalogs/bad.yaml\"\n[mappings]\nembedded = false\n",
+                &[("catalogs/bad.yaml", yaml)]
+            ),
+            [("CW042", "catalogs/bad.yaml".to_string(), 7, 14)]
+        );
+        assert_eq!(
+            load_errors(
+                "[frameworks.GONE]\nfile = \"catalogs/gone.yaml\"\n[mappings]\nembedded = false\n",
+                &[]
+            ),
+            [("CW041", "book.toml".to_string(), 2, 9)]
+        );
+        assert_eq!(
+            load_errors(
+                "[frameworks.CYFUN2023]\ncatalog = \"cyfun2023\"\nversion = \"5\"\n[mappings]\nembedded = false\n",
+                &[]
+            ),
+            [("CW041", "book.toml".to_string(), 3, 1)]
+        );
     }
 
     #[test]

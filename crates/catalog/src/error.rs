@@ -26,6 +26,24 @@ pub enum ImportError {
 }
 
 impl ImportError {
+    /// The byte offset in the imported text where the parser stopped, when
+    /// it says (JSON and YAML syntax and type errors), so that the error
+    /// can be shown at its line and column.
+    pub fn offset_in(&self, text: &str) -> Option<usize> {
+        match self {
+            ImportError::Yaml(err) => err.location().map(|l| l.index()),
+            ImportError::Json(err) if err.line() > 0 => {
+                let start: usize = text
+                    .split_inclusive('\n')
+                    .take(err.line() - 1)
+                    .map(str::len)
+                    .sum();
+                Some((start + err.column().saturating_sub(1)).min(text.len()))
+            }
+            _ => None,
+        }
+    }
+
     /// Shorthand for [`ImportError::Format`].
     pub(crate) fn format(message: impl Into<String>) -> Self {
         ImportError::Format(message.into())
