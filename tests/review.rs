@@ -660,3 +660,25 @@ fn ci_reports_name_files_from_the_repository_top() {
         "people read paths from the book, as before"
     );
 }
+
+/// Regression: a pull request that mends a broken book.toml failed its
+/// `diff` job (exit 2, "cannot be loaded") while `check --changed-since`
+/// passed. The base is now compared as empty, with a note.
+#[test]
+fn diff_against_a_base_that_does_not_load_shows_everything_as_new() {
+    let repo = Repo::new();
+    repo.write("book.toml", "[book]\nid-prefix = \"HCB\"\nbogus = 1\n");
+    repo.write("docs/0001-a.md", &doc(1, "A", "guidance", "draft", ""));
+    repo.commit("a broken book.toml");
+    repo.write("book.toml", "[book]\nid-prefix = \"HCB\"\n");
+    let out = repo.run(&["diff", "HEAD", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("cannot be loaded")
+            && text(&out.stderr).contains("shown as new"),
+        "{}",
+        text(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["documents"]["added"][0]["id"], "HCB-0001", "{json}");
+}
