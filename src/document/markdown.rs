@@ -683,8 +683,9 @@ impl<'a> HtmlBuilder<'a> {
                 _ => self.events.push(Event::End(TagEnd::Image)),
             },
             Event::Start(Tag::Table(align)) => {
-                self.events
-                    .push(Event::Html(CowStr::Borrowed("<div class=\"table-wrap\">")));
+                self.events.push(Event::Html(CowStr::Borrowed(
+                    "<div class=\"table-wrap\" tabindex=\"0\">",
+                )));
                 self.events.push(Event::Start(Tag::Table(align)));
             }
             Event::End(TagEnd::Table) => {
@@ -774,12 +775,22 @@ impl std::fmt::Write for MarkedWriter {
     fn write_str(&mut self, s: &str) -> std::fmt::Result {
         if s == HOLE {
             self.marks.push(self.html.len());
+        } else if let Some(rest) = s.strip_prefix(CODE_BLOCK) {
+            // A code block scrolls sideways when its lines are long: it
+            // takes the keyboard focus so that it can be scrolled without
+            // a mouse (WCAG 2.1.1). pulldown-cmark opens one in one piece.
+            self.html.push_str(FOCUSABLE_CODE_BLOCK);
+            self.html.push_str(rest);
         } else {
             self.html.push_str(s);
         }
         Ok(())
     }
 }
+
+/// How pulldown-cmark opens a code block, and how the site does.
+const CODE_BLOCK: &str = "<pre><code";
+const FOCUSABLE_CODE_BLOCK: &str = "<pre tabindex=\"0\"><code";
 
 /// How many `<h1` an event writes: a level-one heading, or raw HTML
 /// holding some (text, code and attributes are escaped, so `<` is written
