@@ -1358,6 +1358,12 @@ fn a_site_without_search_shows_no_search_box() {
         let html = std::fs::read_to_string(preview.join(page)).unwrap();
         assert!(!html.contains("role=\"search\""), "{page}");
     }
+    // Nor a search page that could only fail, or its script (a regression:
+    // both were published, and the sitemap listed the page).
+    assert!(!preview.join("search.html").exists());
+    assert!(!preview.join("assets/search.js").exists());
+    let sitemap = std::fs::read_to_string(preview.join("sitemap.xml")).unwrap();
+    assert!(!sitemap.contains("search.html"), "{sitemap}");
     let config = std::fs::read_to_string(book.join("book.toml")).unwrap();
     let config = if config.contains("[build]") {
         config.replacen("[build]", "[build]\nsearch = false", 1)

@@ -89,6 +89,13 @@ pub fn build(project: &Project, options: &BuildOptions) -> Result<BuildReport, B
     let mut site = context::SiteContext::new(project);
     site.search &= !options.no_search;
     let with_search = site.search;
+    // Without an index the search page could only fail, and nothing links
+    // to it (the search boxes go too): neither it nor its script is
+    // published, nor listed in the sitemap.
+    let mut pages = pages;
+    if !with_search {
+        pages.retain(|page| !matches!(page, pages::Page::Search));
+    }
     let staging = Staging::new(&dest, &project.book.root)?;
     let tally = timing::Tally::default();
     // Raised by whichever side fails first, so the other gives up instead
@@ -150,6 +157,9 @@ pub fn build(project: &Project, options: &BuildOptions) -> Result<BuildReport, B
     tally.print("render");
     timing::global().print("context");
     for (path, bytes) in &theme.assets {
+        if !with_search && path == SEARCH_SCRIPT {
+            continue;
+        }
         staging.write(path, bytes)?;
     }
     let src = project.book.src_dir();
@@ -168,6 +178,9 @@ pub fn build(project: &Project, options: &BuildOptions) -> Result<BuildReport, B
         millis: started.elapsed().as_millis(),
     })
 }
+
+/// The search page's script among the theme's assets.
+const SEARCH_SCRIPT: &str = "assets/search.js";
 
 /// Where the site keeps a copy of the book's file `rel` (relative to the
 /// source directory): a picture or download documents link relatively.
