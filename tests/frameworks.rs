@@ -1008,3 +1008,41 @@ fn coverage_table_columns_line_up_under_long_level_names() {
         assert!(counts.starts_with(' '), "{row}");
     }
 }
+
+/// A matrix cell's colour counts the distinct documents addressing the
+/// technique or one of its sub-techniques, as its legend says. Regression:
+/// it added the technique's documents to the number of sub-techniques
+/// addressed, so a technique reached only through sub-techniques by ten
+/// documents was coloured "1 document".
+#[test]
+fn a_matrix_cell_is_coloured_by_documents_not_sub_techniques() {
+    let dest = build_without_search(&fixture("embedded"));
+    let matrix = std::fs::read_to_string(dest.path().join("attack/enterprise/index.html")).unwrap();
+    let mut via_subs = 0;
+    for cell in matrix.split("<li class=\"cell heat-").skip(1) {
+        let heat: usize = cell[..1].parse().unwrap();
+        let label = cell
+            .split("<span class=\"tid\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</span>").next())
+            .unwrap();
+        let documents = label
+            .split(" · ")
+            .nth(1)
+            .and_then(|part| part.split(' ').next())
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(0);
+        if label.contains("via sub-techniques") {
+            via_subs += 1;
+        }
+        if documents == 0 {
+            assert_eq!(heat, 0, "{label}");
+        } else if !label.contains("via sub-techniques") {
+            // Sub-techniques may add documents the technique lacks.
+            assert!(heat >= documents.min(3), "{label}: heat-{heat}");
+        } else {
+            assert_eq!(heat, documents.min(3), "{label}");
+        }
+    }
+    assert!(via_subs > 0, "no cell reached only through sub-techniques");
+}

@@ -476,6 +476,9 @@ pub struct TechniqueUse {
 struct DomainUse {
     /// Per technique index.
     counts: Vec<UseCounts>,
+    /// Per technique index: distinct documents addressing it or one of its
+    /// sub-techniques, in any way (what a matrix cell's colour says).
+    family: Vec<usize>,
     /// Per technique index, its active sub-techniques in catalog order.
     subtechniques: Vec<Vec<usize>>,
     /// The first technique of each ATT&CK id.
@@ -521,6 +524,7 @@ impl TechniqueUse {
 
 impl DomainUse {
     fn new(project: &Project, catalog: &AttackCatalog) -> Self {
+        let mut documents: Vec<Vec<usize>> = vec![Vec::new(); catalog.techniques.len()];
         let counts = (0..catalog.techniques.len())
             .map(|i| {
                 let Some(node) = project.index.find(&Node::Technique(catalog.domain, i)) else {
@@ -539,6 +543,7 @@ impl DomainUse {
                 inferred.sort_unstable();
                 inferred.dedup();
                 inferred.retain(|d| declared.binary_search(d).is_err());
+                documents[i] = declared.iter().chain(&inferred).copied().collect();
                 UseCounts {
                     documents: declared.len() + inferred.len(),
                     declared: declared.len(),
@@ -566,8 +571,21 @@ impl DomainUse {
                 subtechniques[i].push(j);
             }
         }
+        let family = (0..catalog.techniques.len())
+            .map(|i| {
+                let mut all: Vec<usize> = subtechniques[i]
+                    .iter()
+                    .flat_map(|&j| documents[j].iter().copied())
+                    .chain(documents[i].iter().copied())
+                    .collect();
+                all.sort_unstable();
+                all.dedup();
+                all.len()
+            })
+            .collect();
         DomainUse {
             counts,
+            family,
             subtechniques,
             by_id,
         }
@@ -599,7 +617,8 @@ fn tactic_techniques(
                 .collect();
             let count = table.counts(domain, i).documents;
             let sub_count = subs.iter().filter(|s| s["count"].as_u64().unwrap_or(0) > 0).count();
-            serde_json::json!({ "id": t.id, "name": t.name, "url": urls::technique(domain, &t.id), "count": count, "subtechniques": subs, "covered_subtechniques": sub_count })
+            let family = table.domain(domain).and_then(|u| u.family.get(i).copied()).unwrap_or(count);
+            serde_json::json!({ "id": t.id, "name": t.name, "url": urls::technique(domain, &t.id), "count": count, "family_count": family, "subtechniques": subs, "covered_subtechniques": sub_count })
         })
         .collect()
 }
