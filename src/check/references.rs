@@ -539,6 +539,8 @@ pub(super) fn body_links(ctx: &Context, doc: &Document, diags: &mut Vec<Diagnost
             LinkTarget::Anchor(anchor) => {
                 if !doc.outline.has_anchor(anchor) {
                     diags.push(missing_anchor(doc, anchor, &doc.id.value, span));
+                } else if let Some(heading) = doc.outline.heading_behind_page_id(anchor) {
+                    diags.push(anchor_taken_by_page(doc, anchor, heading, span));
                 }
             }
             LinkTarget::File { path, anchor } => match document_link(&doc.rel_path, path) {
@@ -548,6 +550,10 @@ pub(super) fn body_links(ctx: &Context, doc: &Document, diags: &mut Vec<Diagnost
                         if let Some(anchor) = anchor {
                             if !target.outline.has_anchor(anchor) {
                                 diags.push(missing_anchor(doc, anchor, &target.id.value, span));
+                            } else if let Some(heading) =
+                                target.outline.heading_behind_page_id(anchor)
+                            {
+                                diags.push(anchor_taken_by_page(doc, anchor, heading, span));
                             }
                         }
                     }
@@ -663,6 +669,28 @@ fn missing_anchor(
     )
     .at(&doc.source, span)
     .help("anchors are heading texts in lower case with spaces as dashes, like GitHub's")
+}
+
+/// CW015 (a warning): `#anchor` is an id of the page around the body, and
+/// the heading it names has another anchor.
+fn anchor_taken_by_page(
+    doc: &Document,
+    anchor: &str,
+    heading: &crate::document::markdown::Heading,
+    span: std::ops::Range<usize>,
+) -> Diagnostic {
+    Diagnostic::warning(
+        "CW015",
+        format!(
+            "`#{anchor}` is a part of the page around the document, not the heading \"{}\", whose anchor is `#{}`",
+            heading.text, heading.anchor
+        ),
+    )
+    .at(&doc.source, span)
+    .help(format!(
+        "link `#{}` to reach the heading, or give the heading another title",
+        heading.anchor
+    ))
 }
 
 /// Resolve `../x/0007-a.md` against `governance/0001-b.md`.

@@ -36,6 +36,22 @@ impl Outline {
         let anchor = decoded.as_ref();
         self.headings.iter().any(|h| h.anchor == anchor) || PAGE_IDS.contains(&anchor)
     }
+
+    /// The heading `#anchor` was most likely meant for, when the page keeps
+    /// that id for itself: a heading "Main" is `#main-1`, since `#main` is
+    /// the page's main content, so a link to `#main` lands there instead.
+    pub fn heading_behind_page_id(&self, anchor: &str) -> Option<&Heading> {
+        if !PAGE_IDS.contains(&anchor) || self.headings.iter().any(|h| h.anchor == anchor) {
+            return None;
+        }
+        self.headings.iter().find(|h| {
+            h.anchor
+                .strip_prefix(anchor)
+                .and_then(|rest| rest.strip_prefix('-'))
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                && slugify(&h.text) == anchor
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -913,6 +929,28 @@ mod tests {
                 .contains(&path)
                 .then(|| format!("../files/area/{path}"))
         }
+    }
+
+    /// Regression: a link to `#main` meaning the heading "Main" passed
+    /// check and landed on the page's main content.
+    #[test]
+    fn a_page_id_that_hides_a_heading_names_the_heading() {
+        let outline = scan("## Main\n\n## Also satisfies\n\n## Also satisfied\n", 0);
+        let meant = |anchor: &str| {
+            outline
+                .heading_behind_page_id(anchor)
+                .map(|h| h.anchor.clone())
+        };
+        assert_eq!(meant("main").as_deref(), Some("main-1"));
+        assert_eq!(meant("also-satisfies").as_deref(), Some("also-satisfies-1"));
+        assert_eq!(meant("main-1"), None, "the heading's own anchor");
+        assert_eq!(meant("toc-title"), None, "no heading of that name");
+        assert_eq!(
+            scan("## Other\n", 0)
+                .heading_behind_page_id("main")
+                .map(|h| h.anchor.clone()),
+            None
+        );
     }
 
     #[test]
