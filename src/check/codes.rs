@@ -50,6 +50,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("CW045", "document folder is not an area"),
     ("CW046", "relative link in raw HTML"),
     ("CW047", "two requirements of a catalog share an id"),
+    ("CW048", "image without a text alternative"),
 ];
 
 pub fn title(code: &str) -> &'static str {

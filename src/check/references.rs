@@ -593,6 +593,12 @@ pub(super) fn body_links(ctx: &Context, doc: &Document, diags: &mut Vec<Diagnost
                     )),
                 )
             }
+            LinkTarget::ImageWithoutText => diags.push(
+                Diagnostic::warning("CW048", "image without a text alternative")
+                    .at(&doc.source, span)
+                    .label("what does it show?")
+                    .help("say what the image shows, for readers who cannot see it (WCAG 1.1.1): `![network zones of the imaging ward](zones.png)`, or `alt=\"…\"` in HTML (`alt=\"\"` for a decorative one)"),
+            ),
             LinkTarget::ExternalImage(url) => diags.push(
                 Diagnostic::warning("CW036", format!("image from another host is not loaded: {url}"))
                     .at(&doc.source, span)

@@ -82,6 +82,9 @@ pub enum LinkTarget {
     /// `<img src="img/a.png">`): the page keeps it as written, where it
     /// leads nowhere, since only Markdown links are rewritten.
     RawHtml(String),
+    /// An image with no text alternative: `![](zones.png)`, or `<img>`
+    /// without `alt` in raw HTML. Not a link, but found with them.
+    ImageWithoutText,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -121,6 +124,8 @@ fn read(body: &str, offset: usize, with_html: bool) -> (Outline, Option<BodyHtml
     let mut outline = Outline::default();
     let mut anchors = Anchors::around_the_body();
     let mut heading: Option<(u8, Option<String>, String)> = None;
+    // The image being read (its span) and whether it has text yet.
+    let mut image: Option<(Range<usize>, bool)> = None;
     // About one event per 40 bytes of prose: reserved once, not grown.
     let mut html = with_html.then(|| HtmlBuilder {
         events: Vec::with_capacity(body.len() / 24 + 16),
@@ -128,6 +133,9 @@ fn read(body: &str, offset: usize, with_html: bool) -> (Outline, Option<BodyHtml
     });
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
         let span = range.start + offset..range.end + offset;
+        if matches!(event, Event::Start(Tag::Image { .. })) && image.is_none() {
+            image = Some((span.clone(), false));
+        }
         match &event {
             Event::Start(Tag::Heading { level, id, .. }) => {
                 heading = Some((
@@ -139,6 +147,17 @@ fn read(body: &str, offset: usize, with_html: bool) -> (Outline, Option<BodyHtml
             Event::Text(t) | Event::Code(t) => {
                 if let Some((_, _, text)) = heading.as_mut() {
                     text.push_str(t);
+                }
+                if let Some((_, has_text)) = image.as_mut() {
+                    *has_text |= !t.trim().is_empty();
+                }
+            }
+            Event::End(TagEnd::Image) => {
+                if let Some((at, false)) = image.take() {
+                    outline.links.push(BodyLink {
+                        target: LinkTarget::ImageWithoutText,
+                        span: at,
+                    });
                 }
             }
             Event::End(TagEnd::Heading(_)) => {
@@ -177,6 +196,12 @@ fn read(body: &str, offset: usize, with_html: bool) -> (Outline, Option<BodyHtml
             }
             Event::Html(raw) | Event::InlineHtml(raw) => {
                 let block = matches!(event, Event::Html(_));
+                if images_without_alt(raw) > 0 {
+                    outline.links.push(BodyLink {
+                        target: LinkTarget::ImageWithoutText,
+                        span: span.clone(),
+                    });
+                }
                 for target in raw_html_links(raw, block) {
                     outline.links.push(BodyLink {
                         target,
@@ -876,6 +901,21 @@ fn is_external_image(element: &str, attribute: &str, value: &str) -> bool {
 /// ([`LinkTarget::ExternalImage`]; the page drops them, see
 /// [`sanitize_block`]). Raw HTML is rare, and most of it has neither
 /// attribute and is not parsed.
+/// How many `<img>` tags of raw HTML have no `alt` attribute (an empty
+/// one, for a decorative picture, is the author's choice).
+fn images_without_alt(raw: &str) -> usize {
+    let lower = raw.to_ascii_lowercase();
+    lower
+        .match_indices("<img")
+        .filter(|(at, _)| {
+            let tag = &lower[*at..];
+            let tag = &tag[..tag.find('>').map_or(tag.len(), |end| end + 1)];
+            !tag.split(|c: char| c.is_ascii_whitespace() || c == '/')
+                .any(|attribute| attribute == "alt" || attribute.starts_with("alt="))
+        })
+        .count()
+}
+
 fn raw_html_links(raw: &str, block: bool) -> Vec<LinkTarget> {
     let has = |needle: &[u8]| {
         raw.as_bytes()
@@ -929,6 +969,30 @@ mod tests {
                 .contains(&path)
                 .then(|| format!("../files/area/{path}"))
         }
+    }
+
+    /// An image needs a text alternative: a Markdown image with none, or
+    /// raw `<img>` without `alt` (an empty `alt` is a decorative picture,
+    /// the author's choice).
+    #[test]
+    fn images_without_text_are_found() {
+        let without = |body: &str| {
+            scan(body, 0)
+                .links
+                .iter()
+                .filter(|l| l.target == LinkTarget::ImageWithoutText)
+                .count()
+        };
+        assert_eq!(without("![](a.png)\n"), 1);
+        assert_eq!(without("![ ](a.png)\n"), 1);
+        assert_eq!(without("![zones](a.png) and ![`code`](b.png)\n"), 0);
+        assert_eq!(without("<img src=\"a.png\">\n"), 1);
+        assert_eq!(without("<IMG SRC=a.png ALT=zones>\n"), 0);
+        assert_eq!(without("<img src=\"a.png\" alt=\"\">\n"), 0);
+        assert_eq!(
+            images_without_alt("<p><img src=a.png><img src=b.png alt=b></p>"),
+            1
+        );
     }
 
     /// Regression: a link to `#main` meaning the heading "Main" passed
