@@ -724,7 +724,11 @@ pub fn document_link(from: &str, path: &str) -> Option<String> {
         .decode_utf8()
         .unwrap_or(std::borrow::Cow::Borrowed(path));
     let resolved = resolve_relative(from, &decoded)?;
-    Some(crate::document::nfc(&resolved).into_owned())
+    // Composed already (always, for ASCII): no second copy.
+    Some(match crate::document::nfc(&resolved) {
+        std::borrow::Cow::Borrowed(_) => resolved,
+        std::borrow::Cow::Owned(composed) => composed,
+    })
 }
 
 pub fn resolve_relative(from: &str, path: &str) -> Option<String> {
