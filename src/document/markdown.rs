@@ -1212,7 +1212,7 @@ mod tests {
     fn relative_links_in_raw_html_are_found_for_check() {
         let body = "<p><a href=\"0001-a.md\">A</a> <a href=\"#top\">top</a> \
                     <a href=\"https://example.org\">x</a></p>\n\n\
-                    Inline <img src=\"img/zones.png\"> and <a href=\"mailto:a@b.org\">m</a>.\n";
+                    Inline <img src=\"img/zones.png\" alt=\"zones\"> and <a href=\"mailto:a@b.org\">m</a>.\n";
         let targets: Vec<LinkTarget> = scan(body, 0).links.into_iter().map(|l| l.target).collect();
         assert_eq!(
             targets,
