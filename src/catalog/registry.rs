@@ -51,6 +51,10 @@ pub struct LoadedFramework {
     folded: std::sync::OnceLock<FxHashMap<String, Option<u32>>>,
     /// Child node indexes per node.
     pub children: Vec<Vec<u32>>,
+    /// Lower-cased node URN -> node index: mapping sets name requirements
+    /// by URN, and a few URNs do not spell their id (CyFun 2025's
+    /// `…:de.cm-03-1` is `DE.CM-03.1`).
+    by_urn: FxHashMap<String, u32>,
 }
 
 impl LoadedFramework {
@@ -58,7 +62,14 @@ impl LoadedFramework {
         let mut index =
             FxHashMap::with_capacity_and_hasher(catalog.nodes.len() * 2, Default::default());
         let mut children = vec![Vec::new(); catalog.nodes.len()];
+        let mut by_urn =
+            FxHashMap::with_capacity_and_hasher(catalog.nodes.len(), Default::default());
         for (i, node) in catalog.nodes.iter().enumerate() {
+            if !node.urn.is_empty() {
+                by_urn
+                    .entry(node.urn.to_ascii_lowercase())
+                    .or_insert(i as u32);
+            }
             index.entry(ids::canonical(&node.label)).or_insert(i as u32);
             if let Some(source_id) = &node.source_id {
                 index.entry(ids::canonical(source_id)).or_insert(i as u32);
@@ -76,6 +87,7 @@ impl LoadedFramework {
             index,
             folded: std::sync::OnceLock::new(),
             children,
+            by_urn,
         }
     }
 
@@ -319,6 +331,12 @@ impl Registry {
         let Some(framework) = self.framework_by_namespace(namespace) else {
             return UrnLookup::UnknownNamespace(namespace.to_string());
         };
+        // The node with that URN, when the catalog has one; else by the id
+        // the URN ends with (catalogs made from OSCAL build their URNs
+        // differently, but their ids agree).
+        if let Some(&idx) = framework.by_urn.get(&urn.trim().to_ascii_lowercase()) {
+            return UrnLookup::Found(framework, idx as usize);
+        }
         let local = ids::canonical(ciso::urn_local_id(urn));
         match framework.find(&local) {
             Some(idx) => UrnLookup::Found(framework, idx),
@@ -790,6 +808,41 @@ mod tests {
             let found = fw.find(written).map(|i| fw.catalog.nodes[i].label.as_str());
             assert_eq!(found, Some(label), "{alias}:{written}");
         }
+    }
+
+    /// Regression: a mapping set names requirements by URN, and a few URNs
+    /// do not spell their id; looked up by the id the URN ends with, they
+    /// were dropped (24 rows of the embedded sets, two of them `equal`).
+    #[test]
+    fn a_mapping_urn_finds_its_node_even_when_it_does_not_spell_the_id() {
+        let registry = Registry::load(&BookConfig::default(), Path::new("."), None).unwrap();
+        for (urn, label) in [
+            (
+                "urn:intuitem:risk:req_node:ccb-cyfun2025:de.cm-03-1",
+                "DE.CM-03.1",
+            ),
+            (
+                "urn:intuitem:risk:req_node:ccb-cyfun2025:d.am-08.10",
+                "ID.AM-08.10",
+            ),
+            (
+                "urn:intuitem:risk:req_node:ccb-cyfun2025:pr.aa-01.1",
+                "PR.AA-01.1",
+            ),
+        ] {
+            match registry.resolve_urn(urn) {
+                UrnLookup::Found(fw, i) => assert_eq!(fw.catalog.nodes[i].label, label, "{urn}"),
+                _ => panic!("{urn} not found"),
+            }
+        }
+        let unresolved: usize = registry
+            .mapping_sets
+            .iter()
+            .flat_map(|(_, set)| &set.mappings)
+            .flat_map(|m| [&m.source_urn, &m.target_urn])
+            .filter(|urn| !matches!(registry.resolve_urn(urn), UrnLookup::Found(..)))
+            .count();
+        assert_eq!(unresolved, 0, "every embedded mapping resolves");
     }
 
     /// The errors of a book whose book.toml is `toml`, with `files` beside
