@@ -264,6 +264,8 @@ enum Loaded {
         Option<Arc<SourceFile>>,
     ),
     Mapping(CatalogSource, MappingSet, Option<Arc<SourceFile>>),
+    /// The sets of one of the book's mapping files.
+    Mappings(CatalogSource, Vec<MappingSet>, Option<Arc<SourceFile>>),
     TechniqueMapping(CatalogSource, TechniqueMappingSet, Option<Arc<SourceFile>>),
 }
 
@@ -298,6 +300,12 @@ impl Registry {
                 Ok(Loaded::Mapping(source, set, text)) => {
                     registry.keep_text(&source, text);
                     registry.mapping_sets.push((source, set));
+                }
+                Ok(Loaded::Mappings(source, sets, text)) => {
+                    registry.keep_text(&source, text);
+                    registry
+                        .mapping_sets
+                        .extend(sets.into_iter().map(|set| (source.clone(), set)));
                 }
                 Ok(Loaded::TechniqueMapping(source, set, text)) => {
                     registry.keep_text(&source, text);
@@ -688,12 +696,43 @@ fn run(
                     .map_err(|e| import_error(&rel, &file, e))
                     .map(|set| Loaded::TechniqueMapping(source, set, Some(file)))
             } else {
-                ciso::import_mapping_set(&file.text)
+                ciso::import_mapping_sets(&file.text)
                     .map_err(|e| import_error(&rel, &file, e))
-                    .map(|set| Loaded::Mapping(source, set, Some(file)))
+                    .and_then(|sets| {
+                        let sets = without_reverses(sets);
+                        if sets.is_empty() {
+                            return Err(import_error(
+                                &rel,
+                                &file,
+                                crosswalk_catalog::ImportError::Format(
+                                    "the library has no objects.requirement_mapping_sets".into(),
+                                ),
+                            ));
+                        }
+                        Ok(Loaded::Mappings(source, sets, Some(file)))
+                    })
             }
         }
     }
+}
+
+/// The sets of a mapping file but those that only reverse an earlier one:
+/// CISO Assistant libraries ship each set with its `-revert` twin, which
+/// the crosswalk walks both ways anyway. A file holding two sets between
+/// different frameworks gives both (only the first was read, and the
+/// others were dropped without a word).
+fn without_reverses(sets: Vec<MappingSet>) -> Vec<MappingSet> {
+    let mut kept: Vec<MappingSet> = Vec::new();
+    for set in sets {
+        let reverses_one = kept.iter().any(|k| {
+            k.source_framework_urn == set.target_framework_urn
+                && k.target_framework_urn == set.source_framework_urn
+        });
+        if !reverses_one {
+            kept.push(set);
+        }
+    }
+    kept
 }
 
 fn check_pin(
@@ -843,6 +882,43 @@ mod tests {
             .filter(|urn| !matches!(registry.resolve_urn(urn), UrnLookup::Found(..)))
             .count();
         assert_eq!(unresolved, 0, "every embedded mapping resolves");
+    }
+
+    /// Regression: only the first set of a book's mapping file was read;
+    /// a second set, between other frameworks, was dropped without a word.
+    /// A set that reverses an earlier one (CISO Assistant's `-revert`
+    /// twins) still adds nothing.
+    #[test]
+    fn every_set_of_a_mapping_file_is_read_but_reverses() {
+        let tmp = tempfile::tempdir().unwrap();
+        let set = |urn: &str, from: &str, to: &str| {
+            format!(
+                "  - urn: {urn}\n    name: {urn}\n    source_framework_urn: {from}\n    target_framework_urn: {to}\n    requirement_mappings:\n    - source_requirement_urn: {from}:a\n      target_requirement_urn: {to}:b\n      relationship: equal\n"
+            )
+        };
+        let yaml = format!(
+            "urn: urn:x:library:two\nname: two\nobjects:\n  requirement_mapping_sets:\n{}{}{}",
+            set("urn:x:set:one", "urn:x:fw:csf", "urn:x:fw:nis2"),
+            set("urn:x:set:one-revert", "urn:x:fw:nis2", "urn:x:fw:csf"),
+            set("urn:x:set:two", "urn:x:fw:csf", "urn:x:fw:nis2ir"),
+        );
+        std::fs::create_dir_all(tmp.path().join("catalogs")).unwrap();
+        std::fs::write(tmp.path().join("catalogs/map.yaml"), yaml).unwrap();
+        let file = SourceFile::new(
+            "book.toml",
+            "[mappings]\nembedded = false\nfiles = [\"catalogs/map.yaml\"]\n".to_string(),
+        );
+        let config = BookConfig::parse(&file).unwrap();
+        let registry = match Registry::load(&config, tmp.path(), Some(&file)) {
+            Ok(registry) => registry,
+            Err(errors) => panic!("{errors:?}"),
+        };
+        let urns: Vec<&str> = registry
+            .mapping_sets
+            .iter()
+            .map(|(_, set)| set.urn.as_str())
+            .collect();
+        assert_eq!(urns, ["urn:x:set:one", "urn:x:set:two"]);
     }
 
     /// The errors of a book whose book.toml is `toml`, with `files` beside

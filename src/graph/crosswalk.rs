@@ -3,13 +3,16 @@
 //! techniques.
 //!
 //! CISO Assistant mapping files hold a set and its reverse (`-revert`); the
-//! importer keeps the first, so every mapping is indexed here from both ends.
+//! registry keeps every set of a file but those reversing an earlier one,
+//! so every mapping is indexed here from both ends.
+//!
+//! URNs are resolved with [`Registry::resolve_urn`]: by the node's own URN,
+//! then by namespace and canonical id.
 //! Walking a mapping target -> source inverts `subset` and `superset` (if A is
 //! a subset of B, B is a superset of A); `equal` and `intersect` are
 //! symmetric.
 //!
-//! URNs are resolved with [`Registry::resolve_urn`], i.e. by namespace and
-//! canonical id. URNs that do not resolve are skipped and kept per set in
+//! URNs that do not resolve are skipped and kept per set in
 //! [`SetSummary::unresolved`]: `crosswalk catalogs` counts them for embedded
 //! sets, and `check` reports them (CW043) for the book's own mapping files.
 
