@@ -33,7 +33,7 @@ const LIVE_JS: &str = r#"(function () {
 })();
 "#;
 
-const OVERLAY_CSS: &str = ".cw-overlay{position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;z-index:1000;background:#1b1f24;color:#f4f6f8;border-top:4px solid #ff8a80;padding:1rem 1.5rem;font:14px/1.45 ui-monospace,Menlo,Consolas,monospace}.cw-overlay h2{margin:0 0 .5rem;font:600 16px system-ui,sans-serif;color:#ff8a80}.cw-overlay pre{white-space:pre-wrap;margin:0}\n";
+const OVERLAY_CSS: &str = ".cw-overlay{position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;z-index:1000;background:#1b1f24;color:#f4f6f8;border-top:4px solid #ff8a80;padding:1rem 1.5rem;font:14px/1.45 ui-monospace,Menlo,Consolas,monospace}.cw-overlay h2{margin:0 0 .5rem;font:600 16px system-ui,sans-serif;color:#ff8a80}.cw-overlay pre{white-space:pre-wrap;margin:0;padding:0;border:0;background:#1b1f24;color:#f4f6f8;font:inherit}\n";
 
 /// Serve until Ctrl-C (or SIGTERM), then end open event streams and stop.
 pub async fn serve(
