@@ -728,3 +728,72 @@ fn tag_pages_shared_or_named_in_other_scripts_are_served() {
     let status = server.stop();
     assert!(status.success(), "{status:?}");
 }
+
+/// Regression: `[build] search` turned off or on while serving left the
+/// served site unlike a build's (a search page with no index; no index
+/// when turned on). The search page, its script and the index follow.
+#[test]
+fn search_follows_book_toml_on_and_off_while_serving() {
+    let tmp = fixture_copy();
+    let root = tmp.path();
+    let config = root.join("book.toml");
+    let original = std::fs::read_to_string(&config).unwrap();
+    let set_search = |on: bool| {
+        let setting = format!("[build]\nsearch = {on}");
+        let text = if original.contains("[build]") {
+            original.replace("[build]", &setting)
+        } else {
+            format!("{original}\n{setting}\n")
+        };
+        std::fs::write(&config, text).unwrap();
+    };
+    let mut site = LiveSite::load(root).unwrap().with_search();
+    assert!(site.file("search.html").is_some());
+    set_search(false);
+    apply(&mut site, &config);
+    assert_equals_full_build(&site, root, "search turned off");
+    assert!(site.file("search.html").is_none());
+    assert!(site.file("assets/search.js").is_none());
+    assert!(site.file("pagefind/pagefind.js").is_none());
+    set_search(true);
+    apply(&mut site, &config);
+    assert_equals_full_build(&site, root, "search turned on");
+    assert!(site.file("search.html").is_some());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while site.file("pagefind/pagefind.js").is_none() {
+        assert!(Instant::now() < deadline, "timed out waiting for the index");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Regression: the source directory moved away while serving gave an
+/// empty site with no error; it is CW039 over the last good pages, as
+/// check and build say, and the pages come back with it.
+#[test]
+fn a_source_directory_gone_while_serving_is_an_error_not_an_empty_site() {
+    let tmp = fixture_copy();
+    let root = tmp.path();
+    let docs = root.join("docs");
+    let mut site = LiveSite::load(root).unwrap();
+    let documents = site
+        .files()
+        .keys()
+        .filter(|k| k.starts_with("documents/"))
+        .count();
+    let away = root.join("elsewhere");
+    std::fs::rename(&docs, &away).unwrap();
+    apply(&mut site, &docs);
+    let overlay = site.overlay().expect("an error over the pages");
+    assert!(overlay.contains("CW039"), "{overlay}");
+    assert_eq!(
+        site.files()
+            .keys()
+            .filter(|k| k.starts_with("documents/"))
+            .count(),
+        documents,
+        "the last good pages stay"
+    );
+    std::fs::rename(&away, &docs).unwrap();
+    apply(&mut site, &docs);
+    assert_equals_full_build(&site, root, "source directory back");
+}

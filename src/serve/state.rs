@@ -26,6 +26,10 @@ pub struct LiveSite {
     pub generation: u64,
     /// The served files are stale as a whole (a full render failed).
     needs_full: bool,
+    /// The book could not be loaded at the last attempt (a broken
+    /// book.toml, the source directory gone): the next change of any kind
+    /// reads it all again.
+    load_failed: bool,
     /// What each file of the book looked like when last read, to tell a
     /// change from a mere open or read (inotify reports those, and every
     /// rebuild causes some).
@@ -83,6 +87,7 @@ impl LiveSite {
             overlay: None,
             generation: 0,
             needs_full: true,
+            load_failed: false,
             pending_before: Footprint::default(),
             pending_paths: Default::default(),
             theme: None,
@@ -247,6 +252,13 @@ impl LiveSite {
             .unwrap_or_else(|_| self.root.clone());
         let src = root.join(&self.project.book.config.book.src);
         let output = root.join(&self.project.book.config.build.output);
+        // The source directory gone (moved, deleted) is the book's problem,
+        // CW039, as check and build report it, not a book of no documents:
+        // read it again, and the last good pages stay with the error over
+        // them.
+        if !src.is_dir() || self.load_failed {
+            return Change::Everything;
+        }
         let mut docs = Vec::new();
         for path in paths {
             let path = if path.is_absolute() {
@@ -375,8 +387,21 @@ impl LiveSite {
                 Ok(project) => {
                     self.project = project;
                     self.needs_full = true;
+                    self.load_failed = false;
+                    // `[build] search` turned on or off while serving: the
+                    // index follows, as a build would.
+                    match (self.searchable(), self.search.is_some()) {
+                        (true, false) => self.search = Some(SearchIndexer::start()),
+                        (false, true) => {
+                            self.search = None;
+                            self.records.clear();
+                            self.record_paths.clear();
+                        }
+                        _ => {}
+                    }
                 }
                 Err(err) => {
+                    self.load_failed = true;
                     let diags = err.diagnostics();
                     let mut text = Vec::new();
                     let _ = report::print(&mut text, &diags, Format::Human, false, "");

@@ -44,8 +44,14 @@ impl Watched {
 
     /// Watch exactly `targets`: unwatch what is no longer a target, watch
     /// what is new (a source directory renamed in book.toml, a `theme/`
-    /// created while serving). Returns whether a target was added.
-    fn sync(&mut self, targets: BTreeMap<PathBuf, RecursiveMode>) -> Result<bool, notify::Error> {
+    /// created while serving), and watch again the targets in `renewed`
+    /// (a directory deleted or moved away and made again: its old watch
+    /// died with it or followed it). Returns whether a target was added.
+    fn sync(
+        &mut self,
+        targets: BTreeMap<PathBuf, RecursiveMode>,
+        renewed: &[PathBuf],
+    ) -> Result<bool, notify::Error> {
         let stale: Vec<PathBuf> = self
             .current
             .iter()
@@ -59,6 +65,9 @@ impl Watched {
         }
         let mut added = false;
         for (path, mode) in targets {
+            if renewed.contains(&path) && self.current.remove(&path).is_some() {
+                let _ = self.watcher().unwatch(&path);
+            }
             if !self.current.contains_key(&path) {
                 self.watcher().watch(&path, mode)?;
                 self.current.insert(path, mode);
@@ -145,7 +154,7 @@ pub fn start(
         &root,
         site.read().unwrap_or_else(PoisonError::into_inner).config(),
     );
-    watched.sync(initial).map_err(watch_err)?;
+    watched.sync(initial, &[]).map_err(watch_err)?;
     let watched = Arc::new(Mutex::new(watched));
     let for_loop = Arc::clone(&watched);
     std::thread::Builder::new()
@@ -176,8 +185,14 @@ fn rebuild_loop(
                 &root,
                 site.read().unwrap_or_else(PoisonError::into_inner).config(),
             );
+            // A watched directory that appeared again needs a new watch.
+            let renewed: Vec<PathBuf> = paths
+                .iter()
+                .filter(|p| targets.contains_key(*p) && p.is_dir())
+                .cloned()
+                .collect();
             let added = match watched.lock() {
-                Ok(mut watched) => watched.sync(targets).unwrap_or_else(|err| {
+                Ok(mut watched) => watched.sync(targets, &renewed).unwrap_or_else(|err| {
                     eprintln!("warning: cannot watch a new directory: {err}");
                     false
                 }),

@@ -31,7 +31,14 @@ pub fn render_all(project: &Project) -> Result<Files, BuildError> {
 pub fn render_all_with(project: &Project, theme: &Theme) -> Result<Files, BuildError> {
     let pages = pages::all_pages(project);
     let mut files = render_pages(project, theme, &pages)?;
-    files.extend(theme.assets.clone());
+    let search = project.book.config.build.search;
+    files.extend(
+        theme
+            .assets
+            .iter()
+            .filter(|(path, _)| search || path.as_str() != super::SEARCH_SCRIPT)
+            .map(|(path, bytes)| (path.clone(), bytes.clone())),
+    );
     for (path, text) in feeds::all(project, &pages) {
         files.insert(path, text.into_bytes());
     }

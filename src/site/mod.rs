@@ -180,7 +180,7 @@ pub fn build(project: &Project, options: &BuildOptions) -> Result<BuildReport, B
 }
 
 /// The search page's script among the theme's assets.
-const SEARCH_SCRIPT: &str = "assets/search.js";
+pub(crate) const SEARCH_SCRIPT: &str = "assets/search.js";
 
 /// Where the site keeps a copy of the book's file `rel` (relative to the
 /// source directory): a picture or download documents link relatively.

@@ -110,15 +110,15 @@ pub(super) fn technique(
         .techniques[i]
 }
 
-/// Every page of the site, in a deterministic order.
+/// Every page of the site, in a deterministic order. The search page only
+/// when the book has a search index (`[build] search`; `build
+/// --no-search` leaves it out too).
 pub fn all_pages(project: &Project) -> Vec<Page> {
-    let mut pages = vec![
-        Page::Home,
-        Page::DocumentIndex,
-        Page::TagIndex,
-        Page::Search,
-        Page::NotFound,
-    ];
+    let mut pages = vec![Page::Home, Page::DocumentIndex, Page::TagIndex];
+    if project.book.config.build.search {
+        pages.push(Page::Search);
+    }
+    pages.push(Page::NotFound);
     pages.extend((0..project.documents.len()).map(Page::Document));
     pages.extend(listing_page::listings(project));
     for catalog in &project.registry.attack {
