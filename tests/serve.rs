@@ -797,3 +797,24 @@ fn a_source_directory_gone_while_serving_is_an_error_not_an_empty_site() {
     apply(&mut site, &docs);
     assert_equals_full_build(&site, root, "source directory back");
 }
+
+/// Regression: a book that did not check when serve started answered a
+/// bare "not found" with no reload script, so the tab stayed on it after
+/// the fix. It shows the problems, then the site once they are fixed.
+#[test]
+fn a_book_broken_at_start_shows_its_problems_then_the_site() {
+    let tmp = fixture_copy();
+    let root: PathBuf = tmp.path().to_path_buf();
+    let playbook = root.join("docs/architecture-operations/0005-playbook.md");
+    edit(&playbook, "version = \"", "version = \"\"");
+    let server = Server::start(&root, &[]);
+    let (status, page) = server.get("/");
+    assert_eq!(status, 404);
+    assert!(page.contains("No site yet"), "{page}");
+    assert!(page.contains("/__crosswalk/live.js"), "it reloads");
+    assert!(page.contains("CW004"), "the problem is shown: {page}");
+    edit(&playbook, "version = \"\"", "version = \"");
+    server.wait_for("/", "the site once fixed", |s, b| {
+        s == 200 && !b.contains("No site yet")
+    });
+}

@@ -203,9 +203,21 @@ async fn file(State(app): State<App>, uri: Uri) -> Response {
 fn not_found(site: &LiveSite) -> Response {
     match site.file("404.html") {
         Some(bytes) => respond(site, "404.html", &bytes, StatusCode::NOT_FOUND),
+        // No good build yet (the book did not check when serve started):
+        // a page that shows the problems and reloads once they are fixed,
+        // rather than a bare "not found" that never does.
+        None if site.overlay().is_some() => respond(
+            site,
+            "404.html",
+            NO_SITE_YET.as_bytes(),
+            StatusCode::NOT_FOUND,
+        ),
         None => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
 }
+
+/// What every address shows before the book has built once.
+const NO_SITE_YET: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>crosswalk: no site yet</title></head><body><main><h1>No site yet</h1><p>The book has not built since serve started: its problems are listed below. This page reloads when they are fixed.</p></main></body></html>";
 
 fn respond(site: &LiveSite, path: &str, bytes: &[u8], status: StatusCode) -> Response {
     let body = if path.ends_with(".html") {
