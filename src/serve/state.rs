@@ -521,19 +521,15 @@ impl LiveSite {
 
     /// Set the overlay from the project's errors; true if there are any.
     fn set_overlay(&mut self) -> bool {
-        let errors: Vec<_> = self
-            .project
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .cloned()
-            .collect();
-        if errors.is_empty() {
+        let diagnostics = &self.project.diagnostics;
+        if !diagnostics.iter().any(|d| d.severity == Severity::Error) {
             self.overlay = None;
             return false;
         }
+        // What `check` prints, warnings included: its count line said
+        // "0 warnings" when only the errors were given to it.
         let mut text = Vec::new();
-        let _ = report::print(&mut text, &errors, Format::Human, false, "");
+        let _ = report::print(&mut text, diagnostics, Format::Human, false, "");
         self.overlay = Some(String::from_utf8_lossy(&text).into_owned());
         true
     }
