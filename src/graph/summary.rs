@@ -185,7 +185,8 @@ impl Inference {
     ) -> Vec<OneMappingGroup<'a>> {
         let words = declared.len();
         let (mut claimed_full, mut claimed_partial) = (vec![0u64; words], vec![0u64; words]);
-        // (chain, framework, relationship, coverage, first word, bits)
+        // (chain, the seed's group: framework, relationship, coverage and
+        // where its words start, the requirements it wins)
         let mut groups: Vec<(&[NodeIndex], &SeedGroup, Vec<u64>)> = Vec::new();
         for &s in seeds {
             let seed = &sets[s as usize];
