@@ -197,6 +197,8 @@ fn a_sequence_of_incremental_updates_equals_a_full_build() {
 struct Server {
     child: Child,
     base: String,
+    /// The server's log after its address line.
+    log: std::sync::mpsc::Receiver<String>,
 }
 
 impl Server {
@@ -227,9 +229,15 @@ impl Server {
                 return Server {
                     child,
                     base: url.trim_end_matches('/').to_string(),
+                    log: rx,
                 };
             }
         }
+    }
+
+    /// The log lines printed since the last call.
+    fn log_lines(&self) -> Vec<String> {
+        self.log.try_iter().collect()
     }
 
     /// `127.0.0.1:PORT`
@@ -817,4 +825,37 @@ fn a_book_broken_at_start_shows_its_problems_then_the_site() {
     server.wait_for("/", "the site once fixed", |s, b| {
         s == 200 && !b.contains("No site yet")
     });
+}
+
+/// Regression: after 21fa6fd every other save read the whole book again
+/// (the source directory, named by each save's events, was watched anew),
+/// so a rebuild took a second at 10,000 documents. Saves of a body are
+/// rebuilt as that document alone.
+#[test]
+fn saving_a_document_rebuilds_that_document_alone() {
+    let tmp = fixture_copy();
+    let root: PathBuf = tmp.path().to_path_buf();
+    let server = Server::start(&root, &[]);
+    let arch = root.join("docs/architecture-operations/0003-backup-architecture.md");
+    for n in 1..=4 {
+        let text = std::fs::read_to_string(&arch).unwrap();
+        std::fs::write(&arch, format!("{text}\nSaved {n} times.\n")).unwrap();
+        let marker = format!("Saved {n} times.");
+        server.wait_for("/documents/hcb-0003.html", "the saved body", |s, b| {
+            s == 200 && b.contains(&marker)
+        });
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let rebuilds: Vec<String> = server
+        .log_lines()
+        .into_iter()
+        .filter(|l| l.starts_with("rebuilt"))
+        .collect();
+    assert!(!rebuilds.is_empty());
+    assert!(
+        rebuilds
+            .iter()
+            .all(|l| l.ends_with("(architecture-operations/0003-backup-architecture.md)")),
+        "{rebuilds:#?}"
+    );
 }
