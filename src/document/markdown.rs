@@ -971,6 +971,30 @@ mod tests {
         }
     }
 
+    /// Code blocks and tables scroll sideways on narrow screens: they take
+    /// the keyboard focus so that they can be scrolled without a mouse
+    /// (WCAG 2.1.1; axe's scrollable-region-focusable).
+    #[test]
+    fn code_blocks_and_tables_take_the_keyboard_focus() {
+        let html = render(
+            "```rust\nfn main() {}\n```\n\n    indented\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
+            &Fake,
+        );
+        assert!(
+            html.contains("<pre tabindex=\"0\"><code class=\"language-rust\">"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<pre tabindex=\"0\"><code>indented"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<div class=\"table-wrap\" tabindex=\"0\"><table>"),
+            "{html}"
+        );
+        assert!(!html.contains("<pre><code"), "{html}");
+    }
+
     /// An image needs a text alternative: a Markdown image with none, or
     /// raw `<img>` without `alt` (an empty `alt` is a decorative picture,
     /// the author's choice).
