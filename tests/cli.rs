@@ -1444,16 +1444,11 @@ fn build_base_url_overrides_the_books_for_absolute_links() {
     let book = empty_book(tmp.path(), "Deployed");
     write_document(&book, "0001-plan.md", 1, "Plan", "", "Text.\n");
     let dest = tmp.path().join("site");
-    let out = crosswalk(&[
-        "build",
-        book.to_str().unwrap(),
-        "--dest",
-        dest.to_str().unwrap(),
-        "--no-search",
-        "--base-url",
-        "https://example.org/kb/",
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    build_ok(
+        &book,
+        &dest,
+        &["--no-search", "--base-url", "https://example.org/kb/"],
+    );
     let site = snapshot_dir(&dest);
     assert!(
         page(&site, "sitemap.xml")
@@ -1466,14 +1461,11 @@ fn build_base_url_overrides_the_books_for_absolute_links() {
         "<link rel=\"canonical\" href=\"https://example.org/kb/documents/hcb-0001.html\">"
     ));
 
-    let refused = crosswalk(&[
-        "build",
-        book.to_str().unwrap(),
-        "--dest",
-        tmp.path().join("other").to_str().unwrap(),
-        "--base-url",
-        "example.org/kb",
-    ]);
+    let refused = build_into(
+        &book,
+        &tmp.path().join("other"),
+        &["--base-url", "example.org/kb"],
+    );
     assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stderr));
     let stderr = text(&refused.stderr);
     assert!(
