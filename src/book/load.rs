@@ -85,16 +85,13 @@ pub fn load_book(root: &Path) -> Result<(Book, Vec<Diagnostic>), LoadError> {
     }
     let prefix = src_prefix(root, &config);
     let walk = walk_sources(&src, &not_sources(root))?;
-    let (paths, mut assets) = (walk.documents, walk.others);
+    let (paths, assets) = (walk.documents, walk.others);
     // The walk reads names as UTF-8, replacing what is not with U+FFFD: such
     // a file can no longer be opened by its name, so it is reported (as a
     // document's is, in `read_document`) rather than failing the copy.
-    let unnamed: Vec<String> = assets
-        .iter()
-        .filter(|rel| rel.contains('\u{FFFD}'))
-        .cloned()
-        .collect();
-    assets.retain(|rel| !rel.contains('\u{FFFD}'));
+    let (unnamed, named): (Vec<String>, Vec<String>) =
+        assets.into_iter().partition(|rel| rel.contains('\u{FFFD}'));
+    let assets = named;
     let (files, mut diagnostics): (Vec<_>, Vec<_>) = paths
         .par_iter()
         .map(|rel| read_document(&src, rel, &prefix))
@@ -107,11 +104,11 @@ pub fn load_book(root: &Path) -> Result<(Book, Vec<Diagnostic>), LoadError> {
             .in_file(Path::new(&format!("{prefix}{rel}")))
             .help("remove it or fix its target; a name starting with `.` is ignored")
     }));
-    diagnostics.extend(unnamed.iter().map(|rel| {
-        Diagnostic::error("CW001", "the file's name (or a folder's) is not valid UTF-8")
-            .in_file(Path::new(&format!("{prefix}{rel}")))
-            .help("rename it in UTF-8: crosswalk reads every name as UTF-8, and cannot copy this file into the site")
-    }));
+    diagnostics.extend(
+        unnamed
+            .iter()
+            .map(|rel| name_not_utf8().in_file(Path::new(&format!("{prefix}{rel}")))),
+    );
     diagnostics.extend(
         assets
             .iter()
@@ -462,17 +459,24 @@ mod symlink_tests {
     }
 }
 
+/// CW001 for a file whose name, or a folder's, is not UTF-8: the walk reads
+/// names lossily (U+FFFD for what is not UTF-8), and the name it gives no
+/// longer opens the file, to read or to copy.
+fn name_not_utf8() -> Diagnostic {
+    Diagnostic::error(
+        "CW001",
+        "the file's name (or a folder's) is not valid UTF-8",
+    )
+    .help("rename it in UTF-8 (crosswalk reads every name as UTF-8)")
+}
+
 pub fn read_document(src: &Path, rel: &str, prefix: &str) -> Result<RawFile, Box<Diagnostic>> {
     let display = format!("{prefix}{rel}");
     let bytes = fs::read(src.join(rel)).map_err(|err| {
         // The walk reads names as UTF-8, replacing what is not with U+FFFD:
         // such a name is no longer the file's, which then seems missing.
         let diag = if rel.contains('\u{FFFD}') && err.kind() == std::io::ErrorKind::NotFound {
-            Diagnostic::error(
-                "CW001",
-                "the file's name (or a folder's) is not valid UTF-8",
-            )
-            .help("rename it in UTF-8 (crosswalk reads every name as UTF-8)")
+            name_not_utf8()
         } else {
             Diagnostic::error("CW001", format!("cannot read file: {err}"))
         };
