@@ -31,12 +31,8 @@ pub fn render_all(project: &Project) -> Result<Files, BuildError> {
 pub fn render_all_with(project: &Project, theme: &Theme) -> Result<Files, BuildError> {
     let pages = pages::all_pages(project);
     let mut files = render_pages(project, theme, &pages)?;
-    let search = project.book.config.build.search;
     files.extend(
-        theme
-            .assets
-            .iter()
-            .filter(|(path, _)| search || path.as_str() != super::SEARCH_SCRIPT)
+        super::published_assets(theme, project.book.config.build.search)
             .map(|(path, bytes)| (path.clone(), bytes.clone())),
     );
     for (path, text) in feeds::all(project, &pages) {

@@ -156,10 +156,7 @@ pub fn build(project: &Project, options: &BuildOptions) -> Result<BuildReport, B
     }
     tally.print("render");
     timing::global().print("context");
-    for (path, bytes) in &theme.assets {
-        if !with_search && path == SEARCH_SCRIPT {
-            continue;
-        }
+    for (path, bytes) in published_assets(&theme, with_search) {
         staging.write(path, bytes)?;
     }
     let src = project.book.src_dir();
@@ -180,7 +177,19 @@ pub fn build(project: &Project, options: &BuildOptions) -> Result<BuildReport, B
 }
 
 /// The search page's script among the theme's assets.
-pub(crate) const SEARCH_SCRIPT: &str = "assets/search.js";
+const SEARCH_SCRIPT: &str = "assets/search.js";
+
+/// The theme's assets a site publishes: all but the search page's script
+/// when the site has no search index (nor search page).
+pub(crate) fn published_assets(
+    theme: &Theme,
+    search: bool,
+) -> impl Iterator<Item = (&String, &Vec<u8>)> {
+    theme
+        .assets
+        .iter()
+        .filter(move |(path, _)| search || path.as_str() != SEARCH_SCRIPT)
+}
 
 /// Where the site keeps a copy of the book's file `rel` (relative to the
 /// source directory): a picture or download documents link relatively.
