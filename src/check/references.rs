@@ -251,7 +251,7 @@ fn duplicate_requirements(ctx: &Context, diags: &mut Vec<Diagnostic>) {
 
 /// Pairs (first, repeated) of a catalog's requirements whose ids are one
 /// canonically, in catalog order.
-pub fn repeated_ids(fw: &LoadedFramework) -> Vec<(usize, usize)> {
+fn repeated_ids(fw: &LoadedFramework) -> Vec<(usize, usize)> {
     let mut first: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut out = Vec::new();
     for (i, node) in fw.catalog.nodes.iter().enumerate() {
