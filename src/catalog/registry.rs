@@ -263,8 +263,8 @@ enum Loaded {
         CatalogSource,
         Option<Arc<SourceFile>>,
     ),
-    Mapping(CatalogSource, MappingSet, Option<Arc<SourceFile>>),
-    /// The sets of one of the book's mapping files.
+    /// The requirement mapping sets of one source (one embedded set, or
+    /// those of one of the book's mapping files).
     Mappings(CatalogSource, Vec<MappingSet>, Option<Arc<SourceFile>>),
     TechniqueMapping(CatalogSource, TechniqueMappingSet, Option<Arc<SourceFile>>),
 }
@@ -296,10 +296,6 @@ impl Registry {
                     registry
                         .frameworks
                         .insert(alias.clone(), LoadedFramework::new(alias, c, source));
-                }
-                Ok(Loaded::Mapping(source, set, text)) => {
-                    registry.keep_text(&source, text);
-                    registry.mapping_sets.push((source, set));
                 }
                 Ok(Loaded::Mappings(source, sets, text)) => {
                     registry.keep_text(&source, text);
@@ -682,9 +678,9 @@ fn run(
                 embedded::technique_mapping(entry),
                 None,
             ),
-            _ => Loaded::Mapping(
+            _ => Loaded::Mappings(
                 CatalogSource::Embedded(entry.name),
-                embedded::mapping(entry),
+                vec![embedded::mapping(entry)],
                 None,
             ),
         }),
