@@ -409,9 +409,11 @@ impl Inference {
     /// Like [`Self::of_document`], keeping only chains shorter than `hops`;
     /// by target.
     ///
-    /// Every document page merges its seeds' reached sets, hundreds of
-    /// entries each, about half of them reaching a target another seed
-    /// reaches too. Each target's best entry is kept in a slot found by
+    /// A merge visits the seeds' reached sets, hundreds of entries each,
+    /// about half of them reaching a target another seed reaches too (the
+    /// document page reads the same merge in numbers from bit sets,
+    /// [`super::summary`]; `refs`, serve's footprints and the summary's
+    /// test read it link by link). Each target's best entry is kept in a slot found by
     /// its node number (a per-thread table, stamped per merge, so it is
     /// never cleared), then the few hundred winners are sorted. Entries are
     /// visited in seed order and only a strictly better one replaces a
