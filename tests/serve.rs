@@ -203,12 +203,17 @@ struct Server {
 
 impl Server {
     fn start(root: &Path, extra: &[&str]) -> Server {
+        let any_port: &[&str] = if extra.contains(&"--port") {
+            &[]
+        } else {
+            &["--port", "0"]
+        };
         // The child is waited for in `stop` or killed and reaped in `Drop`.
         #[allow(clippy::zombie_processes)]
         let mut child = Command::new(env!("CARGO_BIN_EXE_crosswalk"))
             .arg("serve")
             .arg(root)
-            .args(["--port", "0"])
+            .args(any_port)
             .args(extra)
             .stderr(Stdio::piped())
             .spawn()
@@ -857,5 +862,136 @@ fn saving_a_document_rebuilds_that_document_alone() {
             .iter()
             .all(|l| l.ends_with("(architecture-operations/0003-backup-architecture.md)")),
         "{rebuilds:#?}"
+    );
+}
+
+/// The first event of the reload stream, as (event, data).
+fn first_event(server: &Server) -> (String, String) {
+    let mut stream = TcpStream::connect(server.addr()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "GET /__crosswalk/events HTTP/1.1\r\nHost: localhost\r\n\r\n"
+    )
+    .unwrap();
+    let mut reader = BufReader::new(stream);
+    let (mut event, mut data) = (String::new(), String::new());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(reader.read_line(&mut line).unwrap() > 0, "stream ended");
+        // Chunked transfer: size lines and blank lines come between.
+        let line = line.trim_end();
+        if let Some(name) = line.strip_prefix("event: ") {
+            event = name.to_string();
+        } else if let Some(value) = line.strip_prefix("data: ") {
+            data = value.to_string();
+        } else if line.is_empty() && !event.is_empty() {
+            return (event, data);
+        }
+    }
+}
+
+/// The build a served page says it shows (`data-version` of its script).
+fn page_version(page: &str) -> String {
+    let at = page
+        .find("data-version=\"")
+        .expect("the reload script carries the page's version")
+        + "data-version=\"".len();
+    page[at..].split('"').next().unwrap().to_string()
+}
+
+/// A page left open while serve was stopped, the book edited and serve
+/// started again must reload: the reconnected stream's first event names
+/// a build other than the page's. So must a page whose build changed
+/// while it was loading; a page that is current must not.
+#[test]
+fn a_page_knows_whether_the_server_serves_its_build() {
+    let tmp = fixture_copy();
+    let root: PathBuf = tmp.path().to_path_buf();
+    let first = Server::start(&root, &[]);
+    let (_, page) = first.get("/documents/hcb-0003.html");
+    let shown = page_version(&page);
+    assert_eq!(
+        first_event(&first),
+        ("hello".to_string(), shown.clone()),
+        "a current page is told it is current"
+    );
+
+    let arch = root.join("docs/architecture-operations/0003-backup-architecture.md");
+    edit(
+        &arch,
+        "Three copies, one immutable.",
+        "Three copies, two immutable.",
+    );
+    let rebuilt = first.wait_for("/documents/hcb-0003.html", "the edit", |s, b| {
+        s == 200 && b.contains("two immutable")
+    });
+    let (event, current) = first_event(&first);
+    assert_eq!(event, "hello");
+    assert_eq!(current, page_version(&rebuilt));
+    assert_ne!(current, shown, "a page from before the edit reloads");
+
+    let port = first.addr().rsplit(':').next().unwrap().to_string();
+    assert!(first.stop().success());
+    edit(
+        &arch,
+        "Three copies, two immutable.",
+        "Three copies, all immutable.",
+    );
+    let second = Server::start(&root, &["--port", &port]);
+    let (_, event_data) = first_event(&second);
+    assert_ne!(
+        event_data, current,
+        "a page open across the restart reloads"
+    );
+    let (_, page) = second.get("/documents/hcb-0003.html");
+    assert!(page.contains("all immutable"));
+    assert_eq!(page_version(&page), event_data);
+}
+
+/// The same in headless Chromium (tests/browser/live.mjs): a tab left open
+/// while serve is stopped, the book edited and serve started again
+/// reloads by itself and shows the edit.
+#[test]
+fn a_tab_open_across_a_restart_reloads_in_chromium() {
+    let browser_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        browser_dir.join("node_modules/playwright-core").is_dir() && Path::new(&chromium).exists(),
+        "Chromium or tests/browser/node_modules is missing: run `bash scripts/test.sh`"
+    );
+    let tmp = fixture_copy();
+    let root: PathBuf = tmp.path().to_path_buf();
+    let first = Server::start(&root, &[]);
+    let url = format!("{}/documents/hcb-0003.html", first.base);
+    let mut node = Command::new("node")
+        .arg(browser_dir.join("live.mjs"))
+        .args([&url, "one immutable", "none mutable"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("node runs");
+    let mut said = BufReader::new(node.stdout.take().unwrap()).lines();
+    let opened = said.next().and_then(Result::ok).unwrap_or_default();
+    assert_eq!(opened, "opened", "the page opened in Chromium");
+
+    let port = first.addr().rsplit(':').next().unwrap().to_string();
+    assert!(first.stop().success());
+    let arch = root.join("docs/architecture-operations/0003-backup-architecture.md");
+    edit(
+        &arch,
+        "Three copies, one immutable.",
+        "Three copies, none mutable.",
+    );
+    let _second = Server::start(&root, &["--port", &port]);
+    writeln!(node.stdin.take().unwrap(), "go").unwrap();
+    let rest: Vec<String> = said.map_while(Result::ok).collect();
+    let status = node.wait().unwrap();
+    assert!(
+        status.success() && rest.iter().any(|l| l == "reloaded"),
+        "the tab did not reload: {rest:#?}"
     );
 }

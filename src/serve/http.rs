@@ -2,7 +2,7 @@
 //! the diagnostics overlay. The reload script is injected here, into served
 //! HTML only; `build` output never contains it.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use axum::body::Body;
 use axum::extract::State;
@@ -24,11 +24,33 @@ pub const SHUTDOWN: u64 = u64::MAX;
 struct App {
     site: Arc<RwLock<LiveSite>>,
     reload: broadcast::Sender<u64>,
+    /// Tells this server from the one before it on the same port: a page
+    /// served by an earlier server reloads when it reconnects to this one.
+    instance: Arc<str>,
 }
 
+impl App {
+    /// What a page served now was built from: this server and its
+    /// rebuild count. The page carries it, and the event stream says it
+    /// again on every (re)connection.
+    fn version(&self, generation: u64) -> String {
+        format!("{}.{generation}", self.instance)
+    }
+}
+
+/// The reload script. The browser reconnects an event stream by itself
+/// after the server went away; the stream's first event says which build
+/// it serves, so a page left open across a restart, or across a rebuild
+/// that happened while it was loading, reloads instead of showing what
+/// the book no longer says.
 const LIVE_JS: &str = r#"(function () {
   "use strict";
+  var script = document.currentScript;
+  var shown = script && script.getAttribute("data-version");
   var source = new EventSource("/__crosswalk/events");
+  source.addEventListener("hello", function (event) {
+    if (event.data !== shown) { window.location.reload(); }
+  });
   source.addEventListener("reload", function () { window.location.reload(); });
 })();
 "#;
@@ -44,6 +66,7 @@ pub async fn serve(
     let app = App {
         site,
         reload: reload.clone(),
+        instance: instance_id().into(),
     };
     let router = Router::new()
         .route("/__crosswalk/events", get(events))
@@ -98,17 +121,35 @@ fn text(body: &'static str, content_type: &'static str) -> Response {
         .into_response()
 }
 
+/// A server's instance id: the time it started, in nanoseconds, with its
+/// process id. Two servers started one after the other differ.
+fn instance_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{:x}-{:x}", nanos, std::process::id())
+}
+
 async fn events(State(app): State<App>) -> impl IntoResponse {
-    let stream = BroadcastStream::new(app.reload.subscribe())
+    // Subscribed before the generation is read, so a rebuild in between
+    // is not missed: it is announced as a reload.
+    let updates = app.reload.subscribe();
+    let current = {
+        let site = app.site.read().unwrap_or_else(PoisonError::into_inner);
+        site.generation
+    };
+    let hello = Event::default().event("hello").data(app.version(current));
+    let reloads = BroadcastStream::new(updates)
         .filter_map(Result::ok)
         .take_while(|generation| *generation != SHUTDOWN)
-        .map(|generation| {
-            Ok::<_, std::convert::Infallible>(
-                Event::default()
-                    .event("reload")
-                    .data(generation.to_string()),
-            )
+        .map(move |generation| {
+            Event::default()
+                .event("reload")
+                .data(app.version(generation))
         });
+    let stream = tokio_stream::once(hello)
+        .chain(reloads)
+        .map(Ok::<_, std::convert::Infallible>);
     Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
@@ -181,7 +222,7 @@ async fn file(State(app): State<App>, uri: Uri) -> Response {
         Err(PathError::NotUnderBase) if uri.path() == "/" => {
             return (StatusCode::FOUND, [(header::LOCATION, base)]).into_response();
         }
-        Err(PathError::NotUnderBase) => return not_found(&site),
+        Err(PathError::NotUnderBase) => return not_found(&app, &site),
         Err(PathError::Traversal) => {
             return (StatusCode::BAD_REQUEST, "refused: the path leaves the site").into_response();
         }
@@ -195,18 +236,19 @@ async fn file(State(app): State<App>, uri: Uri) -> Response {
             .into_response();
     }
     match site.file(&path) {
-        Some(bytes) => respond(&site, &path, &bytes, StatusCode::OK),
-        None => not_found(&site),
+        Some(bytes) => respond(&app, &site, &path, &bytes, StatusCode::OK),
+        None => not_found(&app, &site),
     }
 }
 
-fn not_found(site: &LiveSite) -> Response {
+fn not_found(app: &App, site: &LiveSite) -> Response {
     match site.file("404.html") {
-        Some(bytes) => respond(site, "404.html", &bytes, StatusCode::NOT_FOUND),
+        Some(bytes) => respond(app, site, "404.html", &bytes, StatusCode::NOT_FOUND),
         // No good build yet (the book did not check when serve started):
         // a page that shows the problems and reloads once they are fixed,
         // rather than a bare "not found" that never does.
         None if site.overlay().is_some() => respond(
+            app,
             site,
             "404.html",
             NO_SITE_YET.as_bytes(),
@@ -219,9 +261,10 @@ fn not_found(site: &LiveSite) -> Response {
 /// What every address shows before the book has built once.
 const NO_SITE_YET: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>crosswalk: no site yet</title></head><body><main><h1>No site yet</h1><p>The book has not built since serve started: its problems are listed below. This page reloads when they are fixed.</p></main></body></html>";
 
-fn respond(site: &LiveSite, path: &str, bytes: &[u8], status: StatusCode) -> Response {
+fn respond(app: &App, site: &LiveSite, path: &str, bytes: &[u8], status: StatusCode) -> Response {
     let body = if path.ends_with(".html") {
-        Body::from(inject(bytes, site.overlay()))
+        let version = app.version(site.generation);
+        Body::from(inject(bytes, site.overlay(), &version))
     } else {
         Body::from(bytes.to_vec())
     };
@@ -241,8 +284,9 @@ fn respond(site: &LiveSite, path: &str, bytes: &[u8], status: StatusCode) -> Res
 }
 
 /// Add the reload script (and the overlay, when the book does not check)
-/// before `</body>`.
-pub fn inject(html: &[u8], overlay: Option<&str>) -> Vec<u8> {
+/// before `</body>`. `version` is the build the page comes from
+/// ([`App::version`]).
+pub fn inject(html: &[u8], overlay: Option<&str>, version: &str) -> Vec<u8> {
     let text = String::from_utf8_lossy(html);
     let mut extra = String::new();
     if let Some(diagnostics) = overlay {
@@ -250,7 +294,9 @@ pub fn inject(html: &[u8], overlay: Option<&str>) -> Vec<u8> {
         extra.push_str(&crate::site::theme::escape_html(diagnostics));
         extra.push_str("</pre></div>");
     }
-    extra.push_str("<script src=\"/__crosswalk/live.js\"></script>");
+    extra.push_str("<script src=\"/__crosswalk/live.js\" data-version=\"");
+    extra.push_str(&crate::site::theme::escape_html(version));
+    extra.push_str("\"></script>");
     match text.rfind("</body>") {
         Some(i) => format!("{}{extra}{}", &text[..i], &text[i..]).into_bytes(),
         None => format!("{text}{extra}").into_bytes(),
@@ -313,9 +359,10 @@ mod tests {
         let out = String::from_utf8(inject(
             b"<html><body><p>x</p></body></html>",
             Some("error[CW008] <bad>"),
+            "1a2b-3c.7",
         ))
         .unwrap();
-        assert!(out.contains("live.js\"></script></body>"));
+        assert!(out.contains("live.js\" data-version=\"1a2b-3c.7\"></script></body>"));
         assert!(out.contains("&lt;bad&gt;"));
     }
 }
