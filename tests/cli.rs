@@ -1475,3 +1475,36 @@ fn build_base_url_overrides_the_books_for_absolute_links() {
     );
     assert!(!tmp.path().join("other").exists(), "nothing written");
 }
+
+/// A pull request's text must not drive the reviewer's terminal: escape
+/// sequences, bells, lone carriage returns and bidirectional overrides in
+/// a document (quoted under a diagnostic, or named in its message) are
+/// printed as visible characters, never as the bytes themselves.
+#[test]
+fn the_human_report_prints_no_terminal_control_characters() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = empty_book(tmp.path(), "Hostile");
+    write_document(
+        &book,
+        "0001-hostile.md",
+        1,
+        "Hostile",
+        "",
+        "\u{1b}[2J\u{1b}]0;pwned\u{7} [[T9999\u{1b}[31m]] \u{202e}red\rover\n",
+    );
+    let out = crosswalk(&["check", book.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = text(&out.stderr);
+    assert!(report.contains("error[CW012]"), "{report}");
+    assert!(report.contains("0001-hostile.md:11:16"), "{report}");
+    for forbidden in ['\u{1b}', '\u{7}', '\r', '\u{202e}'] {
+        assert!(
+            !report.contains(forbidden),
+            "{forbidden:?} reached the terminal: {report:?}"
+        );
+    }
+    assert!(
+        report.contains("?[2J?]0;pwned?"),
+        "shown in place: {report}"
+    );
+}

@@ -7,6 +7,13 @@
 //! [`LONGEST_LINE`] is shown as a window around its labels, with `…` for
 //! what is left out. Only what is printed changes: the `file:line:column`
 //! in the header is the real one, computed on the untouched text.
+//!
+//! A document is text from a pull request, which a reviewer's terminal
+//! must not obey: control characters (an escape sequence that clears the
+//! screen or retitles the window, a lone carriage return that overwrites
+//! the line) and bidirectional overrides are printed as `?`, one per byte
+//! so that every offset and column stays where it was ([`terminal_safe`]
+//! does the same for messages).
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -31,6 +38,8 @@ pub struct Shown<'a> {
 
 struct ShownFile<'a> {
     original: &'a SourceFile,
+    /// The file's name as printed ([`terminal_safe`]).
+    name: Cow<'a, str>,
     text: Cow<'a, str>,
     line_starts: Cow<'a, [usize]>,
     /// Runs of original text kept in `text`, in order: (original range,
@@ -79,9 +88,10 @@ impl<'a> ShownFile<'a> {
         if windows.is_empty() {
             return ShownFile {
                 original,
+                name: terminal_safe(&original.name),
                 // Made once per file, however many diagnostics quote it.
                 line_starts: Cow::Borrowed(original.line_starts()),
-                text: Cow::Borrowed(text),
+                text: defused(Cow::Borrowed(text)),
                 pieces: Vec::new(),
             };
         }
@@ -119,8 +129,9 @@ impl<'a> ShownFile<'a> {
         }
         ShownFile {
             original,
+            name: terminal_safe(&original.name),
             line_starts: Cow::Owned(line_starts(&shown)),
-            text: Cow::Owned(shown),
+            text: defused(Cow::Owned(shown)),
             pieces,
         }
     }
@@ -162,6 +173,70 @@ impl<'a> ShownFile<'a> {
 
 /// The windows to keep of the long lines that `spans` touch, sorted and
 /// disjoint, each within one line; none when every such line is short.
+/// Whether a terminal would act on `c` rather than print it: control
+/// characters (C0, DEL, C1) and the invisible marks that reorder text
+/// (bidirectional embeddings, overrides and isolates).
+fn acts_on_terminal(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Whether `c` (followed by `next`) is printed as it is in a quoted
+/// source: tabs, line feeds and the carriage return of a CRLF are; what a
+/// terminal would act on is not.
+fn printed_as_is(c: char, next: Option<char>) -> bool {
+    match c {
+        '\t' | '\n' => true,
+        '\r' => next == Some('\n'),
+        c => !acts_on_terminal(c),
+    }
+}
+
+/// `text` with what a terminal would act on made `?`, byte for byte, so
+/// offsets and line starts still hold.
+fn defused(text: Cow<'_, str>) -> Cow<'_, str> {
+    // Every such character starts with one of these bytes: most files
+    // have none and are passed through untouched.
+    let suspect = |b: &u8| {
+        (*b < 0x20 && *b != b'\t' && *b != b'\n') || matches!(*b, 0x7f | 0xc2 | 0xd8 | 0xe2)
+    };
+    if !text.as_bytes().iter().any(suspect) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if printed_as_is(c, chars.peek().copied()) {
+            out.push(c);
+        } else {
+            out.extend(std::iter::repeat_n('?', c.len_utf8()));
+        }
+    }
+    if out == *text {
+        return text;
+    }
+    Cow::Owned(out)
+}
+
+/// A message or help line as a terminal may print it: what it would act
+/// on written as a visible escape (`\u{1b}`).
+pub fn terminal_safe(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(acts_on_terminal) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if acts_on_terminal(c) && c != '\n' {
+                    c.escape_unicode().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
 fn windows(text: &str, spans: &[Range<usize>]) -> Vec<Range<usize>> {
     let mut windows: Vec<Range<usize>> = Vec::new();
     for span in spans {
@@ -230,7 +305,7 @@ impl<'f, 'a: 'f> Files<'f> for Shown<'a> {
     type Source = &'f str;
 
     fn name(&'f self, id: usize) -> Result<&'f str, Error> {
-        Ok(&self.file(id)?.original.name)
+        Ok(&self.file(id)?.name)
     }
 
     fn source(&'f self, id: usize) -> Result<&'f str, Error> {
@@ -284,6 +359,21 @@ mod tests {
         let text = shown.source(id).unwrap()[range.clone()].to_string();
         let at = spans[0].start - range.start..spans[0].end - range.start;
         (text, at, shown.location(id, spans[0].start).unwrap())
+    }
+
+    #[test]
+    fn what_a_terminal_would_obey_is_shown_as_question_marks_in_place() {
+        let text = "a = \"\u{1b}[2J\u{1b}]0;pwned\u{7}\"\r\nb = \"x\u{202e}y\u{9b}z\"\rc\n";
+        let file = SourceFile::new("a.md", text.to_string());
+        let span = text.find('x').unwrap()..text.find('z').unwrap() + 1;
+        let (line, at, loc) = shown_line(&file, span);
+        assert_eq!(line, "b = \"x???y??z\"?c\n");
+        assert_eq!(&line[at], "x???y??z", "the label keeps its place");
+        assert_eq!((loc.line_number, loc.column_number), (2, 6));
+        let (first, _, _) = shown_line(&file, 0..1);
+        assert_eq!(first, "a = \"?[2J?]0;pwned?\"\r\n", "a CRLF stays");
+        assert_eq!(terminal_safe("id \u{1b}[31m"), "id \\u{1b}[31m");
+        assert_eq!(terminal_safe("plain, é"), "plain, é");
     }
 
     #[test]
