@@ -67,29 +67,34 @@ impl PipelineError {
             // A book that cannot be found or read still reports through
             // the chosen format (CI parses `--format json` output).
             PipelineError::Load(err) => {
-                let (path, help) = match err {
-                    LoadError::NoRoot(path) => (
-                        path,
+                // Reports name files from the book root (GitHub and SARIF
+                // add the book's place in its repository): a book that is
+                // not there has no file to name, its path is in the message.
+                let (in_book, help) = match err {
+                    LoadError::NoRoot(_) => (
+                        None,
                         "give the directory that holds book.toml (default: the current one)",
                     ),
-                    LoadError::NotABook(path, _) => (
-                        path,
+                    LoadError::NotABook(..) => (
+                        None,
                         "run crosswalk in the book's directory (the one with book.toml), or give its path",
                     ),
-                    LoadError::NoSrc(path) => (
-                        path,
+                    LoadError::NoSrc { in_book, .. } => (
+                        Some(in_book),
                         "create the directory, or set `src` in [book] of book.toml to where the documents are",
                     ),
-                    LoadError::SrcIsAFile(path) => (
-                        path,
+                    LoadError::SrcIsAFile { in_book, .. } => (
+                        Some(in_book),
                         "set `src` in [book] of book.toml to the directory that holds the documents",
                     ),
-                    LoadError::Io { path, .. } => (path, "check the path and its permissions"),
+                    LoadError::Io { .. } => (None, "check the path and its permissions"),
                     LoadError::Config(d) => return vec![(**d).clone()],
                 };
-                vec![Diagnostic::error("CW039", err.to_string())
-                    .in_file(path)
-                    .help(help)]
+                let diagnostic = Diagnostic::error("CW039", err.to_string()).help(help);
+                vec![match in_book {
+                    Some(path) => diagnostic.in_file(path),
+                    None => diagnostic,
+                }]
             }
         }
     }

@@ -682,3 +682,27 @@ fn diff_against_a_base_that_does_not_load_shows_everything_as_new() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(json["documents"]["added"][0]["id"], "HCB-0001", "{json}");
 }
+
+/// A book that cannot load names its missing source directory from the
+/// book root in JSON and from the repository root in GitHub annotations,
+/// however the book's path was written on the command line.
+#[test]
+fn a_missing_source_directory_is_named_from_the_book_and_the_repository() {
+    let repo = Repo::new();
+    fs::remove_file(repo.path().join("book.toml")).expect("rm");
+    repo.write("handbook/book.toml", "[book]\nsrc = \"nodocs\"\n");
+    repo.commit("book");
+    let absolute = repo.path().join("handbook");
+    for book in ["handbook", "./handbook", absolute.to_str().expect("utf-8")] {
+        let out = repo.run(&["check", book, "--format", "github"]);
+        assert_eq!(out.status.code(), Some(2));
+        let annotation = text(&out.stdout);
+        assert!(
+            annotation.starts_with("::error file=handbook/nodocs,title=CW039::"),
+            "{book}: {annotation}"
+        );
+        let out = repo.run(&["check", book, "--format", "json"]);
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(json["diagnostics"][0]["file"], "nodocs", "{book}: {json}");
+    }
+}

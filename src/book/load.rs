@@ -58,10 +58,12 @@ pub enum LoadError {
     },
     #[error("{}", .0.message)]
     Config(Box<Diagnostic>),
-    #[error("the source directory `{0}` does not exist (set `src` in [book] of book.toml)")]
-    NoSrc(PathBuf),
-    #[error("the source directory `{0}` is a file, not a directory (set `src` in [book] of book.toml to the directory holding the documents)")]
-    SrcIsAFile(PathBuf),
+    /// `path` as reached from where crosswalk runs; `in_book` as written
+    /// in book.toml, relative to the book root (what reports name).
+    #[error("the source directory `{}` does not exist (set `src` in [book] of book.toml)", .path.display())]
+    NoSrc { path: PathBuf, in_book: PathBuf },
+    #[error("the source directory `{}` is a file, not a directory (set `src` in [book] of book.toml to the directory holding the documents)", .path.display())]
+    SrcIsAFile { path: PathBuf, in_book: PathBuf },
 }
 
 /// Load `book.toml` and every Markdown file under the source directory.
@@ -78,10 +80,11 @@ pub fn load_book(root: &Path) -> Result<(Book, Vec<Diagnostic>), LoadError> {
             let src = config.book.src.display().to_string();
             return Err(LoadError::NotABook(root.to_path_buf(), src));
         }
+        let in_book = config.book.src.clone();
         if src.is_file() {
-            return Err(LoadError::SrcIsAFile(src));
+            return Err(LoadError::SrcIsAFile { path: src, in_book });
         }
-        return Err(LoadError::NoSrc(src));
+        return Err(LoadError::NoSrc { path: src, in_book });
     }
     let prefix = src_prefix(root, &config);
     let walk = walk_sources(&src, &not_sources(root))?;
