@@ -24,6 +24,9 @@ pub fn options() -> Options {
 pub struct Outline {
     pub headings: Vec<Heading>,
     pub links: Vec<BodyLink>,
+    /// The ids of the footnotes the body defines (`fn:note` for
+    /// `[^note]: ...`), which links may target as well as headings.
+    pub footnotes: Vec<String>,
 }
 
 impl Outline {
@@ -34,7 +37,9 @@ impl Outline {
         // in another script is percent-encoded (`#s%C3%A9curit%C3%A9`).
         let decoded = percent_encoding::percent_decode_str(anchor).decode_utf8_lossy();
         let anchor = decoded.as_ref();
-        self.headings.iter().any(|h| h.anchor == anchor) || PAGE_IDS.contains(&anchor)
+        self.headings.iter().any(|h| h.anchor == anchor)
+            || self.footnotes.iter().any(|f| f == anchor)
+            || PAGE_IDS.contains(&anchor)
     }
 
     /// The heading `#anchor` was most likely meant for, when the page keeps
@@ -172,6 +177,9 @@ fn read(body: &str, offset: usize, with_html: bool) -> (Outline, Option<BodyHtml
                         anchor,
                     });
                 }
+            }
+            Event::Start(Tag::FootnoteDefinition(label)) => {
+                outline.footnotes.push(footnote_id(label).to_string());
             }
             Event::Start(Tag::Link {
                 link_type,
@@ -1071,6 +1079,17 @@ mod tests {
         assert!(!accented.has_anchor("s%C3%A9curit"));
         let html = render("## Main\n", &Fake);
         assert_eq!(html, "<h2 id=\"main-1\">Main</h2>\n");
+    }
+
+    /// A footnote's id on the page (`fn:note`) is an anchor a link may
+    /// target, as the format document says; an unknown one is not.
+    #[test]
+    fn footnotes_are_anchors() {
+        let body = "Backups[^note] and [the note](#fn:note).\n\n[^note]: Kept offline.\n";
+        let outline = scan(body, 0);
+        assert!(outline.has_anchor("fn:note"));
+        assert!(!outline.has_anchor("fn:other") && !outline.has_anchor("note"));
+        assert!(render(body, &Fake).contains("id=\"fn:note\""));
     }
 
     /// Every fixed id a shipped document page carries around the body is
