@@ -202,14 +202,23 @@ impl BookConfig {
                 ),
             ));
         }
-        for alias in self.frameworks.keys() {
-            if let Some(problem) = alias_problem(alias, &self.frameworks) {
+        // In the order the file writes them, so of two aliases that differ
+        // only by case the second is the one reported.
+        let written = alias_spans(&file.text);
+        let mut aliases: Vec<&String> = self.frameworks.keys().collect();
+        aliases.sort_by_key(|alias| written.get(*alias).map_or(0, |span| span.start));
+        for (n, alias) in aliases.iter().enumerate() {
+            if let Some(problem) = alias_problem(alias, &aliases[..n]) {
+                let span = written
+                    .get(*alias)
+                    .cloned()
+                    .unwrap_or_else(|| find_key(&file.text, &format!("frameworks.{alias}")));
                 return Err(Box::new(
                     Diagnostic::error(
                         "CW040",
                         format!("invalid book.toml: framework alias `{alias}` {problem}"),
                     )
-                    .at(file, find_key(&file.text, &format!("frameworks.{alias}")))
+                    .at(file, span)
                     .help(
                         "an alias is what documents write before the colon in `ALIAS:ID` and \
                          names the framework's pages: letters, digits, `.`, `_` and `-`, \
@@ -328,7 +337,7 @@ pub fn base_url_problem(url: &str) -> Option<&'static str> {
 /// are matched without regard to case (`cyfun2023:pr.ac-1` cites
 /// `CYFUN2023`) and name pages, so two that differ only by case would share
 /// one set of pages; `attack` names ATT&CK in `coverage --framework`.
-fn alias_problem(alias: &str, book: &BTreeMap<String, FrameworkSection>) -> Option<String> {
+fn alias_problem(alias: &str, earlier: &[&String]) -> Option<String> {
     let valid = alias
         .chars()
         .next()
@@ -343,9 +352,9 @@ fn alias_problem(alias: &str, book: &BTreeMap<String, FrameworkSection>) -> Opti
     if lower == "attack" || lower.starts_with("attack-") {
         return Some("is reserved for MITRE ATT&CK".into());
     }
-    if let Some(other) = book
-        .keys()
-        .find(|other| *other != alias && other.eq_ignore_ascii_case(alias))
+    if let Some(other) = earlier
+        .iter()
+        .find(|other| other.as_str() != alias && other.eq_ignore_ascii_case(alias))
     {
         return Some(format!("differs from `{other}` only by case"));
     }
@@ -355,6 +364,24 @@ fn alias_problem(alias: &str, book: &BTreeMap<String, FrameworkSection>) -> Opti
     embedded.map(|built_in| {
         format!("differs from the built-in `{built_in}` only by case: write `[frameworks.{built_in}]` to replace it")
     })
+}
+
+/// Where each key of `[frameworks]` is written in book.toml, as the TOML
+/// parser saw it: `[frameworks."my fw"]`, a dotted key or an inline table
+/// alike. Empty if the text does not parse (serde reported that already).
+fn alias_spans(text: &str) -> std::collections::HashMap<String, std::ops::Range<usize>> {
+    let Ok(table) = toml::de::DeTable::parse(text) else {
+        return Default::default();
+    };
+    let Some(toml::de::DeValue::Table(frameworks)) =
+        table.get_ref().get("frameworks").map(|v| v.get_ref())
+    else {
+        return Default::default();
+    };
+    frameworks
+        .keys()
+        .map(|key| (key.get_ref().to_string(), key.span()))
+        .collect()
 }
 
 fn find_key(text: &str, key: &str) -> std::ops::Range<usize> {
@@ -427,6 +454,18 @@ mod tests {
             let err = parse(text).expect_err(text);
             assert_eq!(err.code, "CW040");
             assert!(err.message.contains(says), "{text}: {}", err.message);
+        }
+        // Located at the alias as written, and at the second of two that
+        // differ only by case.
+        for (text, at) in [
+            ("[book]\ntitle = \"x\"\n[frameworks.\"my fw\"]\ncatalog = \"cyfun2025\"\n", "\"my fw\""),
+            ("[frameworks.\"-x\"]\ncatalog = \"cyfun2025\"\n", "\"-x\""),
+            ("[frameworks.b]\ncatalog = \"cyfun2025\"\n[frameworks.B]\ncatalog = \"cyfun2025\"\n", "B]"),
+            ("frameworks = { A = { catalog = \"cyfun2025\" }, a = { catalog = \"cyfun2025\" } }\n", "a = {"),
+        ] {
+            let err = parse(text).expect_err(text);
+            let span = err.location.as_ref().expect("located").span.clone();
+            assert_eq!(span.start, text.find(at).unwrap(), "{text}");
         }
         for fine in [
             "[frameworks.CYFUN2023]\ncatalog = \"cyfun2025\"\n",
