@@ -681,6 +681,18 @@ fn diff_against_a_base_that_does_not_load_shows_everything_as_new() {
     );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(json["documents"]["added"][0]["id"], "HCB-0001", "{json}");
+    // The note is in what CI posts (standard output), not only on stderr.
+    assert!(
+        json["notes"][0]
+            .as_str()
+            .is_some_and(|n| n.contains("cannot be loaded") && n.contains("shown as new")),
+        "{json}"
+    );
+    let comment = text(&repo.run(&["diff", "HEAD"]).stdout);
+    assert!(
+        comment.contains("> **Note:** the book at `HEAD` cannot be loaded"),
+        "{comment}"
+    );
 }
 
 /// A book that cannot load names its missing source directory from the

@@ -49,13 +49,17 @@ pub fn run(args: Args) -> u8 {
     // mends it) has nothing to compare with: everything shows as new, as
     // `check --changed-since` reports everything, and the diff job of the
     // pull request that fixes the book passes.
+    let mut diff = IndexDiff::compute(&args.rev, base.project(), &now);
     if let Baseline::Broken(err) = &base {
-        eprintln!(
-            "note: the book at `{}` cannot be loaded ({err}); everything is shown as new",
+        // In the output too: CI posts standard output as the comment, and a
+        // wall of "added" needs its reason beside it.
+        let note = format!(
+            "the book at `{}` cannot be loaded ({err}); everything is shown as new",
             args.rev
         );
+        eprintln!("note: {note}");
+        diff.notes.push(note);
     }
-    let diff = IndexDiff::compute(&args.rev, base.project(), &now);
     match write(&diff, args.format) {
         Ok(()) => OK,
         // `crosswalk diff REV | head` is not a failure.

@@ -30,6 +30,9 @@ pub struct IndexDiff {
     /// One entry per document whose references changed, by id.
     pub references: Vec<ReferenceChanges>,
     pub coverage: CoverageDelta,
+    /// What a reader must know to read the rest: the base could not be
+    /// loaded, so everything shows as new. Empty as a rule.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -162,6 +165,7 @@ impl IndexDiff {
                 frameworks: framework_deltas(base, now),
                 tactics: tactic_deltas(base, now),
             },
+            notes: Vec::new(),
         }
     }
 
@@ -424,6 +428,9 @@ pub fn markdown(diff: &IndexDiff) -> String {
         "## crosswalk: changes to the index since `{}`\n\n",
         diff.base
     );
+    for note in &diff.notes {
+        let _ = writeln!(out, "> **Note:** {}\n", cell(note));
+    }
     if diff.is_empty() {
         out.push_str("No change to documents, references or coverage.\n");
         return out;
