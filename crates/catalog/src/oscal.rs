@@ -16,8 +16,10 @@ use crate::error::ImportError;
 use crate::ids;
 use crate::model::{FrameworkCatalog, Requirement, Withdrawal};
 
-/// Used when the catalog metadata says nothing about rights.
-pub const DEFAULT_COPYRIGHT: &str = "Public domain in the United States (NIST), CC0 1.0 elsewhere.";
+/// The rights of a catalog NIST publishes (its metadata names NIST as
+/// creator, or as its only party) that states none itself: a work of the
+/// United States government.
+pub const NIST_COPYRIGHT: &str = "Public domain in the United States (NIST), CC0 1.0 elsewhere.";
 
 /// Nesting deeper than this is refused rather than risking a stack overflow
 /// on a hostile file; real catalogs nest 3 levels.
@@ -68,6 +70,36 @@ struct Metadata {
     remarks: Option<String>,
     /// Not OSCAL, but written by some converters.
     rights: Option<String>,
+    parties: Vec<Party>,
+    #[serde(rename = "responsible-parties")]
+    responsible_parties: Vec<ResponsibleParty>,
+}
+
+/// Who a catalog names: what tells a NIST catalog from anyone else's.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Party {
+    uuid: String,
+    name: String,
+    #[serde(rename = "email-addresses")]
+    email_addresses: Vec<String>,
+    addresses: Vec<Address>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Address {
+    #[serde(rename = "addr-lines")]
+    addr_lines: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ResponsibleParty {
+    #[serde(rename = "role-id")]
+    role_id: String,
+    #[serde(rename = "party-uuids")]
+    party_uuids: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -194,7 +226,11 @@ pub fn import(json: &str, urn_namespace: &str) -> Result<FrameworkCatalog, Impor
     })
 }
 
-/// A rights line from the metadata when it states one, else the NIST default.
+/// The rights line of a catalog, from its own metadata: a `rights` field or
+/// prop, or remarks that speak of rights, when it states one; else, for a
+/// catalog NIST creates ([`NIST_COPYRIGHT`]), the public-domain line; else
+/// none (empty). A catalog of anyone else's never gets NIST's line: it was
+/// given to every OSCAL file, an "ACME Corp proprietary" one included.
 fn copyright(metadata: &Metadata) -> String {
     let stated = metadata
         .rights
@@ -203,14 +239,59 @@ fn copyright(metadata: &Metadata) -> String {
         .or_else(|| {
             metadata.remarks.as_deref().filter(|r| {
                 let lower = r.to_lowercase();
-                ["public domain", "copyright", "licen", "cc0"]
+                ["public domain", "copyright", "licen", "cc0", "rights"]
                     .iter()
                     .any(|w| lower.contains(w))
             })
         })
         .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
         .filter(|s| !s.is_empty());
-    stated.unwrap_or_else(|| DEFAULT_COPYRIGHT.to_string())
+    match stated {
+        Some(line) => line,
+        None if created_by_nist(metadata) => NIST_COPYRIGHT.to_string(),
+        None => String::new(),
+    }
+}
+
+/// Whether the catalog's creator is NIST: the parties the `creator` role
+/// names (every party when no role is given) are all NIST's, by name, a
+/// `nist.gov` address or a postal address at the institute. The NIST
+/// OSCAL content names its Joint Task Force, `sec-cert@nist.gov`, at the
+/// National Institute of Standards and Technology.
+fn created_by_nist(metadata: &Metadata) -> bool {
+    let creators: Vec<&Party> = {
+        let named: Vec<&str> = metadata
+            .responsible_parties
+            .iter()
+            .filter(|r| r.role_id == "creator")
+            .flat_map(|r| r.party_uuids.iter().map(String::as_str))
+            .collect();
+        metadata
+            .parties
+            .iter()
+            .filter(|p| named.is_empty() || named.contains(&p.uuid.as_str()))
+            .collect()
+    };
+    let is_nist = |party: &&Party| {
+        let institute = |text: &str| {
+            text.to_lowercase()
+                .contains("national institute of standards and technology")
+        };
+        institute(&party.name)
+            || party
+                .name
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| w == "NIST")
+            || party.email_addresses.iter().any(|e| {
+                e.rsplit_once('@')
+                    .is_some_and(|(_, host)| host.eq_ignore_ascii_case("nist.gov"))
+            })
+            || party
+                .addresses
+                .iter()
+                .any(|a| a.addr_lines.iter().any(|l| institute(l)))
+    };
+    !creators.is_empty() && creators.iter().all(is_nist)
 }
 
 /// Catalog-wide look-ups needed while flattening: control labels (for
@@ -594,7 +675,7 @@ mod tests {
     fn mini_catalog() {
         let c = import(MINI, "mini").unwrap();
         assert_eq!(c.urn, "urn:intuitem:risk:framework:mini");
-        assert_eq!(c.copyright, DEFAULT_COPYRIGHT);
+        assert_eq!(c.copyright, "", "no rights stated, no NIST party");
         let labels: Vec<_> = c.nodes.iter().map(|n| n.label.as_str()).collect();
         assert_eq!(labels, ["Untitled family", "XX-1", "XX-1(1)"]);
         assert_eq!(c.nodes[0].urn, "urn:intuitem:risk:req_node:mini:group-1");
@@ -618,6 +699,41 @@ mod tests {
         assert_eq!(c.find_reference("XX-1a"), Some(1));
         assert_eq!(c.find("xx-01(01)"), Some(2));
         assert_eq!(c.children(1).collect::<Vec<_>>(), [2]);
+    }
+
+    /// Regression: every OSCAL catalog without a rights statement got
+    /// NIST's public-domain line, an "ACME Corp proprietary" one included.
+    #[test]
+    fn the_rights_line_comes_from_the_catalogs_own_metadata() {
+        let with = |metadata: &str| {
+            let json = format!(
+                r#"{{"catalog": {{"metadata": {{"title": "T", {metadata}}}, "controls": [{{"id": "x-1", "title": "X"}}]}}}}"#
+            );
+            import(&json, "t").unwrap().copyright
+        };
+        assert_eq!(with(r#""version": "1""#), "");
+        let acme = r#""parties": [{"uuid": "a", "type": "organization", "name": "ACME Corp", "email-addresses": ["grc@acme.example"]}],
+            "responsible-parties": [{"role-id": "creator", "party-uuids": ["a"]}]"#;
+        assert_eq!(with(acme), "");
+        assert_eq!(
+            with(r#""props": [{"name": "rights", "value": "ACME Corp proprietary"}]"#),
+            "ACME Corp proprietary"
+        );
+        assert_eq!(
+            with(r#""remarks": "Copyright  ACME Corp.\nAll rights reserved.""#),
+            "Copyright ACME Corp. All rights reserved."
+        );
+        // The NIST OSCAL content states no rights; its creator is NIST's.
+        let nist = r#""parties": [{"uuid": "n", "type": "organization", "name": "Joint Task Force, Interagency Working Group",
+              "email-addresses": ["sec-cert@nist.gov"],
+              "addresses": [{"addr-lines": ["National Institute of Standards and Technology", "100 Bureau Drive"]}]}],
+            "responsible-parties": [{"role-id": "creator", "party-uuids": ["n"]}, {"role-id": "contact", "party-uuids": ["n"]}]"#;
+        assert_eq!(with(nist), NIST_COPYRIGHT);
+        // A copy someone else made names its own creator.
+        let copied = r#""parties": [{"uuid": "n", "name": "NIST", "email-addresses": ["sec-cert@nist.gov"]},
+              {"uuid": "a", "name": "ACME Corp"}],
+            "responsible-parties": [{"role-id": "creator", "party-uuids": ["a"]}]"#;
+        assert_eq!(with(copied), "");
     }
 
     #[test]
