@@ -145,21 +145,62 @@ impl LoadedFramework {
         out
     }
 
-    /// The requirements above node `idx` whose citation covers it: when it
-    /// is assessed, its ancestors that are not (citing one covers every
-    /// assessable node under it, see [`Self::assessable_under`] and
-    /// `graph::coverage`), nearest first. Citing 800-53 AC-2, itself
-    /// assessed, does not cover AC-2(1).
-    pub fn covering_ancestors(&self, idx: usize) -> Vec<usize> {
+    /// Whether node `idx` groups requirements rather than being one: a
+    /// citation of it covers nothing (`check` warns, CW027). A node that is
+    /// not assessed is a *requirement with measures* when every node
+    /// directly under it is assessed and has nothing under it (CyFun 2023
+    /// `PR.AC-1` over `PR.AC-1.1` ...; a NIS2 implementing-regulation point
+    /// over its letters; a CSF 2.0 category over its subcategories); any
+    /// other is a grouping (a CSF function, a CyFun category, an SP 800-53
+    /// family, whose controls have enhancements). A node with nothing under
+    /// it is a grouping only in a framework with text: in an
+    /// identifiers-only one it is simply an id.
+    pub fn is_grouping(&self, idx: usize) -> bool {
         let nodes = &self.catalog.nodes;
-        if !nodes[idx].assessable {
+        if nodes[idx].assessable {
+            return false;
+        }
+        let children = &self.children[idx];
+        if children.is_empty() {
+            return self.catalog.has_text;
+        }
+        children.iter().any(|&c| {
+            let c = c as usize;
+            !nodes[c].assessable || !self.children[c].is_empty()
+        })
+    }
+
+    /// The nodes a citation of `idx` covers: itself when it is assessed;
+    /// the measures directly under it when it is a requirement with
+    /// measures ([`Self::is_grouping`]); nothing for a grouping.
+    /// `coverage`, `refs`, the pages and inference all read this.
+    pub fn covered_by_citation(&self, idx: usize) -> Vec<usize> {
+        if self.catalog.nodes[idx].assessable {
+            return vec![idx];
+        }
+        if self.is_grouping(idx) {
             return Vec::new();
         }
-        std::iter::successors(nodes[idx].parent.map(|p| p as usize), |&p| {
-            nodes[p].parent.map(|q| q as usize)
-        })
-        .filter(|&p| !nodes[p].assessable)
-        .collect()
+        self.children[idx].iter().map(|&c| c as usize).collect()
+    }
+
+    /// The requirement above node `idx` whose citation covers it (see
+    /// [`Self::covered_by_citation`]): its parent, when `idx` is a measure
+    /// of a requirement that is not assessed itself. Citing 800-53 AC-2,
+    /// itself assessed, does not cover AC-2(1), and citing a grouping (the
+    /// AC family, CyFun's `PR`) covers nothing.
+    pub fn covering_ancestors(&self, idx: usize) -> Vec<usize> {
+        let nodes = &self.catalog.nodes;
+        match nodes[idx].parent.map(|p| p as usize) {
+            Some(parent)
+                if nodes[idx].assessable
+                    && !nodes[parent].assessable
+                    && !self.is_grouping(parent) =>
+            {
+                vec![parent]
+            }
+            _ => Vec::new(),
+        }
     }
 
     /// Whether a node counts in coverage: assessable and not withdrawn
@@ -820,15 +861,62 @@ mod tests {
             "not assessed"
         );
         // AC-2 is assessed itself: its citation covers AC-2 only. The AC
-        // family above it is a group, whose citation covers all of it.
+        // family above it is a grouping, whose citation covers nothing.
         let sp = &registry.frameworks["800-53"];
-        let above: Vec<String> = sp
-            .covering_ancestors(sp.find("AC-2(1)").unwrap())
-            .into_iter()
-            .map(|i| label(sp, i))
-            .collect();
-        assert!(!above.iter().any(|l| l == "AC-2"), "{above:?}");
-        assert_eq!(above.len(), 1, "the family: {above:?}");
+        for id in ["AC-2(1)", "AC-2", "CM-2"] {
+            let above = sp.covering_ancestors(sp.find(id).unwrap());
+            assert!(above.is_empty(), "{id}: {above:?}");
+        }
+    }
+
+    /// Regression: citing a grouping (CyFun `PR`, CSF `PR`, an SP 800-53
+    /// family, NIS2IR section 6), which `check` warns about (CW027),
+    /// counted as declaring every assessable requirement under it (CyFun
+    /// 2023: 107 of 221). A grouping covers nothing; a requirement whose
+    /// measures sit directly under it covers them.
+    #[test]
+    fn a_grouping_citation_covers_nothing_and_a_requirement_its_measures() {
+        let registry = Registry::load(&BookConfig::default(), Path::new("."), None).unwrap();
+        let covered = |alias: &str, id: &str| {
+            let fw = &registry.frameworks[alias];
+            let idx = fw.find(id).unwrap();
+            (
+                fw.is_grouping(idx),
+                fw.covered_by_citation(idx)
+                    .into_iter()
+                    .map(|i| fw.catalog.nodes[i].label.clone())
+                    .collect::<Vec<_>>(),
+            )
+        };
+        for (alias, id) in [
+            ("CYFUN2023", "PR"),
+            ("CYFUN2023", "PR.AC"),
+            ("CSF2", "PR"),
+            ("800-53", "AC"),
+            // A family without withdrawn controls is a grouping too: its
+            // controls have enhancements.
+            ("800-53", "CM"),
+            ("NIS2IR", "6"),
+            ("NIS2IR", "2.1"),
+        ] {
+            assert_eq!(covered(alias, id), (true, vec![]), "{alias}:{id}");
+        }
+        let (grouping, measures) = covered("CYFUN2023", "PR.AC-1");
+        assert!(!grouping);
+        assert_eq!(measures.first().map(String::as_str), Some("PR.AC-1.1"));
+        assert!(
+            measures.iter().all(|m| m.starts_with("PR.AC-1.")),
+            "{measures:?}"
+        );
+        let (grouping, points) = covered("NIS2IR", "6.8.2");
+        assert!(!grouping);
+        assert_eq!(points.len(), 8, "6.8.2.a-h: {points:?}");
+        // A CSF 2.0 category is shaped like a CyFun requirement: its
+        // subcategories are assessed and have nothing under them.
+        let (grouping, subcategories) = covered("CSF2", "PR.AA");
+        assert!(!grouping);
+        assert_eq!(subcategories.len(), 6, "{subcategories:?}");
+        assert_eq!(covered("800-53", "AC-2"), (false, vec!["AC-2".to_string()]));
     }
 
     #[test]

@@ -6,10 +6,12 @@
 //! (CyFun measures, CSF subcategories, SP 800-53 controls and enhancements).
 //! Each gets the best status any document gives it:
 //!
-//! 1. `declared`: a document cites it, or cites a non-assessable requirement
-//!    above it (citing CyFun `PR.AC-1` covers `PR.AC-1.1` ... `PR.AC-1.5`);
-//! 2. `inferred_full` / `inferred_partial`: an inferred link reaches it (or a
-//!    non-assessable requirement above it), with that link's coverage;
+//! 1. `declared`: a document cites it, or cites the requirement it is a
+//!    measure of (citing CyFun `PR.AC-1` covers `PR.AC-1.1` ... `PR.AC-1.5`);
+//!    citing a grouping (CyFun `PR`, an SP 800-53 family) covers nothing
+//!    (`LoadedFramework::covered_by_citation`, the rule CW027 warns by);
+//! 2. `inferred_full` / `inferred_partial`: an inferred link reaches it (or
+//!    the requirement it is a measure of), with that link's coverage;
 //! 3. `none`.
 //!
 //! Per implementation group (CyFun `B`/`I`/`E`), the denominator is the
@@ -172,23 +174,13 @@ pub fn framework(index: &Index, registry: &Registry, alias: &str) -> Option<Fram
         } else {
             Status::Declared
         };
-        for i in covered_by(fw, *idx) {
+        for i in fw.covered_by_citation(*idx) {
             if let Some(Some(current)) = status.get_mut(i) {
                 *current = (*current).min(given);
             }
         }
     }
     Some(tally(fw, status))
-}
-
-/// The counted requirements a citation of `idx` covers: itself when
-/// assessable, else every assessable node under it.
-fn covered_by(fw: &LoadedFramework, idx: usize) -> Vec<usize> {
-    if fw.catalog.nodes[idx].assessable {
-        vec![idx]
-    } else {
-        fw.assessable_under(idx)
-    }
 }
 
 fn tally(fw: &LoadedFramework, status: Vec<Option<Status>>) -> FrameworkCoverage {

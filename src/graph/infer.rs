@@ -8,9 +8,10 @@
 //!
 //! ## Seeds
 //!
-//! Every declared citation is a seed. Citing a non-assessable requirement
-//! (CyFun `PR.AC-1`) also seeds each assessable measure under it
-//! (`PR.AC-1.1`, ...), because mapping sets often reference the measures;
+//! Every declared citation is a seed. Citing a requirement with measures
+//! (CyFun `PR.AC-1`) also seeds each measure it covers (`PR.AC-1.1`, ...,
+//! `LoadedFramework::covered_by_citation`; a grouping covers none), because
+//! mapping sets often reference the measures;
 //! that step keeps the citation's coverage (partial unless stated) and is not
 //! a mapping hop.
 //!
@@ -387,7 +388,8 @@ pub struct Inference {
     seed_declared: Vec<NodeIndex>,
     /// Seeds of each document, in citation order.
     pub(super) doc_seeds: Vec<Vec<u32>>,
-    /// Controls each document cites, sorted (never inferred for it).
+    /// Controls each document cites, and the measures it covers through
+    /// them, sorted (never inferred for it).
     pub(super) doc_declared: Vec<Vec<NodeIndex>>,
     /// Documents holding each seed, in document order.
     seed_documents: Vec<Vec<usize>>,
@@ -559,7 +561,8 @@ impl Inference {
         out
     }
 
-    /// Whether document `doc` cites `control` itself.
+    /// Whether document `doc` cites `control` itself, or the requirement
+    /// it is a measure of.
     pub fn declares(&self, doc: usize, control: NodeIndex) -> bool {
         self.doc_declared
             .get(doc)
@@ -599,12 +602,20 @@ pub fn add_inferred(index: &mut Index, registry: &Registry, document_count: usiz
     let mut seeds: Vec<WalkSeed> = Vec::new();
     let mut doc_seeds: Vec<Vec<u32>> = Vec::with_capacity(document_count);
     let mut doc_declared: Vec<Vec<NodeIndex>> = Vec::with_capacity(document_count);
+    // The measures each document covers through a citation of their
+    // requirement (walker ids): covered by its own citation, so never
+    // inferred for it either.
+    let mut doc_measures: Vec<Vec<u32>> = Vec::with_capacity(document_count);
     for doc in 0..document_count {
         let mut mine = Vec::new();
         let mut declared = Vec::new();
+        let mut measures = Vec::new();
         if let Some(doc_node) = index.document_node(doc) {
             for (seed, declared_node) in seeds_of(index, registry, doc_node) {
                 let walk_seed = walker.seed(&seed);
+                if walk_seed.start != walk_seed.declared {
+                    measures.push(walk_seed.start);
+                }
                 let id = *distinct.entry(walk_seed).or_insert_with(|| {
                     seeds.push(walk_seed);
                     u32::try_from(seeds.len() - 1).expect("fewer than 2^32 seeds")
@@ -615,10 +626,9 @@ pub fn add_inferred(index: &mut Index, registry: &Registry, document_count: usiz
                 declared.push(declared_node);
             }
         }
-        declared.sort();
-        declared.dedup();
         doc_seeds.push(mine);
         doc_declared.push(declared);
+        doc_measures.push(measures);
     }
     let max_hops = registry.max_hops;
     let walked: Vec<Vec<Reached<u32>>> = crate::timing::phase("    walk seeds", || {
@@ -641,6 +651,13 @@ pub fn add_inferred(index: &mut Index, registry: &Registry, document_count: usiz
         FxHashMap::with_capacity_and_hasher(by_key.len(), Default::default());
     for id in by_key {
         node_of.insert(id, control_node(index, &walker.keys[id as usize]));
+    }
+    for (declared, measures) in doc_declared.iter_mut().zip(&doc_measures) {
+        // A measure no chain reaches or passes through has no node, and
+        // nothing to leave out.
+        declared.extend(measures.iter().filter_map(|m| node_of.get(m).copied()));
+        declared.sort();
+        declared.dedup();
     }
     let mut inference = Inference {
         seed_declared: seeds.iter().map(|s| node_of[&s.declared]).collect(),
@@ -710,7 +727,7 @@ fn seeds_of(index: &Index, registry: &Registry, doc_node: NodeIndex) -> Vec<(See
         if fw.catalog.nodes[*idx].assessable {
             continue;
         }
-        for measure in fw.assessable_under(*idx) {
+        for measure in fw.covered_by_citation(*idx) {
             seeds.push((
                 Seed {
                     declared: declared.clone(),
