@@ -1046,3 +1046,322 @@ fn a_matrix_cell_is_coloured_by_documents_not_sub_techniques() {
     }
     assert!(via_subs > 0, "no cell reached only through sub-techniques");
 }
+
+/// Regression: citing a grouping that `check` warns about (CW027: CyFun
+/// `PR`, CSF `PR`, an SP 800-53 family, NIS2IR section 6) counted in
+/// `coverage` as declaring every assessable requirement under it (CyFun
+/// 2023: 107 of 221 from `PR` alone). A grouping covers nothing; a
+/// requirement whose measures sit directly under it (CyFun `PR.AC-1`, a
+/// CSF 2.0 category, a NIS2IR point) still covers them.
+#[test]
+fn a_grouping_citation_declares_nothing_while_a_requirement_covers_its_measures() {
+    let project = load("groupings");
+    let warned: Vec<String> = project
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "CW027")
+        .map(|d| d.message.clone())
+        .collect();
+    for id in ["CYFUN2023:PR ", "CSF2:PR ", "800-53:AC ", "NIS2IR:6 "] {
+        assert!(warned.iter().any(|m| m.starts_with(id)), "{id}: {warned:?}");
+    }
+    assert!(!warned
+        .iter()
+        .any(|m| m.contains("PR.AC-1") || m.contains("PR.AA")));
+    let groupings = doc_index(&project, "G-0001");
+    let declared_by = |alias: &str, doc: usize| -> Vec<String> {
+        let fw = project.registry.framework(alias).unwrap();
+        let cov = coverage::framework(&project.index, &project.registry, alias).unwrap();
+        cov.counted(fw, None)
+            .filter(|&(_, s)| s == Status::Declared)
+            .map(|(i, _)| fw.catalog.nodes[i].label.clone())
+            .filter(|label| {
+                // Who declares it: the documents citing it or its requirement.
+                let node = project
+                    .index
+                    .find(&Node::Control(fw.alias.clone(), fw.find(label).unwrap()));
+                let direct = node.is_some_and(|n| {
+                    project
+                        .index
+                        .documents_citing(n)
+                        .iter()
+                        .any(|(d, _)| *d == doc)
+                });
+                direct
+                    || project
+                        .index
+                        .documents_citing_above(fw, fw.find(label).unwrap())
+                        .iter()
+                        .any(|(d, _, _)| *d == doc)
+            })
+            .collect()
+    };
+    for alias in ["CYFUN2023", "CSF2", "800-53", "NIS2IR"] {
+        assert_eq!(
+            declared_by(alias, groupings),
+            Vec::<String>::new(),
+            "{alias}"
+        );
+    }
+    let sp = coverage::framework(&project.index, &project.registry, "800-53").unwrap();
+    assert_eq!(
+        sp.overall.declared, 0,
+        "the AC and CM families cover nothing"
+    );
+    let requirements = doc_index(&project, "G-0002");
+    let cyfun = declared_by("CYFUN2023", requirements);
+    assert_eq!(cyfun.len(), 5, "{cyfun:?}");
+    assert!(cyfun.iter().all(|m| m.starts_with("PR.AC-1.")), "{cyfun:?}");
+    let csf = declared_by("CSF2", requirements);
+    assert_eq!(
+        csf,
+        ["PR.AA-01", "PR.AA-02", "PR.AA-03", "PR.AA-04", "PR.AA-05", "PR.AA-06"]
+    );
+    let points = declared_by("NIS2IR", doc_index(&project, "G-0004"));
+    assert_eq!(points.len(), 8, "6.8.2.a-h: {points:?}");
+}
+
+/// The rule `coverage` uses for groupings is the one CW027 warns by, on
+/// every node of every embedded framework that is not assessed: a
+/// citation of it is warned about exactly when it covers nothing.
+#[test]
+#[ignore = "needs src/check/references.rs to call LoadedFramework::is_grouping (SP 800-53 families without withdrawn controls, NIS2IR sections over requirements with points)"]
+fn check_warns_about_exactly_the_citations_that_cover_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = load("groupings");
+    let mut cited = Vec::new();
+    for fw in project.registry.frameworks.values() {
+        if !fw.source.to_string().starts_with("embedded:") {
+            continue;
+        }
+        for (i, node) in fw.catalog.nodes.iter().enumerate() {
+            if !node.assessable && node.withdrawn.is_none() {
+                cited.push((
+                    format!("{}:{}", fw.alias, node.label),
+                    fw.covered_by_citation(i).is_empty(),
+                ));
+            }
+        }
+    }
+    std::fs::create_dir_all(tmp.path().join("docs")).unwrap();
+    std::fs::write(
+        tmp.path().join("book.toml"),
+        "[mappings]\nembedded = false\n",
+    )
+    .unwrap();
+    let list: Vec<String> = cited.iter().map(|(id, _)| format!("{id:?}")).collect();
+    std::fs::write(
+        tmp.path().join("docs/0001-all.md"),
+        format!(
+            "+++\nid = \"HCB-0001\"\ntitle = \"All\"\nkind = \"guidance\"\nstatus = \"active\"\nversion = \"1.0\"\ncreated = 2025-01-01\ncontrols = [{}]\n+++\n",
+            list.join(", ")
+        ),
+    )
+    .unwrap();
+    let all = Project::load(tmp.path(), &CheckOptions::default()).unwrap();
+    for (id, covers_nothing) in cited {
+        let warned = all
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "CW027" && d.message.starts_with(&format!("{id} ")));
+        assert_eq!(warned, covers_nothing, "{id}");
+    }
+}
+
+/// Regression: measures a document covers through its citation of their
+/// requirement (NIS2IR 6.8.2 -> 6.8.2.a-h) were listed both as declared
+/// ("cited by ..., through 6.8.2") and as inferred for the same document,
+/// and `refs` of the document listed them under "also satisfies".
+#[test]
+fn a_measure_covered_through_its_requirement_is_never_inferred_for_that_document() {
+    let book = fixture("groupings");
+    let book = book.to_str().unwrap();
+    let refs = |id: &str| -> serde_json::Value {
+        let out = crosswalk_ok(&["refs", id, book, "--format", "json"]);
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let by_key = |refs: &serde_json::Value, key: &str| -> Vec<String> {
+        refs["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|g| g["key"] == key)
+            .flat_map(|g| g["items"].as_array().unwrap())
+            .map(|i| i["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let point = refs("NIS2IR:6.8.2.a");
+    assert_eq!(by_key(&point, "cited_by"), ["G-0004"]);
+    assert!(!by_key(&point, "inferred_for").contains(&"G-0004".to_string()));
+    let doc = refs("G-0004");
+    let inferred = by_key(&doc, "inferred_controls");
+    assert!(!inferred.is_empty(), "PR.AC-5 maps on");
+    assert!(
+        !inferred.iter().any(|id| id.starts_with("NIS2IR:6.8.2.")),
+        "{inferred:?}"
+    );
+    // The document page's summary reads the same merge.
+    let project = load("groupings");
+    let d = doc_index(&project, "G-0004");
+    let fw = project.registry.framework("NIS2IR").unwrap();
+    let a = project
+        .index
+        .find(&Node::Control("NIS2IR".into(), fw.find("6.8.2.a").unwrap()))
+        .unwrap();
+    assert!(project.index.inference.link(d, a).is_none());
+    assert!(project.index.inference.declares(d, a));
+}
+
+/// Regression: `refs CYFUN2023:PR.AC-1` said "nothing points at it" while
+/// documents cite its measure PR.AC-1.1; they are listed, apart.
+#[test]
+fn refs_of_a_requirement_lists_the_documents_citing_its_measures() {
+    let book = fixture("groupings");
+    let out = crosswalk_ok(&[
+        "refs",
+        "CYFUN2023:PR.AC-3",
+        book.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let refs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let group = refs["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["key"] == "measures_cited_by")
+        .unwrap_or_else(|| panic!("{refs}"));
+    assert_eq!(group["direction"], "incoming");
+    assert_eq!(group["items"][0]["id"], "G-0003");
+    assert_eq!(group["items"][0]["detail"], "PR.AC-3.1 (partial)");
+    let out = crosswalk_ok(&["refs", "CYFUN2023:PR.AC-3", book.to_str().unwrap()]);
+    let text = stdout(&out);
+    assert!(!text.contains("nothing points at it"), "{text}");
+    assert!(text.contains("its measures cited by [1]"), "{text}");
+}
+
+/// Regression: `refs` did not say that a control is withdrawn or a
+/// technique revoked, nor what replaces it.
+#[test]
+fn refs_says_withdrawn_and_revoked_with_the_replacement() {
+    let book = fixture("groupings");
+    let book = book.to_str().unwrap();
+    let json = |id: &str| -> serde_json::Value {
+        let out = crosswalk_ok(&["refs", id, book, "--format", "json"]);
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let control = json("800-53:AC-2(10)");
+    assert_eq!(control["status"], "withdrawn");
+    assert_eq!(control["replaced_by"], serde_json::json!(["800-53:AC-2"]));
+    let technique = json("T1574.002");
+    assert_eq!(technique["status"], "revoked");
+    assert_eq!(technique["replaced_by"], serde_json::json!(["T1574.001"]));
+    let current = json("800-53:AC-2");
+    assert_eq!(current["status"], serde_json::Value::Null);
+    assert_eq!(current["replaced_by"], serde_json::json!([]));
+    let text = stdout(&crosswalk_ok(&["refs", "800-53:AC-2(10)", book]));
+    assert!(
+        text.contains("Withdrawn: incorporated into 800-53:AC-2"),
+        "{text}"
+    );
+    let text = stdout(&crosswalk_ok(&["refs", "T1574.002", book]));
+    assert!(text.contains("Revoked: replaced by T1574.001"), "{text}");
+}
+
+/// Regression: a document's own `related` list and the documents listing
+/// it as related were two json groups both named "Related".
+#[test]
+fn refs_json_groups_say_their_direction_and_a_stable_key() {
+    let book = fixture("groupings");
+    let book = book.to_str().unwrap();
+    let groups = |id: &str| -> Vec<(String, String, String)> {
+        let out = crosswalk_ok(&["refs", id, book, "--format", "json"]);
+        let refs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        refs["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| {
+                let s = |k: &str| g[k].as_str().unwrap().to_string();
+                (s("key"), s("direction"), s("relation"))
+            })
+            .collect()
+    };
+    let own = groups("G-0002");
+    assert!(
+        own.contains(&("related".into(), "outgoing".into(), "Related".into())),
+        "{own:?}"
+    );
+    assert!(
+        own.contains(&("cites".into(), "outgoing".into(), "cites".into())),
+        "{own:?}"
+    );
+    let listed = groups("G-0001");
+    assert!(
+        listed.contains(&("related_by".into(), "incoming".into(), "Related".into())),
+        "{listed:?}"
+    );
+    for list in [own, listed] {
+        let mut keys: Vec<&String> = list.iter().map(|g| &g.0).collect();
+        keys.dedup();
+        assert_eq!(keys.len(), list.len(), "keys are unique: {list:?}");
+    }
+}
+
+/// Regression: every OSCAL catalog a book declared was shown under NIST's
+/// public-domain line, an "ACME Corp proprietary" one stating no rights
+/// included; the embedded SP 800-53 keeps it.
+#[test]
+fn an_oscal_catalog_of_the_books_own_gets_its_own_rights_line_or_none() {
+    let book = fixture("groupings");
+    let book = book.to_str().unwrap();
+    let out = crosswalk_ok(&["catalogs", book, "--format", "json"]);
+    let catalogs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let licence = |alias: &str| {
+        catalogs["frameworks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["alias"] == alias)
+            .unwrap()["licence"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(licence("ACME"), "");
+    assert!(licence("800-53").starts_with("Public domain in the United States (NIST)"));
+    let text = stdout(&crosswalk_ok(&["catalogs", book]));
+    assert!(text.contains("licence: none stated in the file"), "{text}");
+    let out = crosswalk_ok(&["coverage", "--framework", "ACME", "--format", "json", book]);
+    let cov: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(cov["copyright"], "");
+    let text = stdout(&crosswalk_ok(&["coverage", "--framework", "ACME", book]));
+    assert!(!text.contains("Public domain"), "{text}");
+}
+
+/// Regression: `crosswalk refs X | head -1` exited 2 without a word when
+/// `head` closed the pipe (and `coverage` 0, as its answer happened to fit
+/// in the pipe). A reader that has had enough ends the command quietly,
+/// with success.
+#[test]
+fn a_closed_stdout_ends_a_printing_command_quietly_with_success() {
+    let book = fixture("groupings");
+    let book = book.to_str().unwrap();
+    for args in [
+        vec!["refs", "G-0004", book],
+        vec!["coverage", "--framework", "800-53", "--format", "csv", book],
+        vec!["catalogs", book],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_crosswalk"))
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Closed before the book is even loaded: the first write fails.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?}");
+    }
+}

@@ -1,13 +1,12 @@
 //! `crosswalk catalogs`: what the book has loaded (frameworks, ATT&CK
 //! domains, mapping sets), where each comes from and under which licence.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use serde::Serialize;
 
 use super::refs::RefsFormat;
-use super::{book_root, report_fatal, FAILURE, OK};
+use super::{book_root, report_fatal};
 use crate::check::report::Format;
 use crate::pipeline::{CheckOptions, Project};
 
@@ -87,10 +86,7 @@ pub fn run(args: Args) -> u8 {
         ),
         RefsFormat::Table => table(&catalogs),
     };
-    if std::io::stdout().lock().write_all(text.as_bytes()).is_err() {
-        return FAILURE;
-    }
-    OK
+    super::refs::print_stdout(&text)
 }
 
 /// Everything loaded for the book.
@@ -228,6 +224,12 @@ pub fn table(c: &Catalogs) -> String {
     out
 }
 
+/// The first line of a licence, or what to say when the file states none
+/// (a catalog of the book's own with no rights statement: crosswalk never
+/// makes one up).
 fn first_line(text: &str) -> &str {
-    text.lines().next().unwrap_or("")
+    match text.lines().map(str::trim).find(|l| !l.is_empty()) {
+        Some(line) => line,
+        None => "none stated in the file",
+    }
 }

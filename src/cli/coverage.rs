@@ -2,13 +2,12 @@
 //! covers, with the gaps. The numbers come from [`crate::graph::coverage`],
 //! the same the site shows.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use crosswalk_catalog::AttackDomain;
 use thiserror::Error;
 
-use super::{book_root, refuse_on_errors, report_fatal, FAILURE, OK};
+use super::{book_root, refuse_on_errors, report_fatal, FAILURE};
 use crate::catalog::LoadedFramework;
 use crate::check::report::Format;
 use crate::graph::coverage::{self, FrameworkCoverage, Tally};
@@ -81,13 +80,7 @@ pub fn run(args: Args) -> u8 {
         Err(err) => Err(err),
     };
     match result {
-        Ok(text) => {
-            let mut out = std::io::stdout().lock();
-            if out.write_all(text.as_bytes()).is_err() {
-                return FAILURE;
-            }
-            OK
-        }
+        Ok(text) => super::refs::print_stdout(&text),
         Err(err) => {
             eprintln!("error: {err}");
             FAILURE

@@ -15,6 +15,7 @@ use super::{book_root, refuse_on_errors, report_fatal, FAILURE, OK};
 use crate::catalog::{ControlLookup, TechniqueLookup};
 use crate::check::is_technique_id;
 use crate::check::report::Format;
+use crate::document::RelationKind;
 use crate::graph::explain::{chain_text, explain_chain, label};
 use crate::graph::{Edge, Node};
 use crate::pipeline::{CheckOptions, Project};
@@ -48,16 +49,39 @@ pub struct Refs {
     pub kind: &'static str,
     pub id: String,
     pub title: String,
+    /// `withdrawn` (a control), `revoked` or `deprecated` (a technique);
+    /// `null` for one in force.
+    pub status: Option<&'static str>,
+    /// What replaces a withdrawn control or a revoked technique, as ids
+    /// `refs` takes (`800-53:AC-6`, `T1574.001`); empty when there is none.
+    pub replaced_by: Vec<String>,
+    /// The status in words (`withdrawn: incorporated into 800-53:AC-6`).
+    pub status_note: Option<String>,
     pub groups: Vec<Group>,
 }
 
 /// Items sharing one relation and direction.
 #[derive(Debug, Serialize)]
 pub struct Group {
-    /// `cites`, `cited by`, `inferred: also satisfies`, ...
+    /// The label people read: `cites`, `cited by`, `Related`, ...
     pub relation: String,
+    /// A stable machine name of the group, unique within one answer
+    /// (`related` for the document's own list, `related_by` for the
+    /// documents listing it, `cited_by`, `measures_cited_by`, ...).
+    pub key: String,
+    /// `outgoing`: what the id points at (a document's citations and its
+    /// own relations); `incoming`: what points at it.
+    pub direction: Direction,
     pub inferred: bool,
     pub items: Vec<Item>,
+}
+
+/// Which way a group's links run, seen from the id asked about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Outgoing,
+    Incoming,
 }
 
 #[derive(Debug, Serialize)]
@@ -93,10 +117,26 @@ pub fn run(args: Args) -> u8 {
         ),
         RefsFormat::Table => table(&refs),
     };
-    if std::io::stdout().lock().write_all(text.as_bytes()).is_err() {
-        return FAILURE;
+    print_stdout(&text)
+}
+
+/// Write a command's answer to standard output. A reader that closed it
+/// early (`crosswalk refs HCB-0010 | head -1`) has all it wanted: that ends
+/// the command quietly with success, as it would for any Unix filter,
+/// rather than with exit 2 and no word (or 0, depending on how much fitted
+/// in the pipe before `head` left). Any other write error is said, exit 2.
+/// For every command that prints an answer (`refs`, `coverage`,
+/// `catalogs`).
+pub(super) fn print_stdout(text: &str) -> u8 {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => OK,
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => OK,
+        Err(err) => {
+            eprintln!("error: cannot write the answer: {err}");
+            FAILURE
+        }
     }
-    OK
 }
 
 /// Resolve `id` and gather its references.
@@ -152,27 +192,76 @@ fn hint(near: &[String]) -> String {
     }
 }
 
-/// Groups keyed by (order, relation, inferred), kept in a stable order.
+/// What a group is: its place in the answer, its machine key, its label
+/// and its direction.
+struct Kind<'a> {
+    order: u8,
+    key: &'a str,
+    relation: &'a str,
+    direction: Direction,
+    inferred: bool,
+}
+
+impl<'a> Kind<'a> {
+    fn outgoing(order: u8, key: &'a str, relation: &'a str) -> Self {
+        Kind {
+            order,
+            key,
+            relation,
+            direction: Direction::Outgoing,
+            inferred: false,
+        }
+    }
+
+    fn incoming(order: u8, key: &'a str, relation: &'a str) -> Self {
+        Kind {
+            direction: Direction::Incoming,
+            ..Kind::outgoing(order, key, relation)
+        }
+    }
+
+    fn inferred(self) -> Self {
+        Kind {
+            inferred: true,
+            ..self
+        }
+    }
+}
+
+/// Groups keyed by (order, key), kept in a stable order.
 #[derive(Default)]
-struct Groups(BTreeMap<(u8, String, bool), Vec<Item>>);
+struct Groups(BTreeMap<(u8, String), Group>);
 
 impl Groups {
-    fn push(&mut self, order: u8, relation: &str, inferred: bool, item: Item) {
+    fn push(&mut self, kind: Kind<'_>, item: Item) {
         self.0
-            .entry((order, relation.to_string(), inferred))
-            .or_default()
+            .entry((kind.order, kind.key.to_string()))
+            .or_insert_with(|| Group {
+                relation: kind.relation.to_string(),
+                key: kind.key.to_string(),
+                direction: kind.direction,
+                inferred: kind.inferred,
+                items: Vec::new(),
+            })
+            .items
             .push(item);
     }
 
     fn into_vec(self) -> Vec<Group> {
-        self.0
-            .into_iter()
-            .map(|((_, relation, inferred), items)| Group {
-                relation,
-                inferred,
-                items,
-            })
-            .collect()
+        self.0.into_values().collect()
+    }
+}
+
+/// The machine key of a relation read from its target's side
+/// (`superseded_by`; `related_by` for the documents listing this one as
+/// related, apart from the document's own `related`).
+fn inverse_key(kind: RelationKind) -> &'static str {
+    match kind {
+        RelationKind::Supersedes => "superseded_by",
+        RelationKind::Updates => "updated_by",
+        RelationKind::Requires => "required_by",
+        RelationKind::Implements => "implemented_by",
+        RelationKind::Related => "related_by",
     }
 }
 
@@ -256,18 +345,14 @@ fn document_refs(project: &Project, d: usize) -> Refs {
             let chain = Some(chain_of(project, link.chain, link.target));
             let detail = Some(link.coverage.as_str().to_string());
             groups.push(
-                3,
-                "also satisfies (inferred)",
-                true,
+                Kind::outgoing(3, "inferred_controls", "also satisfies (inferred)").inferred(),
                 control_item(project, &a, i, detail, chain),
             );
         }
         for (s, edge) in project.index.incoming(node) {
             if let (Edge::Relation(kind), Node::Document(o)) = (edge, &project.index.graph[s]) {
                 groups.push(
-                    1,
-                    kind.inverse_label(),
-                    false,
+                    Kind::incoming(1, inverse_key(*kind), kind.inverse_label()),
                     doc_item(project, *o, None, None),
                 );
             }
@@ -277,6 +362,9 @@ fn document_refs(project: &Project, d: usize) -> Refs {
         kind: "document",
         id: doc.id.value.clone(),
         title: doc.title.value.clone(),
+        status: None,
+        replaced_by: Vec::new(),
+        status_note: None,
         groups: groups.into_vec(),
     }
 }
@@ -285,7 +373,10 @@ fn document_out(project: &Project, groups: &mut Groups, t: NodeIndex, edge: &Edg
     let index = &project.index;
     match (edge, &index.graph[t]) {
         (Edge::Relation(kind), Node::Document(o)) => {
-            groups.push(0, kind.label(), false, doc_item(project, *o, None, None));
+            groups.push(
+                Kind::outgoing(0, kind.key(), kind.label()),
+                doc_item(project, *o, None, None),
+            );
         }
         (Edge::CitesControl { coverage, note }, Node::Control(a, i)) => {
             let detail = Some(match note {
@@ -293,18 +384,14 @@ fn document_out(project: &Project, groups: &mut Groups, t: NodeIndex, edge: &Edg
                 None => coverage.as_str().to_string(),
             });
             groups.push(
-                2,
-                "cites",
-                false,
+                Kind::outgoing(2, "cites", "cites"),
                 control_item(project, a, *i, detail, None),
             );
         }
         (Edge::AddressesTechnique { relation, coverage }, Node::Technique(dom, i)) => {
             let detail = Some(coverage.as_str().to_string());
             groups.push(
-                4,
-                relation.as_str(),
-                false,
+                Kind::outgoing(4, relation.as_str(), relation.as_str()),
                 technique_item(project, *dom, *i, detail, None),
             );
         }
@@ -315,11 +402,10 @@ fn document_out(project: &Project, groups: &mut Groups, t: NodeIndex, edge: &Edg
                     label(&project.registry, &a, c)
                 )
             });
-            let relation = format!("{} (inferred)", relation.as_str());
+            let label = format!("{} (inferred)", relation.as_str());
+            let key = format!("{}_inferred", relation.as_str());
             groups.push(
-                5,
-                &relation,
-                true,
+                Kind::outgoing(5, &key, &label).inferred(),
                 technique_item(project, *dom, *i, None, chain),
             );
         }
@@ -331,13 +417,12 @@ fn control_refs(project: &Project, alias: &str, idx: usize) -> Refs {
     let fw = &project.registry.frameworks[alias];
     let node = &fw.catalog.nodes[idx];
     let mut groups = Groups::default();
+    let cited_by = || Kind::incoming(0, "cited_by", "cited by");
     if let Some(n) = project.index.find(&Node::Control(alias.to_string(), idx)) {
         for (d, edge) in project.index.documents_citing(n) {
             if let Edge::CitesControl { coverage, .. } = edge {
                 groups.push(
-                    0,
-                    "cited by",
-                    false,
+                    cited_by(),
                     doc_item(project, d, Some(coverage.as_str().into()), None),
                 );
             }
@@ -345,9 +430,7 @@ fn control_refs(project: &Project, alias: &str, idx: usize) -> Refs {
         for (d, link) in project.index.inference.documents_reaching(n) {
             let chain = Some(chain_of(project, link.chain, n));
             groups.push(
-                1,
-                "inferred for",
-                true,
+                Kind::incoming(2, "inferred_for", "inferred for").inferred(),
                 doc_item(project, d, Some(link.coverage.as_str().into()), chain),
             );
         }
@@ -361,13 +444,16 @@ fn control_refs(project: &Project, alias: &str, idx: usize) -> Refs {
                 coverage.as_str(),
                 fw.catalog.nodes[above].label
             );
-            groups.push(
-                0,
-                "cited by",
-                false,
-                doc_item(project, d, Some(detail), None),
-            );
+            groups.push(cited_by(), doc_item(project, d, Some(detail), None));
         }
+    }
+    // And the other way: the documents citing its measures (CyFun
+    // PR.AC-1.1 for PR.AC-1), each once, with the measures it cites.
+    for (d, measures) in documents_citing_measures(project, fw, idx) {
+        groups.push(
+            Kind::incoming(1, "measures_cited_by", "its measures cited by"),
+            doc_item(project, d, Some(measures.join(", ")), None),
+        );
     }
     for link in project.index.crosswalk.links(alias, idx) {
         let set = project
@@ -378,21 +464,35 @@ fn control_refs(project: &Project, alias: &str, idx: usize) -> Refs {
         let detail =
             Some(crate::graph::crosswalk::relationship_label(link.relationship).to_string());
         groups.push(
-            2,
-            "maps to (mapping sets)",
-            false,
+            Kind::outgoing(3, "maps_to", "maps to (mapping sets)"),
             control_item(project, &link.to.0, link.to.1, detail, set),
         );
     }
     for link in project.index.crosswalk.techniques(alias, idx) {
-        let relation = format!("{} (Mappings Explorer)", link.relation.as_str());
+        let label = format!("{} (Mappings Explorer)", link.relation.as_str());
+        let key = format!("{}_techniques", link.relation.as_str());
         groups.push(
-            3,
-            &relation,
-            false,
+            Kind::outgoing(4, &key, &label),
             technique_item(project, link.domain, link.technique, None, None),
         );
     }
+    let (status, replaced_by, status_note) = match &node.withdrawn {
+        Some(withdrawn) => {
+            let (how, targets) = if withdrawn.moved_to.is_empty() {
+                ("incorporated into", &withdrawn.incorporated_into)
+            } else {
+                ("moved to", &withdrawn.moved_to)
+            };
+            let ids: Vec<String> = targets.iter().map(|t| format!("{alias}:{t}")).collect();
+            let note = if ids.is_empty() {
+                "withdrawn".to_string()
+            } else {
+                format!("withdrawn: {how} {}", ids.join(", "))
+            };
+            (Some("withdrawn"), ids, Some(note))
+        }
+        None => (None, Vec::new(), None),
+    };
     Refs {
         kind: "control",
         id: format!("{alias}:{}", node.label),
@@ -401,8 +501,44 @@ fn control_refs(project: &Project, alias: &str, idx: usize) -> Refs {
             .clone()
             .or_else(|| node.description.clone())
             .unwrap_or_default(),
+        status,
+        replaced_by,
+        status_note,
         groups: groups.into_vec(),
     }
+}
+
+/// The documents citing the measures a citation of requirement `idx`
+/// covers ([`crate::catalog::LoadedFramework::covered_by_citation`]), in
+/// document order, each with the measures it cites (`PR.AC-1.1
+/// (partial)`). Nothing for an assessed control or a grouping.
+fn documents_citing_measures(
+    project: &Project,
+    fw: &crate::catalog::LoadedFramework,
+    idx: usize,
+) -> BTreeMap<usize, Vec<String>> {
+    let mut out: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    for measure in fw.covered_by_citation(idx) {
+        if measure == idx {
+            continue;
+        }
+        let Some(n) = project
+            .index
+            .find(&Node::Control(fw.alias.clone(), measure))
+        else {
+            continue;
+        };
+        for (d, edge) in project.index.documents_citing(n) {
+            if let Edge::CitesControl { coverage, .. } = edge {
+                out.entry(d).or_default().push(format!(
+                    "{} ({})",
+                    fw.catalog.nodes[measure].label,
+                    coverage.as_str()
+                ));
+            }
+        }
+    }
+    out
 }
 
 fn technique_refs(project: &Project, domain: AttackDomain, idx: usize) -> Refs {
@@ -413,11 +549,10 @@ fn technique_refs(project: &Project, domain: AttackDomain, idx: usize) -> Refs {
         for (d, edge) in project.index.documents_addressing(n) {
             match edge {
                 Edge::AddressesTechnique { relation, coverage } => {
-                    let relation = format!("{} by", relation.as_str());
+                    let label = format!("{} by", relation.as_str());
+                    let key = format!("{}_by", relation.as_str());
                     groups.push(
-                        0,
-                        &relation,
-                        false,
+                        Kind::incoming(0, &key, &label),
                         doc_item(project, d, Some(coverage.as_str().into()), None),
                     );
                 }
@@ -428,19 +563,22 @@ fn technique_refs(project: &Project, domain: AttackDomain, idx: usize) -> Refs {
                             label(&project.registry, &a, c)
                         )
                     });
-                    let relation = format!("{} by (inferred)", relation.as_str());
-                    groups.push(1, &relation, true, doc_item(project, d, None, chain));
+                    let label = format!("{} by (inferred)", relation.as_str());
+                    let key = format!("{}_by_inferred", relation.as_str());
+                    groups.push(
+                        Kind::incoming(1, &key, &label).inferred(),
+                        doc_item(project, d, None, chain),
+                    );
                 }
                 _ => {}
             }
         }
     }
     for (alias, c, link) in project.index.crosswalk.controls_for_technique(domain, idx) {
-        let relation = format!("{} by controls (Mappings Explorer)", link.relation.as_str());
+        let label = format!("{} by controls (Mappings Explorer)", link.relation.as_str());
+        let key = format!("{}_by_controls", link.relation.as_str());
         groups.push(
-            2,
-            &relation,
-            false,
+            Kind::incoming(2, &key, &label),
             control_item(project, alias, c, None, None),
         );
     }
@@ -448,18 +586,36 @@ fn technique_refs(project: &Project, domain: AttackDomain, idx: usize) -> Refs {
         for shortname in &t.tactics {
             if let Some(tactic) = catalog.tactic(shortname) {
                 groups.push(
-                    3,
-                    "tactic",
-                    false,
+                    Kind::outgoing(3, "tactic", "tactic"),
                     item(tactic.id.clone(), tactic.name.clone(), None, None),
                 );
             }
         }
     }
+    let (status, replaced_by, status_note) = match t {
+        Some(t) if t.revoked.is_some() => {
+            let by: Vec<String> = t
+                .revoked
+                .as_ref()
+                .and_then(|r| r.replaced_by.clone())
+                .into_iter()
+                .collect();
+            let note = match by.first() {
+                Some(id) => format!("revoked: replaced by {id}"),
+                None => "revoked".to_string(),
+            };
+            (Some("revoked"), by, Some(note))
+        }
+        Some(t) if t.deprecated => (Some("deprecated"), Vec::new(), Some("deprecated".into())),
+        _ => (None, Vec::new(), None),
+    };
     Refs {
         kind: "technique",
         id: t.map_or_else(String::new, |t| t.id.clone()),
         title: t.map_or_else(String::new, |t| t.name.clone()),
+        status,
+        replaced_by,
+        status_note,
         groups: groups.into_vec(),
     }
 }
@@ -467,6 +623,14 @@ fn technique_refs(project: &Project, domain: AttackDomain, idx: usize) -> Refs {
 /// Plain text for people.
 pub fn table(refs: &Refs) -> String {
     let mut out = format!("{} {} ({})\n", refs.id, refs.title, refs.kind);
+    if let Some(note) = &refs.status_note {
+        let mut chars = note.chars();
+        if let Some(first) = chars.next() {
+            out.extend(first.to_uppercase());
+            out += chars.as_str();
+            out += "\n";
+        }
+    }
     if refs.groups.is_empty() {
         out += "\nnothing points at it and it points at nothing\n";
     }
