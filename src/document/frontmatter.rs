@@ -67,7 +67,7 @@ pub struct ParseContext<'a> {
 pub fn parse_document(file: &RawFile, ctx: &ParseContext) -> Parsed {
     let mut diags = Vec::new();
     let source = &file.source;
-    let Some((number, slug_ok)) = file_number(&file.rel_path) else {
+    let Some(name) = file_name(&file.rel_path) else {
         diags.push(
             Diagnostic::warning(
                 "CW030",
@@ -81,16 +81,34 @@ pub fn parse_document(file: &RawFile, ctx: &ParseContext) -> Parsed {
             diagnostics: diags,
         };
     };
-    if !slug_ok {
-        diags.push(
+    match &name.number {
+        FileNumber::TooLarge(digits) => diags.push(
+            Diagnostic::error(
+                "CW030",
+                format!(
+                    "the number in the file name, {digits}, is too large: document numbers go up to {}",
+                    u32::MAX
+                ),
+            )
+            .at(source, 0..0)
+            .help("rename the file with the document's number, e.g. `0012-network-segmentation.md`"),
+        ),
+        FileNumber::Valid(_) if name.slug_ok => {}
+        _ => diags.push(
             Diagnostic::error(
                 "CW030",
                 "file name must be `NNNN-slug.md`: four or more digits, a dash, then a lower-case slug",
             )
             .at(source, 0..0)
             .help("rename the file, e.g. `0012-network-segmentation.md`"),
-        );
+        ),
     }
+    // A name without a usable number gives none: the id alone says which
+    // document this is, so it is not held to a number read off a typo.
+    let number = match name.number {
+        FileNumber::Valid(n) => Some(n),
+        _ => None,
+    };
     let Some(split) = split_front_matter(source, &mut diags) else {
         return Parsed {
             document: None,
@@ -139,14 +157,33 @@ pub fn parse_document(file: &RawFile, ctx: &ParseContext) -> Parsed {
     };
     let document = reader.document(&table, file, number, ctx, split.open.clone(), split.body);
     Parsed {
-        document: Some(document),
+        document,
         diagnostics: diags,
     }
 }
 
-/// `0012-network-segmentation.md` -> (12, slug is valid). `None` when the
+/// What a document's file name says.
+#[derive(Debug, PartialEq)]
+struct FileName {
+    number: FileNumber,
+    /// A dash and a valid slug follow the digits.
+    slug_ok: bool,
+}
+
+/// The digits a document's file name starts with.
+#[derive(Debug, PartialEq)]
+enum FileNumber {
+    /// Four or more digits: the document's number.
+    Valid(u32),
+    /// Fewer than four digits (`2-gamma.md`): no number to hold the id to.
+    Short,
+    /// More than a number can hold (the digits, for the message).
+    TooLarge(String),
+}
+
+/// `0012-network-segmentation.md` -> number 12, slug valid. `None` when the
 /// name does not start with a digit (not meant as a document).
-fn file_number(rel_path: &str) -> Option<(u32, bool)> {
+fn file_name(rel_path: &str) -> Option<FileName> {
     // A name written with combining accents is checked as its composed
     // form: `e` + U+0301 is the `é` the rule allows.
     let rel_path = super::nfc(rel_path);
@@ -158,12 +195,15 @@ fn file_number(rel_path: &str) -> Option<(u32, bool)> {
     }
     let digits: String = stem.chars().take_while(|c| c.is_ascii_digit()).collect();
     let rest = &stem[digits.len()..];
-    let number = digits.parse::<u32>().ok();
-    let slug_ok = digits.len() >= 4
-        && rest
-            .strip_prefix('-')
-            .is_some_and(|slug| !slug.is_empty() && slug.chars().all(is_file_slug_char));
-    Some((number.unwrap_or(0), slug_ok && number.is_some()))
+    let number = match digits.parse::<u32>() {
+        Err(_) => FileNumber::TooLarge(digits),
+        Ok(_) if digits.len() < 4 => FileNumber::Short,
+        Ok(n) => FileNumber::Valid(n),
+    };
+    let slug_ok = rest
+        .strip_prefix('-')
+        .is_some_and(|slug| !slug.is_empty() && slug.chars().all(is_file_slug_char));
+    Some(FileName { number, slug_ok })
 }
 
 /// A character allowed in the slug of a document's file name: a dash, or a
@@ -256,19 +296,20 @@ impl Reader<'_> {
         &mut self,
         table: &DeTable,
         file: &RawFile,
-        number: u32,
+        number: Option<u32>,
         ctx: &ParseContext,
         open: Range<usize>,
         body: Range<usize>,
-    ) -> Document {
+    ) -> Option<Document> {
         self.unknown_keys(table);
-        let expected_id = format!("{}-{:04}", ctx.id_prefix, number);
+        let expected_id = number.map(|n| format!("{}-{n:04}", ctx.id_prefix));
         for key in REQUIRED {
             if !table.contains_key(*key) {
                 // The id follows from the file name: suggest that one, not
                 // an example that would then fail CW010.
-                let value = match *key {
-                    "id" => format!("\"{expected_id}\""),
+                let value = match (*key, &expected_id) {
+                    ("id", Some(expected)) => format!("\"{expected}\""),
+                    ("id", None) => format!("\"{}-NNNN\" (the document's number)", ctx.id_prefix),
                     _ => example_value(key).to_string(),
                 };
                 self.error(
@@ -279,7 +320,13 @@ impl Reader<'_> {
                 );
             }
         }
-        let id = self.id(table, &expected_id, number, ctx.id_prefix);
+        // Without an id (one the file name gives, or a valid one written)
+        // the document cannot be placed; everything else is still read,
+        // for its problems.
+        let (id, number) = match self.id(table, expected_id.as_deref(), number, ctx.id_prefix) {
+            Some((id, number)) => (Some(id), number),
+            None => (None, 0),
+        };
         let title = self
             .string(table, "title")
             .unwrap_or_else(|| Spanned::new(file.rel_path.clone(), open.clone()));
@@ -308,10 +355,10 @@ impl Reader<'_> {
         } else {
             (markdown::scan(text, body.start), None)
         };
-        Document {
+        let document = Document {
             source: Arc::clone(self.source),
             rel_path: file.rel_path.clone(),
-            id,
+            id: Spanned::new(String::new(), 0..0),
             number,
             title,
             kind,
@@ -337,7 +384,8 @@ impl Reader<'_> {
             body,
             outline,
             body_html,
-        }
+        };
+        id.map(|id| Document { id, ..document })
     }
 
     fn unknown_keys(&mut self, table: &DeTable) {
@@ -459,15 +507,20 @@ impl Reader<'_> {
         );
     }
 
+    /// The document's id and number. With a number from the file name
+    /// the id must agree with it, and a wrong or missing one stands in as
+    /// `expected` (its problem reported); without one, a valid id gives
+    /// the number, and there is no document without it.
     fn id(
         &mut self,
         table: &DeTable,
-        expected: &str,
-        number: u32,
+        expected: Option<&str>,
+        number: Option<u32>,
         prefix: &str,
-    ) -> Spanned<String> {
+    ) -> Option<(Spanned<String>, u32)> {
+        let placeholder = |span| Some((Spanned::new(expected?.to_string(), span), number?));
         let Some(id) = self.string(table, "id") else {
-            return Spanned::new(expected.to_string(), 0..0);
+            return placeholder(0..0);
         };
         let parsed = id
             .value
@@ -475,17 +528,25 @@ impl Reader<'_> {
             .and_then(|rest| rest.strip_prefix('-'))
             .filter(|digits| !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()))
             .and_then(|digits| digits.parse::<u32>().ok());
-        match parsed {
-            None => {
+        match (parsed, number, expected) {
+            (None, _, _) => {
+                let help = match expected {
+                    Some(expected) => format!(
+                        "ids are the book prefix, a dash and the file's number: `{expected}`"
+                    ),
+                    None => format!(
+                        "ids are the book prefix, a dash and the document's number: `{prefix}-0012`"
+                    ),
+                };
                 self.error(
                     "CW028",
                     id.span.clone(),
                     format!("`{}` is not a document id of this book", id.value),
-                    format!("ids are the book prefix, a dash and the file's number: `{expected}`"),
+                    help,
                 );
-                Spanned::new(expected.to_string(), id.span)
+                placeholder(id.span)
             }
-            Some(n) if n != number => {
+            (Some(n), Some(number), Some(expected)) if n != number => {
                 self.error(
                     "CW010",
                     id.span.clone(),
@@ -495,9 +556,9 @@ impl Reader<'_> {
                     ),
                     format!("write `id = \"{expected}\"`, or rename the file to match the id"),
                 );
-                Spanned::new(expected.to_string(), id.span)
+                placeholder(id.span)
             }
-            Some(_) => id,
+            (Some(n), _, _) => Some((id, n)),
         }
     }
 
@@ -1052,23 +1113,88 @@ mod tests {
         );
     }
 
+    fn named(number: u32, slug_ok: bool) -> Option<FileName> {
+        Some(FileName {
+            number: FileNumber::Valid(number),
+            slug_ok,
+        })
+    }
+
     #[test]
     fn file_numbers() {
-        assert_eq!(file_number("a/0012-seg.md"), Some((12, true)));
-        assert_eq!(file_number("12-seg.md"), Some((12, false)));
-        assert_eq!(file_number("0012_Seg.md"), Some((12, false)));
-        assert_eq!(file_number("README.md"), None);
-        // Letters of other scripts, lower-case where the script has case.
-        assert_eq!(file_number("0012-日本語のタイトル.md"), Some((12, true)));
-        assert_eq!(file_number("0012-ελληνικά.md"), Some((12, true)));
-        assert_eq!(file_number("0012-sécurité-2.md"), Some((12, true)));
-        assert_eq!(file_number("0012-Ελληνικά.md"), Some((12, false)));
-        assert_eq!(file_number("0012-sÉcurité.md"), Some((12, false)));
-        assert_eq!(file_number("0012-a_b.md"), Some((12, false)));
-        // Decomposed accents (an older Mac's file names) are composed first.
+        assert_eq!(file_name("a/0012-seg.md"), named(12, true));
         assert_eq!(
-            file_number("0012-se\u{301}curite\u{301}.md"),
-            Some((12, true))
+            file_name("12-seg.md"),
+            Some(FileName {
+                number: FileNumber::Short,
+                slug_ok: true
+            })
         );
+        assert_eq!(file_name("0012_Seg.md"), named(12, false));
+        assert_eq!(file_name("README.md"), None);
+        // Letters of other scripts, lower-case where the script has case.
+        assert_eq!(file_name("0012-日本語のタイトル.md"), named(12, true));
+        assert_eq!(file_name("0012-ελληνικά.md"), named(12, true));
+        assert_eq!(file_name("0012-sécurité-2.md"), named(12, true));
+        assert_eq!(file_name("0012-Ελληνικά.md"), named(12, false));
+        assert_eq!(file_name("0012-sÉcurité.md"), named(12, false));
+        assert_eq!(file_name("0012-a_b.md"), named(12, false));
+        // Decomposed accents (an older Mac's file names) are composed first.
+        assert_eq!(file_name("0012-se\u{301}curite\u{301}.md"), named(12, true));
+        assert_eq!(
+            file_name("99999999999-big.md"),
+            Some(FileName {
+                number: FileNumber::TooLarge("99999999999".into()),
+                slug_ok: true
+            })
+        );
+    }
+
+    /// Regression: `2-gamma.md` was given the number 2 from its name, so
+    /// its id HCB-0009 got a CW010 telling to write HCB-0002 (another
+    /// document's) and was then replaced by it.
+    #[test]
+    fn a_name_without_a_number_leaves_the_id_alone() {
+        let text = GOOD.replace("HCB-0007", "HCB-0009");
+        let parsed = parse("governance/2-gamma.md", &text);
+        let codes: Vec<_> = parsed.diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["CW030"]);
+        let doc = parsed.document.expect("the id places the document");
+        assert_eq!((doc.id.value.as_str(), doc.number), ("HCB-0009", 9));
+        // Neither number nor id: nothing to place the document by.
+        let parsed = parse("2-gamma.md", &GOOD.replace("HCB-0007", "HCB-x"));
+        let codes: Vec<_> = parsed.diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["CW030", "CW028"]);
+        assert!(parsed.document.is_none());
+        let parsed = parse("2-gamma.md", "+++\n+++\n");
+        let missing_id = parsed
+            .diagnostics
+            .iter()
+            .find(|d| d.code == "CW005" && d.message.contains("`id`"))
+            .expect("CW005 for id");
+        assert_eq!(
+            missing_id.help.as_deref(),
+            Some("add `id = \"HCB-NNNN\" (the document's number)` to the front-matter")
+        );
+    }
+
+    /// Regression: a number too large for one was "not four or more
+    /// digits" and read as 0000.
+    #[test]
+    fn a_number_too_large_says_so() {
+        let parsed = parse("99999999999999999999999-big.md", GOOD);
+        let messages: Vec<_> = parsed
+            .diagnostics
+            .iter()
+            .map(|d| (d.code, d.message.as_str()))
+            .collect();
+        assert_eq!(
+            messages,
+            [(
+                "CW030",
+                "the number in the file name, 99999999999999999999999, is too large: document numbers go up to 4294967295"
+            )]
+        );
+        assert_eq!(parsed.document.unwrap().number, 7);
     }
 }
