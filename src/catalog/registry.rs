@@ -351,12 +351,68 @@ impl Registry {
                 Err(diag) => errors.push(*diag),
             }
         }
+        errors.extend(registry.same_framework_twice(config, config_file));
         if !errors.is_empty() {
             return Err(errors);
         }
         registry.attack.sort_by_key(|c| c.domain);
         registry.index_techniques();
         Ok(registry)
+    }
+
+    /// CW049: two aliases whose catalogs name their requirements with the
+    /// same URNs (the CISO Assistant library the embedded CSF2 comes from,
+    /// loaded again as `[frameworks.CSF]`). A mapping set finds its
+    /// framework by that namespace, so every set would silently move to
+    /// one of the two and the other's coverage drop. One error per repeated
+    /// alias, at its table in book.toml (the later one when both are the
+    /// book's own), naming both.
+    fn same_framework_twice(
+        &self,
+        config: &BookConfig,
+        config_file: Option<&Arc<SourceFile>>,
+    ) -> Vec<Diagnostic> {
+        let mut first: BTreeMap<&str, &LoadedFramework> = BTreeMap::new();
+        let mut errors = Vec::new();
+        // The embedded defaults first, then the book's own, each by alias:
+        // the alias blamed is the one book.toml added.
+        let (own, embedded): (Vec<&LoadedFramework>, Vec<&LoadedFramework>) = self
+            .frameworks
+            .values()
+            .partition(|f| config.frameworks.contains_key(&f.alias));
+        for fw in embedded.into_iter().chain(own) {
+            let namespace = fw.catalog.urn_namespace.as_str();
+            if namespace.is_empty() {
+                continue;
+            }
+            let Some(earlier) = first.get(namespace) else {
+                first.insert(namespace, fw);
+                continue;
+            };
+            let message = format!(
+                "{} and {} are the same framework (their requirements' URNs are `urn:intuitem:risk:req_node:{namespace}:...`): mapping sets would reach only one of them",
+                earlier.alias, fw.alias
+            );
+            let help = format!(
+                "keep one alias: cite {0} and remove [frameworks.{1}], or replace {0} with this catalog by naming the table [frameworks.{0}]",
+                earlier.alias, fw.alias
+            );
+            let diag = Diagnostic::error("CW049", message).help(help);
+            let header = format!("[frameworks.{}]", fw.alias);
+            let at = config_file.and_then(|file| {
+                let i = file
+                    .text
+                    .find(&header)
+                    .or_else(|| file.text.find(&format!("[frameworks.\"{}\"]", fw.alias)))?;
+                let end = i + file.text[i..].find(']').map_or(0, |e| e + 1);
+                Some((file, i..end))
+            });
+            errors.push(match at {
+                Some((file, span)) => diag.at(file, span),
+                None => diag,
+            });
+        }
+        errors
     }
 
     fn keep_text(&mut self, source: &CatalogSource, text: Option<Arc<SourceFile>>) {
@@ -1060,6 +1116,42 @@ mod tests {
             ),
             [("CW041", "book.toml".to_string(), 3, 1)]
         );
+    }
+
+    /// Regression: the CISO Assistant library the embedded CSF2 comes from,
+    /// loaded again as `[frameworks.CSF]`, silently took the embedded
+    /// mapping sets from CSF2, whose coverage dropped.
+    #[test]
+    fn the_same_framework_under_a_second_alias_is_cw049_naming_both() {
+        let csf = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("catalogs/ciso-assistant/nist-csf-2.0.yaml"),
+        )
+        .unwrap();
+        let toml = "[book]\ntitle = \"x\"\n\n[frameworks.CSF]\nfile = \"catalogs/csf.yaml\"\n";
+        assert_eq!(
+            load_errors(toml, &[("catalogs/csf.yaml", &csf)]),
+            [("CW049", "book.toml".to_string(), 4, 1)]
+        );
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(tmp.path().join("catalogs")).unwrap();
+        std::fs::write(tmp.path().join("catalogs/csf.yaml"), &csf).unwrap();
+        let file = SourceFile::new("book.toml", toml.to_string());
+        let config = BookConfig::parse(&file).unwrap();
+        let Err(errors) = Registry::load(&config, tmp.path(), Some(&file)) else {
+            panic!("loads");
+        };
+        assert!(
+            errors[0]
+                .message
+                .starts_with("CSF2 and CSF are the same framework"),
+            "{}",
+            errors[0].message
+        );
+        // Replacing the embedded alias with the same file is fine.
+        let toml = "[frameworks.CSF2]\nfile = \"catalogs/csf.yaml\"\n";
+        let file = SourceFile::new("book.toml", toml.to_string());
+        let config = BookConfig::parse(&file).unwrap();
+        assert!(Registry::load(&config, tmp.path(), Some(&file)).is_ok());
     }
 
     #[test]

@@ -51,6 +51,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("CW046", "relative link in raw HTML"),
     ("CW047", "two requirements of a catalog share an id"),
     ("CW048", "image without a text alternative"),
+    ("CW049", "two aliases load the same framework"),
 ];
 
 pub fn title(code: &str) -> &'static str {
