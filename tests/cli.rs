@@ -1508,3 +1508,71 @@ fn the_human_report_prints_no_terminal_control_characters() {
         "shown in place: {report}"
     );
 }
+
+/// The number of documents for a technique is one number on every page:
+/// the matrix cell, its tactic pages' rows and its own page count the
+/// documents addressing it or one of its sub-techniques. Regression: a
+/// cell said "17 docs via sub-techniques" while the tactic page said 0 and
+/// the technique's page called it a gap the community could fill.
+#[test]
+fn a_technique_has_one_document_count_on_every_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    build_ok(Path::new(env!("CARGO_MANIFEST_DIR")), &site, &[]);
+    let read = |rel: &str| std::fs::read_to_string(site.join(rel)).unwrap();
+    let matrix = read("attack/enterprise/index.html");
+    // `T1547 · 17 docs via sub-techniques`, `T1059 · 3 docs, 1 on ...`.
+    let mut cells = BTreeMap::new();
+    for part in matrix.split("<span class=\"tid\">").skip(1) {
+        let label = &part[..part.find("</span>").unwrap()];
+        let id = label.split(' ').next().unwrap().to_string();
+        let n: usize = label
+            .split(" · ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        cells.insert(id, (n, label.to_string()));
+    }
+    assert!(cells
+        .values()
+        .any(|(_, l)| l.contains("via sub-techniques")));
+    let mut rows = 0;
+    for entry in std::fs::read_dir(site.join("attack/enterprise")).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if !name.starts_with("ta") {
+            continue;
+        }
+        let page = read(&format!("attack/enterprise/{name}"));
+        for row in page.split("<tr><td><a href=").skip(1) {
+            let id = row.split('>').nth(1).unwrap().split(' ').next().unwrap();
+            let count: usize = row
+                .split("</a></td><td>")
+                .nth(1)
+                .and_then(|c| c.split(|ch: char| !ch.is_ascii_digit()).next())
+                .and_then(|n| n.parse().ok())
+                .unwrap();
+            let (cell, label) = &cells[id];
+            assert_eq!(
+                count, *cell,
+                "{name}: {id} row {count}, matrix cell {label}"
+            );
+            rows += 1;
+        }
+    }
+    assert!(rows > 100, "{rows} tactic rows read");
+    for (id, (n, label)) in &cells {
+        if !label.contains("via sub-techniques") {
+            continue;
+        }
+        let page = read(&format!("attack/enterprise/{}.html", id.to_lowercase()));
+        assert!(!page.contains("a gap the community could fill"), "{id}");
+        assert!(
+            page.contains(&format!(
+                "{n} document{} address",
+                if *n == 1 { "" } else { "s" }
+            )),
+            "{id}: the page names the {n} documents of its sub-techniques"
+        );
+    }
+}

@@ -33,6 +33,10 @@ pub(super) struct TechniquePage<'a> {
     inferred: Vec<InferredVia<'a>>,
     /// How many distinct documents `inferred` holds.
     inferred_count: usize,
+    /// Distinct documents addressing one of its sub-techniques: the
+    /// matrix counts them in the technique's cell, so a page with none of
+    /// its own must not call the technique a gap.
+    subtechnique_documents: usize,
     licence: &'a str,
 }
 
@@ -93,6 +97,9 @@ struct SubTechnique<'a> {
     name: &'a str,
     url: String,
     deprecated: bool,
+    /// Distinct documents addressing it, declared or inferred (what its
+    /// matrix cell and its own page count).
+    documents: usize,
 }
 
 #[derive(Serialize)]
@@ -181,17 +188,45 @@ pub(super) fn view(project: &Project, domain: AttackDomain, i: usize) -> Techniq
             url: urls::tactic(domain, &x.id),
         })
         .collect();
-    let subtechniques = catalog
+    let documents_of = |j: usize| -> Vec<usize> {
+        let mut docs: Vec<usize> = project
+            .index
+            .find(&Node::Technique(domain, j))
+            .map(|node| {
+                project
+                    .index
+                    .documents_addressing(node)
+                    .into_iter()
+                    .map(|(d, _)| d)
+                    .collect()
+            })
+            .unwrap_or_default();
+        docs.sort_unstable();
+        docs.dedup();
+        docs
+    };
+    let mut reached_through_subs = Vec::new();
+    let subtechniques: Vec<SubTechnique> = catalog
         .techniques
         .iter()
-        .filter(|s| s.parent.as_deref() == Some(&t.id) && s.revoked.is_none())
-        .map(|s| SubTechnique {
-            id: &s.id,
-            name: &s.name,
-            url: urls::technique(domain, &s.id),
-            deprecated: s.deprecated,
+        .enumerate()
+        .filter(|(_, s)| s.parent.as_deref() == Some(&t.id) && s.revoked.is_none())
+        .map(|(j, s)| {
+            let docs = documents_of(j);
+            if !s.deprecated {
+                reached_through_subs.extend_from_slice(&docs);
+            }
+            SubTechnique {
+                id: &s.id,
+                name: &s.name,
+                url: urls::technique(domain, &s.id),
+                deprecated: s.deprecated,
+                documents: docs.len(),
+            }
         })
         .collect();
+    reached_through_subs.sort_unstable();
+    reached_through_subs.dedup();
     let parent = t
         .parent
         .as_deref()
@@ -265,6 +300,7 @@ pub(super) fn view(project: &Project, domain: AttackDomain, i: usize) -> Techniq
             .collect(),
         inferred,
         inferred_count,
+        subtechnique_documents: reached_through_subs.len(),
         licence: &catalog.licence,
     }
 }
