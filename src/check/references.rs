@@ -333,7 +333,7 @@ fn unknown_document(
     span: std::ops::Range<usize>,
 ) -> Diagnostic {
     let ids = ctx.by_id.keys().copied();
-    let help = match crate::diagnostic::did_you_mean(id, ids) {
+    let help = match nearest_id(id, ids) {
         Some(near) => format!("did you mean `{near}`?"),
         None => "check the id; `crosswalk refs` lists what exists".to_string(),
     };
@@ -341,6 +341,47 @@ fn unknown_document(
         .at(&doc.source, span)
         .label("no document has this id")
         .help(help)
+}
+
+/// The id among `ids` nearest `wanted`, for "did you mean": the fewest
+/// edits (case aside; two characters swapped is one edit, a usual typo),
+/// at most a quarter of `wanted` (one for short ids), where an id with the
+/// same prefix and number (`hcb-12` for `HCB-0012`) counts as none; ties go
+/// to the nearest number, then to the id that sorts first. (Jaro-Winkler,
+/// which suits words, scores `HCB-0001` and `HCB-0040` alike for
+/// `HCB-0050`: all share `HCB-00`, so the smallest id won whatever the
+/// digits.)
+fn nearest_id<'a>(wanted: &str, ids: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let lower = wanted.to_ascii_lowercase();
+    let parts = id_parts(wanted);
+    let limit = (wanted.chars().count() / 4).max(1);
+    ids.into_iter()
+        .filter_map(|id| {
+            let theirs = id_parts(id);
+            let same_number = matches!((parts, theirs), (Some((p, n)), Some((q, m)))
+                if n == m && p.eq_ignore_ascii_case(q));
+            let edits = if same_number {
+                0
+            } else {
+                strsim::osa_distance(&lower, &id.to_ascii_lowercase())
+            };
+            let gap = match (parts, theirs) {
+                (Some((_, n)), Some((_, m))) => n.abs_diff(m),
+                _ => u64::MAX,
+            };
+            (edits <= limit).then_some((edits, gap, id))
+        })
+        .min()
+        .map(|(_, _, id)| id)
+}
+
+/// The prefix and number of a document id: `HCB-0012` -> (`HCB`, 12).
+fn id_parts(id: &str) -> Option<(&str, u64)> {
+    let (prefix, digits) = id.trim().rsplit_once('-')?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((prefix, digits.parse().ok()?))
 }
 
 fn technique(
@@ -786,6 +827,49 @@ mod tests {
                 .collect();
             assert!(repeated.is_empty(), "{}: {repeated:?}", fw.alias);
         }
+    }
+
+    /// Regression: every unknown id of this book was offered `HCB-0001` or
+    /// `HCB-0014` (Jaro-Winkler scores ids sharing `HCB-00` alike), not
+    /// the ids one digit away.
+    #[test]
+    fn unknown_ids_are_offered_the_nearest_ids() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/check/CW012-nearest-id");
+        let project = crate::pipeline::Project::load(&root, &Default::default()).unwrap();
+        let offered: Vec<(&str, &str)> = project
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "CW012")
+            .map(|d| (d.message.as_str(), d.help.as_deref().unwrap_or("")))
+            .collect();
+        let want = |id: &str, near: &str| {
+            (
+                format!("unknown document `{id}`"),
+                format!("did you mean `{near}`?"),
+            )
+        };
+        let want = [
+            want("HCB-0050", "HCB-0040"),
+            want("HCB-0049", "HCB-0044"),
+            want("HCB-0019", "HCB-0014"),
+            want("HCB-0060", "HCB-0040"),
+            want("HCB-0104", "HCB-0014"),
+            want("hcb-40", "HCB-0040"),
+        ];
+        let want: Vec<(&str, &str)> = want.iter().map(|(m, h)| (m.as_str(), h.as_str())).collect();
+        assert_eq!(offered, want);
+    }
+
+    #[test]
+    fn nearest_ids_are_few_edits_away() {
+        let ids = ["HCB-0001", "HCB-0010", "HCB-0021"];
+        assert_eq!(nearest_id("HCB-0012", ids), Some("HCB-0010"));
+        assert_eq!(nearest_id("HCB-0201", ids), Some("HCB-0021"));
+        assert_eq!(nearest_id("hcb-1", ids), Some("HCB-0001"));
+        assert_eq!(nearest_id("HCB-0999", ids), None);
+        assert_eq!(nearest_id("Tabletop", ids), None);
+        assert_eq!(nearest_id("X", ids), None);
     }
 
     #[test]
