@@ -69,6 +69,11 @@ pub struct TechniqueMappingRow {
     pub attack_version: String,
     pub mappings: usize,
     pub resolved: usize,
+    /// Control ids of the file its framework does not have (skipped).
+    pub unknown_controls: Vec<String>,
+    /// Technique ids of the file the loaded ATT&CK does not have, or has
+    /// revoked (skipped).
+    pub unknown_techniques: Vec<String>,
     pub licence: String,
 }
 
@@ -157,6 +162,14 @@ pub fn catalogs(project: &Project) -> Catalogs {
             attack_version: set.attack_version.clone(),
             mappings: set.mappings.len(),
             resolved: technique_sets.get(i).map_or(0, |s| s.resolved),
+            unknown_controls: technique_sets
+                .get(i)
+                .map(|s| s.unresolved_controls.iter().cloned().collect())
+                .unwrap_or_default(),
+            unknown_techniques: technique_sets
+                .get(i)
+                .map(|s| s.unknown_techniques.iter().cloned().collect())
+                .unwrap_or_default(),
             licence: set.licence.clone(),
         })
         .collect();
@@ -212,16 +225,39 @@ pub fn table(c: &Catalogs) -> String {
     out += "\nControl to ATT&CK mappings\n";
     for t in &c.technique_mappings {
         out += &format!(
-            "  {} -> ATT&CK {}: {} mappings, {} resolved\n             source: {}\n             licence: {}\n",
+            "  {} -> ATT&CK {}: {} mappings, {} resolved\n",
             t.framework.as_deref().unwrap_or("?"),
             t.attack_version,
             t.mappings,
             t.resolved,
+        );
+        // Why the others were skipped: the ids the loaded catalogs lack.
+        for (what, ids) in [
+            ("controls not in the framework", &t.unknown_controls),
+            ("techniques unknown or revoked", &t.unknown_techniques),
+        ] {
+            if !ids.is_empty() {
+                out += &format!("             skipped, {what}: {}\n", first_ids(ids));
+            }
+        }
+        out += &format!(
+            "             source: {}\n             licence: {}\n",
             t.source,
             first_line(&t.licence)
         );
     }
     out
+}
+
+/// The first few of `ids` and how many there are.
+fn first_ids(ids: &[String]) -> String {
+    const SHOWN: usize = 5;
+    let shown = ids[..ids.len().min(SHOWN)].join(", ");
+    if ids.len() > SHOWN {
+        format!("{} ids ({shown}, ...)", ids.len())
+    } else {
+        shown
+    }
 }
 
 /// The first line of a licence, or what to say when the file states none
