@@ -297,8 +297,10 @@ impl Project {
             })
         });
         let today = self.today();
+        let unloaded = self.unloaded_ids();
         self.check_diagnostics.extend(check::bodies(
             &self.documents,
+            &unloaded,
             &self.registry,
             &self.vocabulary,
             &self.book.assets,
@@ -346,6 +348,7 @@ impl Project {
             }
         }
         let today = self.today();
+        let unloaded = self.unloaded_ids();
         // The checks and the graph read the same documents and neither
         // needs the other: one core each.
         let (documents, registry, vocabulary) = (&self.documents, &self.registry, &self.vocabulary);
@@ -354,7 +357,7 @@ impl Project {
         let (check_diagnostics, index) = rayon::join(
             || {
                 timing::phase("check", || {
-                    check::run(documents, registry, vocabulary, assets, today)
+                    check::run(documents, &unloaded, registry, vocabulary, assets, today)
                 })
             },
             || {
@@ -381,11 +384,29 @@ impl Project {
     /// Errors of the Markdown files that could not be loaded as documents
     /// (unreadable, broken front-matter): they are missing from the index.
     pub fn load_errors(&self) -> Vec<&Diagnostic> {
+        self.unloaded_files()
+            .flat_map(|(_, diags)| diags)
+            .filter(|d| d.severity == crate::diagnostic::Severity::Error)
+            .collect()
+    }
+
+    /// The files with findings that are not loaded documents, by path
+    /// (relative to the source directory, or shown from the book's root).
+    fn unloaded_files(&self) -> impl Iterator<Item = (&String, &Vec<Diagnostic>)> {
         self.file_diagnostics
             .iter()
             .filter(|(path, _)| !self.by_path.contains_key(path.as_str()))
-            .flat_map(|(_, diags)| diags)
-            .filter(|d| d.severity == crate::diagnostic::Severity::Error)
+    }
+
+    /// The ids that the names of the files which failed to load give
+    /// (`0012-x.md`: `HCB-0012`). Those documents exist: citing one is not
+    /// an unknown id, or one broken file would be an error in every file
+    /// citing it, with a "did you mean" some other document.
+    fn unloaded_ids(&self) -> Vec<String> {
+        let prefix = &self.book.config.book.id_prefix;
+        self.unloaded_files()
+            .filter(|(_, diags)| diags.iter().any(|d| d.severity == Severity::Error))
+            .filter_map(|(path, _)| crate::document::frontmatter::id_from_file_name(path, prefix))
             .collect()
     }
 

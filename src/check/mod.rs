@@ -10,7 +10,7 @@ mod snippet;
 mod tags;
 pub mod theme;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::catalog::Registry;
 use crate::diagnostic::{Diagnostic, Location};
@@ -23,6 +23,10 @@ pub struct Context<'a> {
     pub vocabulary: &'a Vocabulary,
     /// Document id -> index (first definition wins).
     pub by_id: HashMap<&'a str, usize>,
+    /// Ids of documents that exist but did not load (broken front-matter,
+    /// unreadable), as their file names give them: citing one is no error
+    /// of the citing document, the one error is the broken file's.
+    pub unloaded: HashSet<&'a str>,
     /// Path relative to the source dir, in normal form C (as
     /// [`document_link`] gives links) -> index.
     pub by_path: HashMap<std::borrow::Cow<'a, str>, usize>,
@@ -35,6 +39,7 @@ impl<'a> Context<'a> {
     /// The context of `documents`, and a CW011 for each duplicated id.
     fn new(
         documents: &'a [Document],
+        unloaded: &'a [String],
         registry: &'a Registry,
         vocabulary: &'a Vocabulary,
         assets: &'a [String],
@@ -71,23 +76,31 @@ impl<'a> Context<'a> {
             registry,
             vocabulary,
             by_id,
+            unloaded: unloaded.iter().map(String::as_str).collect(),
             by_path,
             assets,
             today,
         };
         (ctx, diags)
     }
+
+    /// Whether a document has the id `id`, loaded or not.
+    pub fn exists(&self, id: &str) -> bool {
+        self.by_id.contains_key(id) || self.unloaded.contains(id)
+    }
 }
 
-/// Run every cross-document rule.
+/// Run every cross-document rule. `unloaded`: the ids of the book's
+/// documents that did not load ([`Context::unloaded`]).
 pub fn run(
     documents: &[Document],
+    unloaded: &[String],
     registry: &Registry,
     vocabulary: &Vocabulary,
     assets: &[String],
     today: Date,
 ) -> Vec<Diagnostic> {
-    let (ctx, mut diags) = Context::new(documents, registry, vocabulary, assets, today);
+    let (ctx, mut diags) = Context::new(documents, unloaded, registry, vocabulary, assets, today);
     references::check(&ctx, &mut diags);
     lifecycle::check(&ctx, &mut diags);
     tags::check(&ctx, &mut diags);
@@ -100,13 +113,14 @@ pub fn run(
 /// changed.
 pub fn bodies(
     documents: &[Document],
+    unloaded: &[String],
     registry: &Registry,
     vocabulary: &Vocabulary,
     assets: &[String],
     today: Date,
     positions: &[usize],
 ) -> Vec<Diagnostic> {
-    let (ctx, _) = Context::new(documents, registry, vocabulary, assets, today);
+    let (ctx, _) = Context::new(documents, unloaded, registry, vocabulary, assets, today);
     let mut diags = Vec::new();
     for &i in positions {
         references::body_links(&ctx, &documents[i], &mut diags);

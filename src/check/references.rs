@@ -299,12 +299,14 @@ fn relations(ctx: &Context, doc: &Document, diags: &mut Vec<Diagnostic>) {
             continue;
         }
         let Some(&t) = ctx.by_id.get(target.value.as_str()) else {
-            diags.push(unknown_document(
-                ctx,
-                doc,
-                &target.value,
-                target.span.clone(),
-            ));
+            if !ctx.exists(&target.value) {
+                diags.push(unknown_document(
+                    ctx,
+                    doc,
+                    &target.value,
+                    target.span.clone(),
+                ));
+            }
             continue;
         };
         let target_doc = &ctx.documents[t];
@@ -661,7 +663,7 @@ fn wiki(
         control(ctx, doc, framework.trim(), id.trim(), span, diags);
     } else if is_technique_id(target) {
         technique(ctx, doc, target, span, diags);
-    } else if looks_like_a_technique(target) && !ctx.by_id.contains_key(target) {
+    } else if looks_like_a_technique(target) && !ctx.exists(target) {
         diags.push(
             Diagnostic::error(
                 "CW016",
@@ -670,7 +672,7 @@ fn wiki(
             .at(&doc.source, span)
             .help("technique ids are T and four digits, with a sub-technique's three after a dot: [[T1486]], [[T1059.001]]"),
         );
-    } else if !ctx.by_id.contains_key(target) {
+    } else if !ctx.exists(target) {
         diags.push(unknown_document(ctx, doc, target, span));
     }
 }

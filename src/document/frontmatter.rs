@@ -206,6 +206,20 @@ fn file_name(rel_path: &str) -> Option<FileName> {
     Some(FileName { number, slug_ok })
 }
 
+/// The id the name of a document file gives (`governance/0012-x.md`:
+/// `HCB-0012`, as the help of a missing id writes it), when it is a
+/// Markdown file with a number: what a file that failed to load is known
+/// by.
+pub fn id_from_file_name(rel_path: &str, prefix: &str) -> Option<String> {
+    if !rel_path.ends_with(".md") {
+        return None;
+    }
+    match file_name(rel_path)?.number {
+        FileNumber::Valid(n) => Some(format!("{prefix}-{n:04}")),
+        _ => None,
+    }
+}
+
 /// A character allowed in the slug of a document's file name: a dash, or a
 /// letter or digit of any script that is its own lower case (`a`, `7`, `é`,
 /// `日`; not `A` or `É`). Every character of a slug `crosswalk new` makes is
@@ -1148,6 +1162,17 @@ mod tests {
                 slug_ok: true
             })
         );
+    }
+
+    #[test]
+    fn ids_from_file_names() {
+        assert_eq!(
+            id_from_file_name("a/0012-x.md", "HCB").as_deref(),
+            Some("HCB-0012")
+        );
+        assert_eq!(id_from_file_name("0012-x.MD", "HCB"), None);
+        assert_eq!(id_from_file_name("12-x.md", "HCB"), None);
+        assert_eq!(id_from_file_name("README.md", "HCB"), None);
     }
 
     /// Regression: `2-gamma.md` was given the number 2 from its name, so
