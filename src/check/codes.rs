@@ -13,7 +13,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("CW008", "value outside the vocabulary"),
     ("CW009", "invalid date"),
     ("CW010", "id does not match the file number"),
-    ("CW011", "duplicate document id"),
+    ("CW011", "duplicate document id or number"),
     ("CW012", "unknown document id"),
     ("CW013", "document refers to itself"),
     ("CW014", "broken relative link"),

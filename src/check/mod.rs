@@ -36,7 +36,8 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    /// The context of `documents`, and a CW011 for each duplicated id.
+    /// The context of `documents`, and a CW011 for each duplicated id or
+    /// number.
     fn new(
         documents: &'a [Document],
         unloaded: &'a [String],
@@ -47,23 +48,25 @@ impl<'a> Context<'a> {
     ) -> (Context<'a>, Vec<Diagnostic>) {
         let mut diags = Vec::new();
         let mut by_id: HashMap<&str, usize> = HashMap::new();
+        // `HCB-0001` and `HCB-00001` are two ids but one number: the
+        // number orders the documents and names them in prose, so it must
+        // be unique too.
+        let mut by_number: HashMap<u32, usize> = HashMap::new();
         for (i, doc) in documents.iter().enumerate() {
             if let Some(&first) = by_id.get(doc.id.value.as_str()) {
+                let message = format!("duplicate document id `{}`", doc.id.value);
+                diags.push(duplicate(doc, &documents[first], message));
+            } else if let Some(&first) = by_number.get(&doc.number) {
                 let original = &documents[first];
-                diags.push(
-                    Diagnostic::error("CW011", format!("duplicate document id `{}`", doc.id.value))
-                        .at(&doc.source, doc.id.span.clone())
-                        .label("second definition")
-                        .related(
-                            Location::new(&original.source, original.id.span.clone()),
-                            "first defined here",
-                        )
-                        .help(
-                            "give one of the documents the next free number (`crosswalk new` picks it)",
-                        ),
+                let message = format!(
+                    "document number {} is used twice: `{}` and `{}`",
+                    doc.number, original.id.value, doc.id.value
                 );
+                diags.push(duplicate(doc, original, message));
+                by_id.insert(doc.id.value.as_str(), i);
             } else {
                 by_id.insert(doc.id.value.as_str(), i);
+                by_number.insert(doc.number, i);
             }
         }
         let by_path = documents
@@ -88,6 +91,18 @@ impl<'a> Context<'a> {
     pub fn exists(&self, id: &str) -> bool {
         self.by_id.contains_key(id) || self.unloaded.contains(id)
     }
+}
+
+/// CW011 at `doc`, the second of two documents with the same id or number.
+fn duplicate(doc: &Document, original: &Document, message: String) -> Diagnostic {
+    Diagnostic::error("CW011", message)
+        .at(&doc.source, doc.id.span.clone())
+        .label("second definition")
+        .related(
+            Location::new(&original.source, original.id.span.clone()),
+            "first defined here",
+        )
+        .help("give one of the documents the next free number (`crosswalk new` picks it)")
 }
 
 /// Run every cross-document rule. `unloaded`: the ids of the book's
