@@ -10,7 +10,7 @@ mod snippet;
 mod tags;
 pub mod theme;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::catalog::Registry;
 use crate::diagnostic::{Diagnostic, Location};
@@ -94,6 +94,8 @@ impl<'a> Context<'a> {
 }
 
 /// CW011 at `doc`, the second of two documents with the same id or number.
+/// The message names both alike, so [`locate_in_changed`] may swap the two
+/// places.
 fn duplicate(doc: &Document, original: &Document, message: String) -> Diagnostic {
     Diagnostic::error("CW011", message)
         .at(&doc.source, doc.id.span.clone())
@@ -103,6 +105,29 @@ fn duplicate(doc: &Document, original: &Document, message: String) -> Diagnostic
             "first defined here",
         )
         .help("give one of the documents the next free number (`crosswalk new` picks it)")
+}
+
+/// For `check --changed-since`: a duplicate (CW011) between a file the
+/// change touched and one it did not is the change's doing, so it is
+/// located in the touched file (`changed`: displayed paths, as
+/// [`Diagnostic::file_name`] gives them), the untouched one becoming the
+/// related place; the check alone, which knows no change, puts it in the
+/// file that sorts second. Sorted again afterwards.
+pub fn locate_in_changed(diags: &mut [Diagnostic], changed: &BTreeSet<String>) {
+    let mut moved = false;
+    for diag in diags.iter_mut().filter(|d| d.code == "CW011") {
+        let (Some(location), Some((other, _))) = (&mut diag.location, diag.related.first_mut())
+        else {
+            continue;
+        };
+        if !changed.contains(&location.file.name) && changed.contains(&other.file.name) {
+            std::mem::swap(location, other);
+            moved = true;
+        }
+    }
+    if moved {
+        crate::diagnostic::sort(diags);
+    }
 }
 
 /// Run every cross-document rule. `unloaded`: the ids of the book's
@@ -144,3 +169,51 @@ pub fn bodies(
 }
 
 pub use references::{book_file, document_link, is_technique_id, resolve_relative};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::SourceFile;
+    use std::sync::Arc;
+
+    fn named(diag: &Diagnostic) -> (String, Vec<&str>) {
+        let related = diag.related.iter().map(|(l, _)| l.file.name.as_str());
+        (diag.file_name().unwrap(), related.collect())
+    }
+
+    /// Regression: with `check --changed-since`, a new file repeating the
+    /// id of an untouched one put the error in the untouched file ("second
+    /// definition", as it sorts second) and the new one as "first defined
+    /// here".
+    #[test]
+    fn a_duplicate_is_located_in_the_changed_file() {
+        let old = SourceFile::new("docs/b/0002-old.md", "id = \"HCB-0002\"".into());
+        let new = SourceFile::new("docs/a/0002-new.md", "id = \"HCB-0002\"".into());
+        let cw011 = |at: &Arc<SourceFile>, other: &Arc<SourceFile>| {
+            Diagnostic::error("CW011", "duplicate document id `HCB-0002`")
+                .at(at, 5..15)
+                .related(Location::new(other, 5..15), "first defined here")
+        };
+        let other = Diagnostic::error("CW012", "unknown document").at(&old, 0..1);
+        let mut diags = vec![cw011(&old, &new), other];
+        let changed = BTreeSet::from(["docs/a/0002-new.md".to_string()]);
+        locate_in_changed(&mut diags, &changed);
+        assert_eq!(
+            diags.iter().map(named).collect::<Vec<_>>(),
+            [
+                ("docs/a/0002-new.md".into(), vec!["docs/b/0002-old.md"]),
+                ("docs/b/0002-old.md".into(), vec![]),
+            ]
+        );
+        // Already in the changed file, or both changed: left as it is.
+        for changed in [
+            vec!["docs/a/0002-new.md"],
+            vec!["docs/a/0002-new.md", "docs/b/0002-old.md"],
+        ] {
+            let changed: BTreeSet<String> = changed.into_iter().map(String::from).collect();
+            let mut diags = vec![cw011(&new, &old)];
+            locate_in_changed(&mut diags, &changed);
+            assert_eq!(named(&diags[0]).0, "docs/a/0002-new.md");
+        }
+    }
+}
