@@ -1576,3 +1576,33 @@ fn a_technique_has_one_document_count_on_every_page() {
         );
     }
 }
+
+/// Every page names an icon the site ships (browsers asked for a missing
+/// /favicon.ico on every page view), and a crosswalk table has no column
+/// that is empty in every row (no embedded mapping set grades strength).
+#[test]
+fn pages_name_a_shipped_icon_and_crosswalks_no_empty_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = build_good(&tmp.path().join("site"));
+    assert!(files.contains_key("assets/favicon.svg"));
+    for (path, bytes) in files.iter().filter(|(p, _)| p.ends_with(".html")) {
+        let html = text(bytes);
+        // The 404 page is served at any address: its links start at the
+        // site's base path instead of being relative.
+        let depth = path.matches('/').count();
+        let icon = if path == "404.html" {
+            "assets/favicon.svg\"".to_string()
+        } else {
+            format!("href=\"{}assets/favicon.svg\"", "../".repeat(depth))
+        };
+        assert!(html.contains(&icon), "{path} names no icon");
+    }
+    let crosswalks: Vec<_> = files
+        .keys()
+        .filter(|p| p.starts_with("crosswalks/"))
+        .collect();
+    assert!(!crosswalks.is_empty());
+    for path in crosswalks {
+        assert!(!page(&files, path).contains(">Strength</th>"), "{path}");
+    }
+}
