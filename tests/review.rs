@@ -718,3 +718,34 @@ fn a_missing_source_directory_is_named_from_the_book_and_the_repository() {
         assert_eq!(json["diagnostics"][0]["file"], "nodocs", "{book}: {json}");
     }
 }
+
+/// A pull request that adds a document repeating an old document's id
+/// gets the error on its own file (the old one as the related location),
+/// inside its diff, whichever of the two sorts first.
+#[test]
+fn changed_since_locates_a_duplicate_id_in_the_changed_file() {
+    let repo = Repo::new();
+    repo.write(
+        "docs/supply-chain/0001-alpha.md",
+        &doc(1, "Alpha", "guidance", "draft", ""),
+    );
+    repo.commit("base");
+    repo.write(
+        "docs/governance/0001-newcomer.md",
+        &doc(1, "Newcomer", "guidance", "draft", ""),
+    );
+    let out = repo.run(&["check", "--changed-since", "HEAD", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let duplicates: Vec<_> = codes_by_file(&json)
+        .into_iter()
+        .filter(|(_, code)| code == "CW011")
+        .collect();
+    assert_eq!(
+        duplicates,
+        vec![(
+            "docs/governance/0001-newcomer.md".to_string(),
+            "CW011".to_string()
+        )],
+        "{json:#}"
+    );
+}

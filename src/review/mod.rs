@@ -104,11 +104,14 @@ pub fn changed_since(now: &Project, base: &Baseline) -> Vec<Diagnostic> {
     };
     let changed = changed_files(now, base);
     let before: HashSet<ProblemKey> = base.diagnostics.iter().map(problem_key).collect();
-    now.diagnostics
-        .iter()
+    // A duplicate between a changed file and an untouched one belongs to
+    // the change: located there, the annotation falls inside the diff.
+    let mut diagnostics = now.diagnostics.clone();
+    crate::check::locate_in_changed(&mut diagnostics, &changed);
+    diagnostics
+        .into_iter()
         .filter(|d| {
             d.file_name().is_some_and(|f| changed.contains(&f)) || !before.contains(&problem_key(d))
         })
-        .cloned()
         .collect()
 }
