@@ -749,3 +749,32 @@ fn changed_since_locates_a_duplicate_id_in_the_changed_file() {
         "{json:#}"
     );
 }
+
+/// `new` never hands out a number the book has used: not one whose file
+/// was deleted and committed, nor one deleted in the working tree only.
+#[test]
+fn new_skips_numbers_used_in_the_history() {
+    let repo = Repo::new();
+    repo.write("docs/0001-a.md", &doc(1, "A", "guidance", "draft", ""));
+    repo.write("docs/0002-b.md", &doc(2, "B", "guidance", "draft", ""));
+    repo.commit("two documents");
+    repo.remove("docs/0002-b.md");
+    repo.commit("B rejected and removed");
+    let made = repo.run(&["new", "--kind", "guidance", "After the removal"]);
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    assert!(
+        text(&made.stdout)
+            .trim()
+            .ends_with("0003-after-the-removal.md"),
+        "{}",
+        text(&made.stdout)
+    );
+    repo.commit("C");
+    repo.remove("docs/0003-after-the-removal.md");
+    let made = repo.run(&["new", "--kind", "guidance", "Again"]);
+    assert!(
+        text(&made.stdout).trim().ends_with("0004-again.md"),
+        "{}",
+        text(&made.stdout)
+    );
+}

@@ -1,4 +1,4 @@
-//! `crosswalk new`: start a document with the next free number.
+//! `crosswalk new`: start a document with the next number never used.
 
 use std::path::PathBuf;
 
@@ -67,13 +67,17 @@ fn create(args: Args) -> Result<PathBuf, String> {
             ));
         }
     }
+    // Numbers are never reused: one removed since (as git history shows)
+    // stays taken, as HCB-0001 says.
+    let used_before = crate::review::git::numbers_in_history(&root, &book.config.book.src);
     let number = next_number(
         &book
             .files
             .iter()
             .map(|f| f.rel_path.as_str())
             .collect::<Vec<_>>(),
-    );
+    )
+    .max(used_before.last().map_or(1, |n| n + 1));
     let slug = file_slug(&args.title);
     let dir = match &args.area {
         Some(area) => book.src_dir().join(area),

@@ -10,6 +10,7 @@
 //! gix is used with only `sha1` and `revision` (rev-parse and object lookup):
 //! no network, index or status code is compiled.
 
+use std::collections::{BTreeSet, HashSet};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
@@ -101,6 +102,83 @@ pub fn snapshot(book_root: &Path, rev: &str) -> Result<Snapshot, GitError> {
         })?;
     let existed = reader.write_book(&git_path(rel), dir.path())?;
     Ok(Snapshot { dir, existed })
+}
+
+/// The document numbers (`NNNN` of `NNNN-slug.md`) that any commit
+/// reachable from HEAD had in the book's source directory `src` (relative
+/// to the book root): numbers a book has used, even for documents removed
+/// since, so `crosswalk new` never hands one out again. Empty outside git
+/// or before the first commit. A subtree is read once however many
+/// commits share it, so a long history costs about its distinct trees.
+pub fn numbers_in_history(book_root: &Path, src: &Path) -> BTreeSet<u32> {
+    let Ok(root) = canonical(book_root) else {
+        return BTreeSet::new();
+    };
+    let Ok(repo) = gix::discover(&root) else {
+        return BTreeSet::new();
+    };
+    let Some(workdir) = repo.workdir().and_then(|w| canonical(w).ok()) else {
+        return BTreeSet::new();
+    };
+    let Ok(head) = repo.head_id() else {
+        return BTreeSet::new();
+    };
+    let book = root.strip_prefix(&workdir).unwrap_or(Path::new(""));
+    let Some(src_path) = join_inside(&git_path(book), src) else {
+        return BTreeSet::new();
+    };
+    let mut numbers = BTreeSet::new();
+    let mut seen = HashSet::new();
+    let Ok(walk) = repo.rev_walk([head.detach()]).all() else {
+        return numbers;
+    };
+    for info in walk.flatten() {
+        let tree = info.object().ok().and_then(|commit| commit.tree().ok());
+        let Some(tree) = tree else { continue };
+        let id = if src_path.is_empty() {
+            Some(tree.id)
+        } else {
+            tree.lookup_entry_by_path(&src_path)
+                .ok()
+                .flatten()
+                .filter(|entry| entry.mode().is_tree())
+                .map(|entry| entry.object_id())
+        };
+        if let Some(id) = id {
+            numbers_in_tree(&repo, id, &mut seen, &mut numbers);
+        }
+    }
+    numbers
+}
+
+/// `0012-x.md` -> 12: the number a document's file name carries.
+fn document_number(name: &str) -> Option<u32> {
+    let stem = name.strip_suffix(".md")?;
+    let digits = stem.len() - stem.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    (digits >= 4).then(|| stem[..digits].parse().ok()).flatten()
+}
+
+fn numbers_in_tree(
+    repo: &gix::Repository,
+    id: gix::ObjectId,
+    seen: &mut HashSet<gix::ObjectId>,
+    numbers: &mut BTreeSet<u32>,
+) {
+    if !seen.insert(id) {
+        return;
+    }
+    let Ok(tree) = repo.find_tree(id) else { return };
+    let Ok(decoded) = tree.decode() else { return };
+    for entry in &decoded.entries {
+        if entry.mode.is_tree() {
+            numbers_in_tree(repo, entry.oid.to_owned(), seen, numbers);
+        } else if entry.mode.is_blob() {
+            let name = entry.filename.to_str_lossy();
+            if let Some(n) = document_number(&name) {
+                numbers.insert(n);
+            }
+        }
+    }
 }
 
 fn canonical(path: &Path) -> Result<PathBuf, GitError> {
