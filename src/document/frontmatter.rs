@@ -154,6 +154,8 @@ pub fn parse_document(file: &RawFile, ctx: &ParseContext) -> Parsed {
         offset: split.toml.start,
         diags: &mut diags,
         vocabulary: ctx.vocabulary,
+        id_prefix: ctx.id_prefix,
+        expected_id: number.map(|n| format!("{}-{n:04}", ctx.id_prefix)),
     };
     let document = reader.document(&table, file, number, ctx, split.open.clone(), split.body);
     Parsed {
@@ -289,6 +291,10 @@ struct Reader<'a> {
     offset: usize,
     diags: &'a mut Vec<Diagnostic>,
     vocabulary: &'a Vocabulary,
+    /// The book's id prefix, for the examples help lines give.
+    id_prefix: &'a str,
+    /// The id the file's name gives (`HCB-0012`), if it has a number.
+    expected_id: Option<String>,
 }
 
 type Value<'i> = TomlSpanned<DeValue<'i>>;
@@ -316,7 +322,7 @@ impl Reader<'_> {
         body: Range<usize>,
     ) -> Option<Document> {
         self.unknown_keys(table);
-        let expected_id = number.map(|n| format!("{}-{n:04}", ctx.id_prefix));
+        let expected_id = self.expected_id.clone();
         for key in REQUIRED {
             if !table.contains_key(*key) {
                 // The id follows from the file name: suggest that one, not
@@ -324,7 +330,7 @@ impl Reader<'_> {
                 let value = match (*key, &expected_id) {
                     ("id", Some(expected)) => format!("\"{expected}\""),
                     ("id", None) => format!("\"{}-NNNN\" (the document's number)", ctx.id_prefix),
-                    _ => example_value(key).to_string(),
+                    _ => self.example(key),
                 };
                 self.error(
                     "CW005",
@@ -422,6 +428,21 @@ impl Reader<'_> {
         }
     }
 
+    /// An example value for a top-level key, for help lines: the book's
+    /// own prefix in document ids, the file's id for `id`.
+    fn example(&self, key: &str) -> String {
+        match key {
+            "id" => match &self.expected_id {
+                Some(id) => format!("\"{id}\""),
+                None => format!("\"{}-0012\"", self.id_prefix),
+            },
+            _ if RelationKind::ALL.iter().any(|k| k.key() == key) => {
+                format!("[\"{}-0001\"]", self.id_prefix)
+            }
+            _ => example_value(key).to_string(),
+        }
+    }
+
     fn get<'t, 'i>(&self, table: &'t DeTable<'i>, key: &str) -> Option<&'t Value<'i>> {
         table.get(key)
     }
@@ -435,7 +456,7 @@ impl Reader<'_> {
                 "`{key}` must be {expected}, found {}",
                 type_name(value.get_ref())
             ),
-            format!("write it as `{key} = {}`", example_value(key)),
+            format!("write it as `{key} = {}`", self.example(key)),
         );
     }
 
@@ -448,7 +469,7 @@ impl Reader<'_> {
                     "CW007",
                     span,
                     format!("`{key}` must not be empty"),
-                    format!("write it as `{key} = {}`", example_value(key)),
+                    format!("write it as `{key} = {}`", self.example(key)),
                 );
                 None
             }
@@ -639,7 +660,7 @@ impl Reader<'_> {
                         "CW009",
                         span,
                         format!("`{key}` must be a date without a time: found {dt}"),
-                        format!("write `{key} = {}`", example_value(key)),
+                        format!("write `{key} = {}`", self.example(key)),
                     );
                     None
                 }
@@ -648,7 +669,7 @@ impl Reader<'_> {
                 let help = if Date::strptime("%Y-%m-%d", s.as_ref()).is_ok() {
                     format!("remove the quotes: `{key} = {s}` (TOML dates are not strings)")
                 } else {
-                    format!("write a TOML date such as `{key} = {}`", example_value(key))
+                    format!("write a TOML date such as `{key} = {}`", self.example(key))
                 };
                 self.error(
                     "CW009",
@@ -731,7 +752,7 @@ impl Reader<'_> {
                         format!("`{key}` holds an empty value"),
                         format!(
                             "remove it, or write the value: `{key} = {}`",
-                            example_value(key)
+                            self.example(key)
                         ),
                     );
                 }
@@ -805,28 +826,40 @@ impl Reader<'_> {
         out
     }
 
-    fn coverage(&mut self, value: &Value) -> Option<Coverage> {
-        match value.get_ref() {
-            DeValue::String(s) if s.as_ref() == "full" => Some(Coverage::Full),
-            DeValue::String(s) if s.as_ref() == "partial" => Some(Coverage::Partial),
+    fn coverage(&mut self, list: &str, value: &Value) -> Option<Coverage> {
+        let text = self.field_string(list, "coverage", value)?;
+        match text.as_str() {
+            "full" => Some(Coverage::Full),
+            "partial" => Some(Coverage::Partial),
             _ => {
                 let span = self.span(value);
                 self.error(
                     "CW008",
                     span,
-                    "`coverage` must be \"full\" or \"partial\"".into(),
-                    "write `coverage = \"partial\"`".into(),
+                    format!("`{text}` is not a valid `coverage`: it is \"full\" or \"partial\""),
+                    field_help(list, "coverage", value.get_ref()),
                 );
                 None
             }
         }
     }
 
-    fn plain_string(&mut self, key: &str, value: &Value) -> Option<String> {
+    /// A field of an inline table in `list` that must be a string; a CW007
+    /// otherwise, whose help fits the field and the list.
+    fn field_string(&mut self, list: &str, field: &str, value: &Value) -> Option<String> {
         match value.get_ref() {
             DeValue::String(s) => Some(s.to_string()),
-            _ => {
-                self.wrong_type(key, value, "a string");
+            other => {
+                let span = self.span(value);
+                self.error(
+                    "CW007",
+                    span,
+                    format!(
+                        "`{field}` in a `{list}` entry must be a string, found {}",
+                        type_name(other)
+                    ),
+                    field_help(list, field, other),
+                );
                 None
             }
         }
@@ -842,12 +875,17 @@ impl Reader<'_> {
                     for (name, v) in self.inline_fields("controls", t, &["id", "coverage", "note"])
                     {
                         match name {
-                            "id" => id = self.plain_string("id", v).map(|s| (s, self.span(v))),
-                            "coverage" => coverage = self.coverage(v),
-                            _ => note = self.plain_string("note", v),
+                            "id" => {
+                                id = self
+                                    .field_string("controls", "id", v)
+                                    .map(|s| (s, self.span(v)))
+                            }
+                            "coverage" => coverage = self.coverage("controls", v),
+                            _ => note = self.field_string("controls", "note", v),
                         }
                     }
-                    if id.is_none() {
+                    // An id of the wrong type has its CW007 already.
+                    if !t.contains_key("id") {
                         let span = self.span(item);
                         self.error(
                             "CW005",
@@ -896,8 +934,12 @@ impl Reader<'_> {
                         self.inline_fields("techniques", t, &["id", "relation", "coverage"])
                     {
                         match name {
-                            "id" => id = self.plain_string("id", v).map(|s| (s, self.span(v))),
-                            "coverage" => coverage = self.coverage(v),
+                            "id" => {
+                                id = self
+                                    .field_string("techniques", "id", v)
+                                    .map(|s| (s, self.span(v)))
+                            }
+                            "coverage" => coverage = self.coverage("techniques", v),
                             _ => {
                                 if let Some(r) = self.technique_relation(v) {
                                     relation = r;
@@ -905,7 +947,8 @@ impl Reader<'_> {
                             }
                         }
                     }
-                    if id.is_none() {
+                    // An id of the wrong type has its CW007 already.
+                    if !t.contains_key("id") {
                         let span = self.span(item);
                         self.error(
                             "CW005",
@@ -930,7 +973,7 @@ impl Reader<'_> {
     }
 
     fn technique_relation(&mut self, value: &Value) -> Option<TechniqueRelation> {
-        let text = self.plain_string("relation", value)?;
+        let text = self.field_string("techniques", "relation", value)?;
         let found = TechniqueRelation::ALL
             .into_iter()
             .find(|r| r.as_str() == text);
@@ -982,6 +1025,39 @@ fn type_name(value: &DeValue) -> &'static str {
     }
 }
 
+/// The help of a field of an inline table in `list` (`controls`,
+/// `techniques`) written wrong (`written`): what that field takes there.
+fn field_help(list: &str, field: &str, written: &DeValue) -> String {
+    match (list, field) {
+        ("techniques", "id") => {
+            // `id = 1486`: the number of T1486, unquoted and without its T.
+            let example = match written {
+                DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+                    .ok()
+                    .filter(|n| (0..10_000).contains(n))
+                    .map_or("T1486".to_string(), |n| format!("T{n:04}")),
+                _ => "T1486".to_string(),
+            };
+            format!("write it as `id = \"{example}\"`: a quoted ATT&CK technique id")
+        }
+        (_, "id") => "write it as `id = \"CYFUN2023:PR.AC-1\"`: the framework's alias, a colon \
+                      and the requirement's id, quoted"
+            .to_string(),
+        (_, "note") => {
+            "write it as `note = \"testing only\"`: a note is text in quotes".to_string()
+        }
+        (_, "relation") => {
+            let names: Vec<&str> = TechniqueRelation::ALL.iter().map(|r| r.as_str()).collect();
+            format!(
+                "write it as `relation = \"detects\"`: one of {} (`{}` when left out)",
+                names.join(", "),
+                TechniqueRelation::Mitigates.as_str()
+            )
+        }
+        _ => "write `coverage = \"full\"` or `coverage = \"partial\"`".to_string(),
+    }
+}
+
 /// An example value for a key, used in help lines.
 fn example_value(key: &str) -> &'static str {
     match key {
@@ -1015,6 +1091,10 @@ mod tests {
     }
 
     fn parse(name: &str, text: &str) -> Parsed {
+        parse_in("HCB", name, text)
+    }
+
+    fn parse_in(id_prefix: &str, name: &str, text: &str) -> Parsed {
         let file = RawFile {
             rel_path: name.to_string(),
             source: SourceFile::new(format!("docs/{name}"), text.to_string()),
@@ -1023,7 +1103,7 @@ mod tests {
         parse_document(
             &file,
             &ParseContext {
-                id_prefix: "HCB",
+                id_prefix,
                 vocabulary: &vocabulary,
                 render_bodies: false,
             },
@@ -1061,6 +1141,99 @@ mod tests {
             [
                 "control reference `NIS2:` has no requirement id after `NIS2:`",
                 "control reference `:PR.AA-01` has no framework prefix",
+            ]
+        );
+    }
+
+    /// (code, message, help) of every finding.
+    fn findings(parsed: &Parsed) -> Vec<(&str, &str, &str)> {
+        parsed
+            .diagnostics
+            .iter()
+            .map(|d| (d.code, d.message.as_str(), d.help.as_deref().unwrap_or("")))
+            .collect()
+    }
+
+    /// Regression: a field of an inline table written with the wrong type
+    /// got the help of a relation (`note = ["HCB-0001"]`,
+    /// `relation = ["HCB-0001"]`) or of a document id (`id = "HCB-0007"`
+    /// for a technique), and a wrong-typed id was also "missing" (CW005).
+    #[test]
+    fn inline_fields_of_the_wrong_type_get_help_that_fits_them() {
+        let text = GOOD.replace(
+            "techniques = [\"T1486\", { id = \"T1490\", relation = \"detects\" }]\ncontrols = [\"CSF2:PR.AA-01\"]",
+            "controls = [{ id = \"CSF2:PR.AA-02\", note = 5 }, { id = 7 }, { id = \"CSF2:PR.AA-03\", coverage = \"complete\" }, { id = \"CSF2:PR.AA-04\", coverage = 1 }]\n\
+             techniques = [{ id = \"T1059.001\", relation = 3 }, { id = 1486 }, { id = 816 }, { id = \"T1490\", coverage = true }]",
+        );
+        let parsed = parse("0007-x.md", &text);
+        let coverage = "write `coverage = \"full\"` or `coverage = \"partial\"`";
+        assert_eq!(
+            findings(&parsed),
+            [
+                (
+                    "CW007",
+                    "`note` in a `controls` entry must be a string, found an integer",
+                    "write it as `note = \"testing only\"`: a note is text in quotes"
+                ),
+                (
+                    "CW007",
+                    "`id` in a `controls` entry must be a string, found an integer",
+                    "write it as `id = \"CYFUN2023:PR.AC-1\"`: the framework's alias, a colon and the requirement's id, quoted"
+                ),
+                (
+                    "CW008",
+                    "`complete` is not a valid `coverage`: it is \"full\" or \"partial\"",
+                    coverage
+                ),
+                (
+                    "CW007",
+                    "`coverage` in a `controls` entry must be a string, found an integer",
+                    coverage
+                ),
+                (
+                    "CW007",
+                    "`relation` in a `techniques` entry must be a string, found an integer",
+                    "write it as `relation = \"detects\"`: one of mitigates, detects, responds (`mitigates` when left out)"
+                ),
+                (
+                    "CW007",
+                    "`id` in a `techniques` entry must be a string, found an integer",
+                    "write it as `id = \"T1486\"`: a quoted ATT&CK technique id"
+                ),
+                (
+                    "CW007",
+                    "`id` in a `techniques` entry must be a string, found an integer",
+                    "write it as `id = \"T0816\"`: a quoted ATT&CK technique id"
+                ),
+                (
+                    "CW007",
+                    "`coverage` in a `techniques` entry must be a string, found a boolean",
+                    coverage
+                ),
+            ]
+        );
+        // An entry without any id still needs one.
+        let text = GOOD.replace("\"CSF2:PR.AA-01\"", "{ note = \"n\" }");
+        let codes: Vec<_> = parse("0007-x.md", &text)
+            .diagnostics
+            .iter()
+            .map(|d| d.code)
+            .collect();
+        assert_eq!(codes, ["CW005"]);
+    }
+
+    /// Regression: help lines wrote document ids with `HCB` whatever the
+    /// book's prefix, and `id = "HCB-0007"` whatever the file's number.
+    #[test]
+    fn examples_use_the_books_prefix_and_the_files_number() {
+        let text = "+++\nid = 12\ntitle = \"T\"\nkind = \"guidance\"\nstatus = \"draft\"\nversion = \"1.0\"\ncreated = 2026-01-02\nrelated = [3]\n+++\n";
+        let parsed = parse_in("ABC", "0012-x.md", text);
+        let helps: Vec<_> = findings(&parsed).into_iter().map(|(_, _, h)| h).collect();
+        assert_eq!(
+            helps,
+            [
+                "write it as `id = \"ABC-0012\"`",
+                "write it as `related = [\"ABC-0001\"]`"
             ]
         );
     }
