@@ -571,6 +571,128 @@ fn id_head(ids: &[&str]) -> String {
     head.join(" ")
 }
 
+/// Meta fields of ids as whole search terms (see [`id_term`]): `ids`, the
+/// page's own id in the spellings a reader may type, and `cites`, on a
+/// document, those of the requirements and techniques it cites. Pagefind
+/// indexes every meta field and adds a boost per field that matches;
+/// `assets/search.js` weighs these two (`ranking.metaWeights`) so a
+/// search for an id lists its page, then the documents citing it.
+const IDS_META: &str = "ids";
+const CITES_META: &str = "cites";
+
+/// An id as one search term: its letters and digits in lower case
+/// (`CYFUN2023:PR.AC-5.3` is `cyfun2023prac53`). That is what Pagefind
+/// makes of a typed query, which loses its punctuation, while a word of
+/// the index that has punctuation is also split into parts (`T1486.` gives
+/// `1486`; `t` is too short to keep, so a query for `t1486` in a part of
+/// the index without that word fell back to the longest word it starts
+/// with, a stray `t`). Written so, the id is a whole term.
+fn id_term(id: &str) -> String {
+    id.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// An id without the leading zeros of its numbers, as the registry
+/// compares ids that missed (`PR.AA-01` is `PR.AA-1`, `HCB-0010` is
+/// `HCB-10`), so a search typed without the padding finds them too.
+fn without_leading_zeros(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    let mut chars = id.chars().peekable();
+    let mut in_number = false;
+    while let Some(c) = chars.next() {
+        let leading_zero = c == '0' && !in_number && chars.peek().is_some_and(char::is_ascii_digit);
+        if !leading_zero {
+            out.push(c);
+        }
+        in_number = c.is_ascii_digit() && !leading_zero;
+    }
+    out
+}
+
+/// Add the search terms of `id` (after `alias:` too, when it has one),
+/// with and without the leading zeros of its numbers, each once.
+fn push_id_terms(terms: &mut Vec<String>, alias: Option<&str>, id: &str) {
+    let unpadded = without_leading_zeros(id);
+    let spellings = [id, unpadded.as_str()];
+    for spelling in spellings {
+        let mut forms = vec![id_term(spelling)];
+        if let Some(alias) = alias {
+            forms.push(id_term(&format!("{alias}:{spelling}")));
+        }
+        for term in forms {
+            if !term.is_empty() && !terms.contains(&term) {
+                terms.push(term);
+            }
+        }
+    }
+}
+
+/// The search terms of a technique's or requirement's own id.
+fn own_id_terms(alias: Option<&str>, id: &str) -> String {
+    let mut terms = Vec::new();
+    push_id_terms(&mut terms, alias, id);
+    terms.join(" ")
+}
+
+/// The search terms of a document's own id: as [`push_id_terms`], and
+/// its number alone as written (`0010`).
+fn document_id_terms(id: &str) -> String {
+    let mut terms = Vec::new();
+    push_id_terms(&mut terms, None, id);
+    let number = id
+        .rsplit(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap_or("");
+    if !number.is_empty() && !terms.iter().any(|t| t == number) {
+        terms.push(number.to_string());
+    }
+    terms.join(" ")
+}
+
+/// The search terms of what document `i` declares it cites: each
+/// requirement (as `alias:id` and bare) and each ATT&CK technique.
+fn citation_terms(project: &Project, i: usize) -> String {
+    let mut terms = Vec::new();
+    let Some(node) = project.index.document_node(i) else {
+        return String::new();
+    };
+    for (target, edge) in project.index.outgoing(node) {
+        match (edge, &project.index.graph[target]) {
+            (Edge::CitesControl { .. }, Node::Control(alias, c)) => {
+                if let Some(fw) = project.registry.frameworks.get(alias) {
+                    push_id_terms(&mut terms, Some(alias), &fw.catalog.nodes[*c].label);
+                }
+            }
+            (Edge::AddressesTechnique { .. }, Node::Technique(d, t)) => {
+                if let Some(catalog) = project.registry.attack_domain(*d) {
+                    push_id_terms(&mut terms, None, &catalog.techniques[*t].id);
+                }
+            }
+            _ => {}
+        }
+    }
+    terms.join(" ")
+}
+
+/// The first `max` characters of `text`, cut back to the end of a word: a
+/// word cut in two would be indexed as a stray term of its own.
+fn cut_at_word(text: &str, max: usize) -> &str {
+    let Some((end, _)) = text.char_indices().nth(max) else {
+        return text;
+    };
+    let head = &text[..end];
+    // Where the cut fell inside a word, drop that word's head.
+    let whole = if text[end..].starts_with(char::is_whitespace) {
+        head
+    } else {
+        head.rfind(char::is_whitespace)
+            .map_or("", |space| &head[..space])
+    };
+    whole.trim_end_matches(|c: char| c.is_whitespace() || (c.is_ascii_punctuation() && c != ')'))
+}
+
 /// Markdown to plain text for indexing.
 fn plain_text(markdown_text: &str) -> String {
     let mut out = String::with_capacity(markdown_text.len());
@@ -698,6 +820,11 @@ pub fn document_record(project: &Project, i: usize) -> Record {
         meta: meta(&[
             ("title", Some(doc.title.value.clone())),
             ("id", Some(doc.id.value.clone())),
+            (IDS_META, Some(document_id_terms(&doc.id.value))),
+            (
+                CITES_META,
+                Some(citation_terms(project, i)).filter(|terms| !terms.is_empty()),
+            ),
             ("summary", doc.summary.clone()),
             ("status", Some(doc.status.value.clone())),
             ("kind", Some(vocab.title(&doc.kind.value))),
@@ -801,10 +928,8 @@ fn technique_record(project: &Project, domain: AttackDomain, i: usize) -> Record
         .unwrap_or_default();
     docs.sort_unstable();
     docs.dedup();
-    let description: String = plain_text(&t.description)
-        .chars()
-        .take(DESCRIPTION_CHARS)
-        .collect();
+    let description = plain_text(&t.description);
+    let description = cut_at_word(&description, DESCRIPTION_CHARS);
     let content = format!(
         "{}. ATT&CK {} technique. {}. {}.",
         t.name,
@@ -818,6 +943,7 @@ fn technique_record(project: &Project, domain: AttackDomain, i: usize) -> Record
         meta: meta(&[
             ("title", Some(t.name.clone())),
             ("id", Some(t.id.clone())),
+            (IDS_META, Some(own_id_terms(None, &t.id))),
             (
                 "summary",
                 Some(format!(
@@ -904,6 +1030,7 @@ fn control_record(project: &Project, alias: &str, i: usize) -> Record {
                 )),
             ),
             ("id", Some(node.label.clone())),
+            (IDS_META, Some(own_id_terms(Some(alias), &node.label))),
             (
                 "summary",
                 Some(format!(
@@ -1018,6 +1145,35 @@ mod tests {
     fn id_head_repeats_and_squeezes() {
         assert_eq!(id_head(&["PR.AC-1"]), "PR.AC-1 PR.AC-1 PRAC1");
         assert_eq!(id_head(&["T1486"]), "T1486 T1486");
+    }
+
+    #[test]
+    fn ids_are_whole_terms_with_and_without_padding() {
+        assert_eq!(id_term("CYFUN2023:PR.AC-5.3"), "cyfun2023prac53");
+        assert_eq!(id_term("T1486"), "t1486");
+        assert_eq!(without_leading_zeros("PR.AA-01"), "PR.AA-1");
+        assert_eq!(without_leading_zeros("HCB-0010"), "HCB-10");
+        assert_eq!(without_leading_zeros("A.8.0"), "A.8.0");
+        assert_eq!(without_leading_zeros("AC-100"), "AC-100");
+        let mut terms = Vec::new();
+        push_id_terms(&mut terms, Some("CSF2"), "PR.AA-01");
+        assert_eq!(terms, ["praa01", "csf2praa01", "praa1", "csf2praa1"]);
+        push_id_terms(&mut terms, Some("CSF2"), "PR.AA-01");
+        assert_eq!(terms.len(), 4, "each term once");
+        assert_eq!(own_id_terms(None, "T1486"), "t1486");
+        assert_eq!(document_id_terms("HCB-0010"), "hcb0010 hcb10 0010");
+    }
+
+    #[test]
+    fn descriptions_are_cut_at_a_word() {
+        assert_eq!(cut_at_word("short", 10), "short");
+        assert_eq!(cut_at_word("one two three", 9), "one two");
+        // A cut that falls between words keeps the word before it.
+        assert_eq!(cut_at_word("one two three", 7), "one two");
+        assert_eq!(cut_at_word("one, two", 5), "one");
+        assert_eq!(cut_at_word("(see T1486) and more", 12), "(see T1486)");
+        assert_eq!(cut_at_word("unbroken", 3), "");
+        assert_eq!(cut_at_word("déjà vu", 5), "déjà");
     }
 
     #[test]
