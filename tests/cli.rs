@@ -1606,3 +1606,75 @@ fn pages_name_a_shipped_icon_and_crosswalks_no_empty_column() {
         assert!(!page(&files, path).contains(">Strength</th>"), "{path}");
     }
 }
+
+/// What a vendor takes away is published with the site, linked from the
+/// pages that show it, and says what the pages and the CLI say: the
+/// coverage files are the bytes `crosswalk coverage` prints, the documents
+/// file lists every document with its citations, and each ATT&CK matrix
+/// has a Navigator layer scoring the techniques the book addresses.
+#[test]
+fn the_site_publishes_its_data_for_other_tools() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = fixture("good");
+    let files = build_book(&book, &tmp.path().join("site"));
+    for alias in ["CYFUN2023", "NIS2IR"] {
+        let slug = alias.to_lowercase();
+        for format in ["csv", "json"] {
+            let out = crosswalk(&[
+                "coverage",
+                "--framework",
+                alias,
+                "--format",
+                format,
+                book.to_str().unwrap(),
+            ]);
+            assert!(out.status.success(), "{}", text(&out.stderr));
+            assert_eq!(
+                page(&files, &format!("exports/coverage/{slug}.{format}")),
+                text(&out.stdout),
+                "{alias} {format}"
+            );
+        }
+        let dashboard = page(&files, &format!("coverage/{slug}/index.html"));
+        assert!(dashboard.contains(&format!("href=\"../../exports/coverage/{slug}.csv\"")));
+    }
+    let documents: serde_json::Value =
+        serde_json::from_str(&page(&files, "exports/documents.json")).unwrap();
+    let listed = documents["documents"].as_array().unwrap();
+    let pages = files
+        .keys()
+        .filter(|p| p.starts_with("documents/hcb-"))
+        .count();
+    assert_eq!(listed.len(), pages, "one entry per document page");
+    for doc in listed {
+        assert!(files.contains_key(doc["url"].as_str().unwrap()), "{doc}");
+    }
+    assert!(
+        listed
+            .iter()
+            .any(|d| d["controls"].as_array().is_some_and(|c| c
+                .iter()
+                .any(|c| c["id"].as_str().is_some_and(|id| id.contains(':'))))),
+        "citations are ALIAS:ID"
+    );
+    assert!(page(&files, "documents/index.html").contains("href=\"../exports/documents.json\""));
+    let layer: serde_json::Value =
+        serde_json::from_str(&page(&files, "exports/attack/enterprise.json")).unwrap();
+    assert_eq!(layer["domain"], "enterprise-attack");
+    assert_eq!(layer["versions"]["layer"], "4.5");
+    let scored = layer["techniques"].as_array().unwrap();
+    assert!(!scored.is_empty());
+    for t in scored {
+        let id = t["techniqueID"].as_str().unwrap();
+        assert!(t["score"].as_u64().unwrap() >= 1, "{id}");
+        assert!(
+            files.contains_key(&format!(
+                "attack/enterprise/{}.html",
+                id.to_lowercase().replace('.', "-")
+            )),
+            "{id} has a page"
+        );
+    }
+    assert!(page(&files, "attack/enterprise/index.html")
+        .contains("href=\"../../exports/attack/enterprise.json\""));
+}

@@ -163,8 +163,8 @@ fn framework_report(
     };
     match format {
         TableFormat::Table => framework_table(fw, &cov, level),
-        TableFormat::Json => framework_json(fw, &cov, level),
-        TableFormat::Csv => framework_csv(fw, &cov, level),
+        TableFormat::Json => cov.to_json(fw, level),
+        TableFormat::Csv => cov.to_csv(fw, level),
     }
 }
 
@@ -240,51 +240,6 @@ fn short_text(text: Option<&str>) -> String {
     }
 }
 
-fn framework_json(fw: &LoadedFramework, cov: &FrameworkCoverage, level: Option<&str>) -> String {
-    let gaps: Vec<_> = cov
-        .gaps(fw, level)
-        .into_iter()
-        .map(|i| {
-            let n = &fw.catalog.nodes[i];
-            serde_json::json!({ "id": n.label, "name": n.name, "description": n.description, "levels": n.levels })
-        })
-        .collect();
-    let value = serde_json::json!({
-        "framework": { "alias": fw.alias, "name": fw.catalog.name, "version": fw.catalog.version },
-        "level": level.and_then(|r| cov.level(r)).map(|l| serde_json::json!({ "ref_id": l.ref_id, "name": l.name, "tally": l.tally })),
-        "overall": cov.overall,
-        "levels": cov.levels,
-        "gaps": gaps,
-        "copyright": fw.catalog.copyright,
-    });
-    format!(
-        "{}\n",
-        serde_json::to_string_pretty(&value).unwrap_or_default()
-    )
-}
-
-fn framework_csv(fw: &LoadedFramework, cov: &FrameworkCoverage, level: Option<&str>) -> String {
-    let mut out = String::from("id,levels,status\n");
-    for (i, status) in cov.counted(fw, level) {
-        let node = &fw.catalog.nodes[i];
-        out += &format!(
-            "{},{},{}\n",
-            csv_field(&node.label),
-            csv_field(&node.levels.join(" ")),
-            status.as_str()
-        );
-    }
-    out
-}
-
-fn csv_field(value: &str) -> String {
-    if value.contains([',', '"', '\n']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value.to_string()
-    }
-}
-
 fn attack_report(project: &Project, domain: AttackDomain, format: TableFormat) -> String {
     let Some(cov) = coverage::attack(&project.index, &project.registry, domain) else {
         return String::new();
@@ -300,7 +255,7 @@ fn attack_report(project: &Project, domain: AttackDomain, format: TableFormat) -
                 out += &format!(
                     "{},{},{},{},{},{}\n",
                     t.id,
-                    csv_field(&t.name),
+                    coverage::csv_field(&t.name),
                     t.total,
                     t.declared,
                     t.inferred,

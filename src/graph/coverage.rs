@@ -153,6 +153,59 @@ fn in_level(fw: &LoadedFramework, idx: usize, ref_id: &str) -> bool {
     fw.catalog.nodes[idx].levels.iter().any(|l| l == ref_id)
 }
 
+/// The coverage as files: one layout for `crosswalk coverage --format
+/// json|csv` and the site's exports (`site::exports`).
+impl FrameworkCoverage {
+    /// The tallies, overall and per level, and the gaps (`level` narrows
+    /// the gaps and adds that level's tally).
+    pub fn to_json(&self, fw: &LoadedFramework, level: Option<&str>) -> String {
+        let gaps: Vec<_> = self
+            .gaps(fw, level)
+            .into_iter()
+            .map(|i| {
+                let n = &fw.catalog.nodes[i];
+                serde_json::json!({ "id": n.label, "name": n.name, "description": n.description, "levels": n.levels })
+            })
+            .collect();
+        let value = serde_json::json!({
+            "framework": { "alias": fw.alias, "name": fw.catalog.name, "version": fw.catalog.version },
+            "level": level.and_then(|r| self.level(r)).map(|l| serde_json::json!({ "ref_id": l.ref_id, "name": l.name, "tally": l.tally })),
+            "overall": self.overall,
+            "levels": self.levels,
+            "gaps": gaps,
+            "copyright": fw.catalog.copyright,
+        });
+        format!(
+            "{}\n",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        )
+    }
+
+    /// One row per assessable requirement counted: id, levels, status.
+    pub fn to_csv(&self, fw: &LoadedFramework, level: Option<&str>) -> String {
+        let mut out = String::from("id,levels,status\n");
+        for (i, status) in self.counted(fw, level) {
+            let node = &fw.catalog.nodes[i];
+            out += &format!(
+                "{},{},{}\n",
+                csv_field(&node.label),
+                csv_field(&node.levels.join(" ")),
+                status.as_str()
+            );
+        }
+        out
+    }
+}
+
+/// `value` as one CSV field (RFC 4180 quoting).
+pub fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\n']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_string()
+    }
+}
+
 /// Coverage of framework `alias`; `None` if it is not loaded.
 pub fn framework(index: &Index, registry: &Registry, alias: &str) -> Option<FrameworkCoverage> {
     let fw = registry.framework(alias)?;

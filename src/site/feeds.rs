@@ -1,5 +1,6 @@
-//! Machine-readable files: sitemap and Atom feed. Dates come from the
-//! documents, never from the clock, so output stays deterministic.
+//! Machine-readable files: sitemap, Atom feed and the data exports
+//! ([`super::exports`]). Dates come from the documents, never from the
+//! clock, so output stays deterministic.
 
 use super::pages::Page;
 use super::urls;
@@ -12,10 +13,12 @@ pub fn all(project: &Project, pages: &[Page]) -> Vec<(String, String)> {
         .config
         .site_url()
         .unwrap_or_else(|| project.book.config.base_path());
-    vec![
+    let mut files = vec![
         ("sitemap.xml".into(), sitemap(project, pages, &base)),
         ("feed.xml".into(), atom(project, &base)),
-    ]
+    ];
+    files.extend(super::exports::all(project));
+    files
 }
 
 /// `text` escaped for XML.

@@ -6,6 +6,7 @@ mod compiled;
 mod context;
 mod control_page;
 mod document_page;
+pub mod exports;
 mod feeds;
 mod fragments;
 mod framework_page;

@@ -666,7 +666,7 @@ fn matrix_page(project: &Project, site: &SiteContext, domain: AttackDomain, ctx:
             Some(serde_json::json!({ "id": t.id, "name": t.name, "url": urls::tactic(domain, &t.id), "techniques": techniques, "covered": covered }))
         })
         .collect();
-    ctx.insert("domain", &serde_json::json!({ "slug": domain.slug(), "title": domain.title(), "version": catalog.version }));
+    ctx.insert("domain", &serde_json::json!({ "slug": domain.slug(), "title": domain.title(), "version": catalog.version, "navigator_url": super::exports::navigator_path(domain) }));
     ctx.insert("columns", &columns);
     ctx.insert("licence", &catalog.licence);
 }
@@ -793,6 +793,13 @@ fn coverage_page(project: &Project, alias: &str, level: Option<&str>, ctx: &mut 
         .collect();
     let framework = framework_page::facts(project, alias, level);
     ctx.insert("framework", &framework);
+    ctx.insert(
+        "exports",
+        &serde_json::json!({
+            "csv": super::exports::coverage_path(alias, "csv"),
+            "json": super::exports::coverage_path(alias, "json"),
+        }),
+    );
     ctx.insert("overall", &Bar::of(&cov.overall));
     ctx.insert(
         "summary",
