@@ -5,9 +5,11 @@
 // Serves the site from 127.0.0.1 at "/" and under the sub-path "/hcb/",
 // then checks: axe-core WCAG 2.1 A/AA on one page of every template (light
 // and dark schemes, zero violations), one h1 and no skipped heading level,
-// search by id and by word (over http, under /hcb/ and from file://), a facet
-// filter, the header search form, the no-JS fallback, no CSP violations or
-// script errors; and takes screenshots at 1280 and 390 px.
+// search by id and by word (over http, under /hcb/ and from file://): an
+// id's page first, then the documents citing it, ids in the notations the
+// format accepts; a facet filter, the header search form, the no-JS
+// fallback, no CSP violations or script errors; and takes screenshots at
+// 1280 and 390 px.
 // Prints "N passed, M failed" and exits non-zero on any failure.
 
 import { createServer } from "node:http";
@@ -187,6 +189,35 @@ async function results(page) {
   return page.$$eval("#search-results > li h3 a", (as) => as.map((a) => a.getAttribute("href")));
 }
 
+/** The documents an id's own page lists as declaring it: on a technique's
+ * page those before the ones inferred from requirements, on a requirement's
+ * those citing it (not through a requirement above it). */
+async function declaredDocuments(rel) {
+  const html = await readFile(path.join(siteDir, rel), "utf8");
+  let section;
+  if (html.includes('id="sec-docs"')) {
+    section = html.slice(html.indexOf('id="sec-docs"'));
+    section = section.slice(0, Math.min(...["Inferred from", 'id="sec-mit"'].map((end) => section.indexOf(end)).filter((i) => i >= 0)));
+  } else {
+    section = html.slice(html.indexOf(">Documents that cite it<"));
+    section = section.slice(0, section.indexOf("<h2", 10));
+  }
+  const cards = section.split('<li class="doc-card').slice(1).filter((card) => !card.includes(">through "));
+  return [...new Set(cards.map((card) => card.match(/documents\/[^"#]+\.html/)?.[0]).filter(Boolean))];
+}
+
+/** A search for an id lists its page first, then every document declaring
+ * it (before anything else, so none behind a stray match), within the first
+ * ten results. */
+async function idThenCiters(page, base, q, own) {
+  const declared = await declaredDocuments(own);
+  assert(declared.length > 0 && declared.length < 10, `${own} lists ${declared.length} declaring documents: pick another id`);
+  const hrefs = (await searchFor(page, base, q, own)).map((h) => h.replace(/^.*?\/(documents|attack|controls)\//, "$1/"));
+  const next = hrefs.slice(1, 1 + declared.length);
+  const missing = declared.filter((d) => !next.includes(d));
+  assert(missing.length === 0, `after ${own}, ${q} lists ${next.join(", ")}; missing ${missing.join(", ")} (all: ${hrefs.slice(0, 20).join(", ")})`);
+}
+
 async function searchFor(page, url, q, expectFirst) {
   await page.goto(`${url}search.html?q=${encodeURIComponent(q)}`);
   const hrefs = await results(page);
@@ -252,13 +283,31 @@ try {
 
   for (const [label, base] of [["http", `${origin}/`], ["http under /hcb/", `${origin}${SUBPATH}`], ["file://", pathToFileURL(siteDir).href + "/"]]) {
     await check(`search by document id HCB-0025 ranks it first (${label})`, () => searchFor(page, base, "HCB-0025", "documents/hcb-0025.html"));
-    await check(`search by technique id T1486 ranks it first (${label})`, () => searchFor(page, base, "T1486", "attack/enterprise/t1486.html"));
+    await check(`search by technique id T1486 ranks it first, then the documents declaring it (${label})`, () => idThenCiters(page, base, "T1486", "attack/enterprise/t1486.html"));
     await check(`search by word ransomware finds documents (${label})`, async () => {
       const hrefs = await searchFor(page, base, "ransomware");
       assert(hrefs.some((h) => h.includes("documents/")), `no document among ${hrefs.join(", ")}`);
       const first = new URL(hrefs[0], page.url());
       const response = await page.goto(first.href);
       assert(!response || response.ok(), `result link ${first.href} is broken`);
+    });
+  }
+  for (const [q, own] of [["ISO27001:A.5.20", "controls/iso27001/a-5-20.html"], ["CYFUN2023:PR.AC-5.3", "controls/cyfun2023/pr-ac-5-3.html"], ["NIS2IR:3.2.1", "controls/nis2ir/3-2-1.html"]]) {
+    await check(`search by cited requirement ${q} ranks its page first, then the documents citing it`, () => idThenCiters(page, `${origin}/`, q, own));
+  }
+  // The notations 0002-format.md accepts for ids, each finding the id's page.
+  for (const [q, own] of [
+    ["AC-02", "controls/800-53/ac-2.html"],
+    ["ac-2", "controls/800-53/ac-2.html"],
+    ["PR.AA-1", "controls/csf2/pr-aa-01.html"],
+    ["BASIC_PR.AC-5.3", "controls/cyfun2023/pr-ac-5-3.html"],
+    ["nis2ir:3.2.1", "controls/nis2ir/3-2-1.html"],
+    ["0010", "documents/hcb-0010.html"],
+    ["hcb-10", "documents/hcb-0010.html"],
+  ]) {
+    await check(`search by ${q} ranks ${own} first`, async () => {
+      assert(existsSync(path.join(siteDir, own)), `${own} is not in the site: pick another id the book cites`);
+      await searchFor(page, `${origin}/`, q, own);
     });
   }
   if (existsSync(path.join(siteDir, "controls/cyfun2023/pr-ac-1.html"))) {

@@ -11,11 +11,21 @@
  * pagefind/shards.js lists the parts besides pagefind/ itself, and each is
  * merged with Pagefind's mergeIndex, which sums the facet counts and merges
  * the results by score.
+ *
+ * Identifiers: every record holds its own id, and a document the ids it
+ * cites, as whole terms in the meta fields "ids" and "cites" (letters and
+ * digits in lower case, with and without the zero padding: see
+ * src/site/search.rs), weighed here so the id's page comes first, then the
+ * documents citing it. A query is first written the way the crosswalk
+ * reads ids (idQuery).
  */
 (function () {
   "use strict";
 
   var PAGE_SIZE = 20;
+  /** Boosts of a match in the id meta fields, over Pagefind's defaults
+   * (title 5, other fields 1): a page's own id, then a citation. */
+  var RANKING = { metaWeights: { ids: 12, cites: 6 } };
   var script = document.currentScript;
   var base = new URL("../pagefind/", script.src);
   var root = new URL("../", script.src);
@@ -135,9 +145,34 @@
     });
   }
 
-  /** Identifiers compare without case and punctuation: "pr.ac-1" = "PR.AC-1". */
+  /** Identifiers compare without case and punctuation: "pr.ac-1" = "PR.AC-1",
+   * as the index's id terms are written. */
   function squeeze(text) {
-    return String(text || "").toUpperCase().replace(/[^A-Z0-9]/g, "");
+    return String(text || "").toLowerCase().replace(/[^\p{L}\p{N}]/gu, "");
+  }
+
+  /** A typed id in the form the crosswalk reads it (crates/catalog/src/ids.rs,
+   * canonical): without a CyFun level prefix (BASIC_PR.AC-5.3 is PR.AC-5.3,
+   * also after "ALIAS:"), and an SP 800-53 style id without zero padding
+   * (AC-02 is AC-2, ac-2.1 and AC-2 (1) are AC-2(1)). Other words are left
+   * as typed; the index holds ids with and without their padding. */
+  function idQuery(q) {
+    return String(q)
+      // "AC-2 (1)": the enhancement belongs to the id before it.
+      .replace(/\b([A-Za-z]{2}-\d+)\s+\((\d+)\)/g, "$1($2)")
+      .split(/\s+/)
+      .map(function (word) {
+        var colon = word.lastIndexOf(":");
+        var alias = colon === -1 ? "" : word.slice(0, colon + 1);
+        var id = word.slice(colon + 1).replace(/^(basic|important|essential)_(?=\S)/i, "");
+        var sp = /^([A-Za-z]{2})-(\d+)(?:\((\d+)\)|\.(\d+))?$/.exec(id);
+        if (sp) {
+          var enhancement = sp[3] || sp[4];
+          id = sp[1].toUpperCase() + "-" + Number(sp[2]) + (enhancement ? "(" + Number(enhancement) + ")" : "");
+        }
+        return alias + id;
+      })
+      .join(" ");
   }
 
   /** Copy Pagefind's excerpt keeping only text and <mark>: the excerpt is
@@ -194,13 +229,30 @@
     return li;
   }
 
-  /** Put pages whose id is exactly what was typed first. */
+  /** Put pages whose own id is exactly what was typed first (in any of the
+   * spellings their "ids" field lists). */
   function exactFirst(datas, q) {
-    var wanted = squeeze(q);
+    var wanted = squeeze(idQuery(q));
     if (!wanted) return datas;
-    var exact = datas.filter(function (d) { return squeeze(d.meta && d.meta.id) === wanted; });
-    var rest = datas.filter(function (d) { return squeeze(d.meta && d.meta.id) !== wanted; });
-    return exact.concat(rest);
+    function own(d) {
+      var meta = d.meta || {};
+      var ids = meta.ids ? meta.ids.split(" ") : [squeeze(meta.id)];
+      return ids.indexOf(wanted) !== -1;
+    }
+    return datas.filter(own).concat(datas.filter(function (d) { return !own(d); }));
+  }
+
+  /** Results holding the typed word whole first, each group in score order.
+   * Pagefind also matches the words a query word starts (a word-typing aid
+   * and its stemming), and a part of the index without the word at all
+   * falls back to the longest word the query starts with: for an id, a
+   * stray "t" or "nis2" of another page, which a small part can score above
+   * the documents citing the id in another part. */
+  function wholeFirst(results, whole) {
+    var found = {};
+    whole.forEach(function (r) { found[r.id] = true; });
+    return results.filter(function (r) { return found[r.id]; })
+      .concat(results.filter(function (r) { return !found[r.id]; }));
   }
 
   function updateCounts(filters) {
@@ -239,12 +291,19 @@
     app.dataset.state = "searching";
     var options = { filters: filters };
     if (!q) options.sort = { priority: "asc" };
-    return pagefind.search(q || null, options).then(function (search) {
+    var query = q ? idQuery(q) : null;
+    // One word (an id, often): also search it as a whole word.
+    var whole = query && /^[^\s"]+$/.test(query) ? "\"" + query + "\"" : null;
+    return Promise.all([
+      pagefind.search(query, options),
+      whole ? pagefind.search(whole, options) : null,
+    ]).then(function (found) {
+      var search = found[0];
       if (mine !== generation) return;
       if (!search) return;
       list.replaceChildren();
       shown = [];
-      pending = search.results.slice();
+      pending = found[1] ? wholeFirst(search.results, found[1].results) : search.results.slice();
       updateCounts(search.filters);
       var n = search.results.length;
       return showMore().then(function () {
@@ -283,17 +342,18 @@
     status.textContent = "Loading the search index…";
     var shards = [];
     var indexPath = offline ? base.href : base.pathname;
+    var partOptions = { excerptLength: 24, ranking: RANKING };
     Promise.all([loadPagefind(), loadShards()]).then(function (loaded) {
       pagefind = loaded[0];
       shards = loaded[1];
-      return pagefind.options({ basePath: indexPath, noWorker: offline, excerptLength: 24 });
+      return pagefind.options(Object.assign({ basePath: indexPath, noWorker: offline }, partOptions));
     }).then(function () {
       return pagefind.init ? pagefind.init() : null;
     }).then(function () {
       // One after another: merged results keep the parts' order on ties.
       return shards.reduce(function (done, dir) {
         return done.then(function () {
-          return pagefind.mergeIndex(indexPath + dir, { excerptLength: 24 });
+          return pagefind.mergeIndex(indexPath + dir, partOptions);
         });
       }, Promise.resolve());
     }).then(function () {
