@@ -1678,3 +1678,26 @@ fn the_site_publishes_its_data_for_other_tools() {
     assert!(page(&files, "attack/enterprise/index.html")
         .contains("href=\"../../exports/attack/enterprise.json\""));
 }
+
+/// `check --format json | head -1`, or a CI step that stops reading: the
+/// verdict is still the exit code (0 clean, 1 errors), not 2 with
+/// "cannot write the report: Broken pipe".
+#[test]
+fn check_with_a_closed_stdout_still_exits_with_its_verdict() {
+    let clean = fixture("good");
+    let tmp = tempfile::tempdir().unwrap();
+    let broken = empty_book(tmp.path(), "Broken");
+    write_document(&broken, "0001-a.md", 1, "A", "", "[[HCB-0404]]\n");
+    for (book, verdict) in [(&clean, 0), (&broken, 1)] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_crosswalk"))
+            .args(["check", book.to_str().unwrap(), "--format", "json"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(verdict), "{}", text(&out.stderr));
+        assert!(!text(&out.stderr).contains("cannot write"));
+    }
+}

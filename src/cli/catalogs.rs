@@ -91,7 +91,7 @@ pub fn run(args: Args) -> u8 {
         ),
         RefsFormat::Table => table(&catalogs),
     };
-    super::refs::print_stdout(&text)
+    super::print_stdout(&text)
 }
 
 /// Everything loaded for the book.

@@ -53,9 +53,14 @@ pub fn run(args: Args) -> u8 {
         },
     };
     super::release_at_exit(project);
-    if let Err(err) = print(&diagnostics, args.format, &prefix) {
-        eprintln!("error: cannot write the report: {err}");
-        return FAILURE;
+    match print(&diagnostics, args.format, &prefix) {
+        // `check | head` (or a CI step that stops reading): the verdict
+        // still stands and is the exit code.
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("error: cannot write the report: {err}");
+            return FAILURE;
+        }
+        _ => {}
     }
     exit_code(&diagnostics, args.deny_warnings)
 }

@@ -80,7 +80,7 @@ pub fn run(args: Args) -> u8 {
         Err(err) => Err(err),
     };
     match result {
-        Ok(text) => super::refs::print_stdout(&text),
+        Ok(text) => super::print_stdout(&text),
         Err(err) => {
             eprintln!("error: {err}");
             FAILURE

@@ -10,7 +10,7 @@ mod new;
 mod refs;
 mod serve;
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -183,4 +183,23 @@ fn refusal(n: usize, command: &str, effect: &str) -> u8 {
 /// work is done. For the one-shot commands, never for `serve`.
 pub(crate) fn release_at_exit<T>(value: T) {
     std::mem::forget(value);
+}
+
+/// Write a command's answer to standard output. A reader that closed it
+/// early (`crosswalk refs HCB-0010 | head -1`) has all it wanted: that ends
+/// the command quietly with success, as it would for any Unix filter,
+/// rather than with exit 2 and no word (or 0, depending on how much fitted
+/// in the pipe before `head` left). Any other write error is said, exit 2.
+/// For every command that prints an answer (`refs`, `coverage`,
+/// `catalogs`).
+pub(crate) fn print_stdout(text: &str) -> u8 {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => OK,
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => OK,
+        Err(err) => {
+            eprintln!("error: cannot write the answer: {err}");
+            FAILURE
+        }
+    }
 }

@@ -3,7 +3,6 @@
 //! relation. Inferred groups are named as such and carry their chain.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::PathBuf;
 
 use crosswalk_catalog::AttackDomain;
@@ -11,7 +10,7 @@ use petgraph::graph::NodeIndex;
 use serde::Serialize;
 use thiserror::Error;
 
-use super::{book_root, refuse_on_errors, report_fatal, FAILURE, OK};
+use super::{book_root, refuse_on_errors, report_fatal, FAILURE};
 use crate::catalog::{ControlLookup, TechniqueLookup};
 use crate::check::is_technique_id;
 use crate::check::report::Format;
@@ -117,26 +116,7 @@ pub fn run(args: Args) -> u8 {
         ),
         RefsFormat::Table => table(&refs),
     };
-    print_stdout(&text)
-}
-
-/// Write a command's answer to standard output. A reader that closed it
-/// early (`crosswalk refs HCB-0010 | head -1`) has all it wanted: that ends
-/// the command quietly with success, as it would for any Unix filter,
-/// rather than with exit 2 and no word (or 0, depending on how much fitted
-/// in the pipe before `head` left). Any other write error is said, exit 2.
-/// For every command that prints an answer (`refs`, `coverage`,
-/// `catalogs`).
-pub(super) fn print_stdout(text: &str) -> u8 {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => OK,
-        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => OK,
-        Err(err) => {
-            eprintln!("error: cannot write the answer: {err}");
-            FAILURE
-        }
-    }
+    super::print_stdout(&text)
 }
 
 /// Resolve `id` and gather its references.
