@@ -2,7 +2,8 @@
 //!
 //! `site_in_headless_chromium` runs `tests/browser/run.mjs` (axe-core WCAG
 //! 2.1 AA on every template, search, facets, no-JS fallback, screenshots) in
-//! the system's Chromium. It fails, rather than skips, when Node modules or
+//! the system's Chromium, on the book built twice: with its search index in
+//! three parts, and in twelve for listings that merge parts of documents. It fails, rather than skips, when Node modules or
 //! Chromium are missing: `bash scripts/test.sh` installs both.
 //!
 //! `site_loads_nothing_from_other_hosts` and `every_page_has_the_csp` are
@@ -18,6 +19,12 @@ use crosswalk::site::{self, BuildOptions};
 /// Parts of the search index in the site the browser tests read.
 const BROWSER_SEARCH_SHARDS: usize = 3;
 
+/// Parts of the index of the second site the browser tests read, built
+/// from the same book: enough that its documents fill more than one part
+/// (`run.mjs` checks that they do), so listing them by priority has to
+/// merge the parts, as it does in a large book.
+const SPLIT_SEARCH_SHARDS: usize = 12;
+
 const SETUP_HINT: &str = "run `bash scripts/test.sh` (it installs Chromium and the Node modules)";
 
 fn repo() -> PathBuf {
@@ -28,20 +35,40 @@ fn repo() -> PathBuf {
 /// per-target temporary directory (replaced atomically by the next run).
 fn built_site() -> &'static Path {
     static SITE: OnceLock<PathBuf> = OnceLock::new();
+    // Three parts of the search index make every search below go through
+    // the merge large books use.
+    SITE.get_or_init(|| build_book("site", BROWSER_SEARCH_SHARDS, None))
+}
+
+/// The same book with its index in [`SPLIT_SEARCH_SHARDS`] parts, built
+/// for a sub-path of another host, as a published site is.
+fn split_site() -> &'static Path {
+    static SITE: OnceLock<PathBuf> = OnceLock::new();
     SITE.get_or_init(|| {
-        let dest = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("site-browser/site");
-        let mut project =
-            Project::load(&repo(), &CheckOptions::default()).expect("load the book in docs/");
-        // The book alone fits in one part of the search index; three parts
-        // make every search below go through the merge large books use.
-        project.book.config.build.search_shards = Some(BROWSER_SEARCH_SHARDS);
-        let options = BuildOptions {
-            dest: Some(dest.clone()),
-            no_search: false,
-        };
-        site::build(&project, &options).expect("build the book in docs/");
-        dest
+        build_book(
+            "split-site",
+            SPLIT_SEARCH_SHARDS,
+            Some("https://example.org/sub/"),
+        )
     })
+}
+
+fn build_book(name: &str, shards: usize, base_url: Option<&str>) -> PathBuf {
+    let dest = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("site-browser")
+        .join(name);
+    let mut project =
+        Project::load(&repo(), &CheckOptions::default()).expect("load the book in docs/");
+    project.book.config.build.search_shards = Some(shards);
+    if let Some(url) = base_url {
+        project.book.config.build.base_url = url.to_string();
+    }
+    let options = BuildOptions {
+        dest: Some(dest.clone()),
+        no_search: false,
+    };
+    site::build(&project, &options).expect("build the book in docs/");
+    dest
 }
 
 fn files_with(root: &Path, extensions: &[&str]) -> Vec<PathBuf> {
@@ -78,6 +105,8 @@ fn site_in_headless_chromium() {
     let output = Command::new("node")
         .arg(browser_dir.join("run.mjs"))
         .arg(site)
+        .arg("--split-site")
+        .arg(split_site())
         .arg("--shots")
         .arg(&shots)
         .output()

@@ -1,6 +1,6 @@
 // Browser tests of a built crosswalk site, in the system's headless Chromium.
 //
-//   node tests/browser/run.mjs <site-dir> [--shots <dir>]
+//   node tests/browser/run.mjs <site-dir> [--split-site <dir>] [--shots <dir>]
 //
 // Serves the site from 127.0.0.1 at "/" and under the sub-path "/hcb/",
 // then checks: axe-core WCAG 2.1 A/AA on one page of every template (light
@@ -9,12 +9,15 @@
 // id's page first, then the documents citing it, ids in the notations the
 // format accepts; a facet filter, the header search form, the no-JS
 // fallback, no CSP violations or script errors; and takes screenshots at
-// 1280 and 390 px.
+// 1280 and 390 px. A --split-site (the same book, its index in parts that
+// each hold documents) is served under "/split/" and listed by filters
+// alone, which must merge its parts in priority order.
 // Prints "N passed, M failed" and exits non-zero on any failure.
 
 import { createServer } from "node:http";
 import { readFile, stat, readdir, mkdtemp, rm } from "node:fs/promises";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -25,10 +28,13 @@ const require = createRequire(import.meta.url);
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
 const SUBPATH = "/hcb/";
+const SPLIT = "/split/";
 
 const args = process.argv.slice(2);
 const siteDir = args[0] && path.resolve(args[0]);
 const shotsArg = args.indexOf("--shots");
+const splitArg = args.indexOf("--split-site");
+const splitDir = splitArg >= 0 ? path.resolve(args[splitArg + 1]) : null;
 if (!siteDir || !existsSync(path.join(siteDir, "index.html"))) {
   console.error("usage: node tests/browser/run.mjs <built-site-dir> [--shots <dir>]");
   process.exit(2);
@@ -69,12 +75,19 @@ const TYPES = {
   ".wasm": "application/wasm",
 };
 
-/** Map a request path to a file of the site, under "/" or SUBPATH. */
+/** Map a request path to a file of the site, under "/" or SUBPATH, or of
+ * the split site under SPLIT. */
 function resolveRequest(urlPath) {
   let rel = decodeURIComponent(urlPath.split("?")[0]);
-  rel = rel.startsWith(SUBPATH) ? rel.slice(SUBPATH.length) : rel.slice(1);
-  const file = path.resolve(siteDir, rel);
-  if (file !== siteDir && !file.startsWith(siteDir + path.sep)) return null;
+  let root = siteDir;
+  if (splitDir && rel.startsWith(SPLIT)) {
+    root = splitDir;
+    rel = rel.slice(SPLIT.length);
+  } else {
+    rel = rel.startsWith(SUBPATH) ? rel.slice(SUBPATH.length) : rel.slice(1);
+  }
+  const file = path.resolve(root, rel);
+  if (file !== root && !file.startsWith(root + path.sep)) return null;
   return file;
 }
 
@@ -100,6 +113,23 @@ function startServer() {
 }
 
 // ---------------------------------------------------------------- pages
+
+/** How many documents each part of a site's search index holds, read from
+ * its fragments (gzip, then Pagefind's 12-byte signature, then JSON). */
+async function documentsPerPart(dir) {
+  const index = path.join(dir, "pagefind");
+  const parts = ["", ...(await readdir(index)).filter((d) => /^shard-\d+$/.test(d)).map((d) => `${d}/`)];
+  const counts = [];
+  for (const part of parts) {
+    let docs = 0;
+    for (const file of await readdir(path.join(index, part, "fragment"))) {
+      const json = JSON.parse(gunzipSync(await readFile(path.join(index, part, "fragment", file))).subarray(12).toString("utf8"));
+      if (/(^|\/)documents\//.test(json.url)) docs++;
+    }
+    counts.push(docs);
+  }
+  return counts;
+}
 
 async function list(dir) {
   return (await readdir(path.join(siteDir, dir)).catch(() => [])).sort();
@@ -335,10 +365,10 @@ try {
     assert(all.length > 0, "no results before filtering");
   });
 
-  await check("filters without words list every document by priority, across the index's parts", async () => {
-    const parts = existsSync(path.join(siteDir, "pagefind/shard-1"));
-    assert(parts, "the site under test has one search index part: build it with search-shards > 1");
-    await page.goto(`${origin}/search.html?type=Document`);
+  /** Browse `dir`'s search page by `filters` alone to the last "Show more";
+   * the listed documents must be `expected` of them, by priority. */
+  async function byPriority(dir, base, filters, expected) {
+    await page.goto(`${base}search.html?${filters}`);
     await page.waitForFunction(() => document.getElementById("search-app")?.dataset.state === "done", null, { timeout: 20000 });
     while (await page.isVisible("#search-more")) {
       const n = await page.$$eval("#search-results > li", (li) => li.length);
@@ -346,17 +376,39 @@ try {
       await page.waitForFunction((before) => document.querySelectorAll("#search-results > li").length > before, n, { timeout: 10000 });
     }
     const hrefs = await page.$$eval("#search-results > li h3 a", (as) => as.map((a) => a.getAttribute("href")));
-    const docs = (await list("documents")).filter((f) => f !== "index.html");
-    assert(hrefs.length === docs.length, `${hrefs.length} results for ${docs.length} documents`);
+    assert(hrefs.length === expected, `${hrefs.length} results for ${expected} documents`);
     const priorities = [];
     for (const href of hrefs) {
-      const file = path.join(siteDir, "documents", new URL(href).pathname.split("/").pop());
+      const file = path.join(dir, "documents", new URL(href, page.url()).pathname.split("/").pop());
       const html = await readFile(file, "utf8");
       priorities.push(Number(html.match(/<dt>Priority<\/dt><dd>(\d)/)?.[1] || 9));
     }
     const unordered = priorities.findIndex((p, i) => i > 0 && p < priorities[i - 1]);
     assert(unordered === -1, `priority ${priorities[unordered]} after ${priorities[unordered - 1]} at result ${unordered + 1}: ${priorities.join(",")}`);
+  }
+
+  await check("filters without words list every document by priority, across the index's parts", async () => {
+    const parts = existsSync(path.join(siteDir, "pagefind/shard-1"));
+    assert(parts, "the site under test has one search index part: build it with search-shards > 1");
+    const docs = (await list("documents")).filter((f) => f !== "index.html");
+    await byPriority(siteDir, `${origin}/`, "type=Document", docs.length);
   });
+
+  if (splitDir) {
+    await check("the split site's documents fill more than one part of its index", async () => {
+      const holding = (await documentsPerPart(splitDir)).filter((n) => n > 0).length;
+      assert(holding > 1, `documents fill ${holding} part(s): build the split site with more parts`);
+    });
+    const docs = (await readdir(path.join(splitDir, "documents"))).filter((f) => f !== "index.html");
+    const governance = docs.filter((f) => {
+      const areas = readFileSync(path.join(splitDir, "documents", f), "utf8").match(/<dt>Areas?<\/dt><dd>(.*?)<\/dd>/)?.[1] || "";
+      return areas.includes("areas/governance.html");
+    });
+    for (const [label, base] of [["http", `${origin}${SPLIT}`], ["file://", pathToFileURL(splitDir).href + "/"]]) {
+      await check(`filters alone list documents by priority, merging parts that each hold some (${label})`, () => byPriority(splitDir, base, "type=Document", docs.length));
+      await check(`filters alone list an area's documents by priority across parts (${label})`, () => byPriority(splitDir, base, "type=Document&area=Governance", governance.length));
+    }
+  }
 
   await check("header search form leads to results", async () => {
     await page.goto(`${origin}${SUBPATH}documents/index.html`);

@@ -10,7 +10,11 @@
  * Large books split the index into parts built in parallel:
  * pagefind/shards.js lists the parts besides pagefind/ itself, and each is
  * merged with Pagefind's mergeIndex, which sums the facet counts and merges
- * the results by score.
+ * the results by score. Browsing by filters alone sorts by priority, where a
+ * result's score is its place in its own part (0, -1, ...), so merged by
+ * score the parts would interleave; each part carries a filter naming it
+ * (mergeFilter), and such a listing is read part after part: each part holds
+ * the next run of priorities.
  *
  * Identifiers: every record holds its own id, and a document the ids it
  * cites, as whole terms in the meta fields "ids" and "cites" (letters and
@@ -26,6 +30,8 @@
   /** Boosts of a match in the id meta fields, over Pagefind's defaults
    * (title 5, other fields 1): a page's own id, then a citation. */
   var RANKING = { metaWeights: { ids: 12, cites: 6 } };
+  /** The filter each part of the index carries (mergeFilter). */
+  var PART = "crosswalk-part";
   var script = document.currentScript;
   var base = new URL("../pagefind/", script.src);
   var root = new URL("../", script.src);
@@ -42,6 +48,7 @@
   if (!app || !form || !input || !status || !list) return;
 
   var pagefind = null;
+  var parts = 1;
   var generation = 0;
   var shown = [];
   var pending = [];
@@ -255,6 +262,20 @@
       .concat(results.filter(function (r) { return !found[r.id]; }));
   }
 
+  /** Browsing by filters alone, with a split index: the results part after
+   * part, each in its own priority order (see the comment at the top). */
+  function byPart(filters) {
+    var searches = [];
+    for (var n = 0; n < parts; n++) {
+      var own = Object.assign({}, filters);
+      own[PART] = { any: [String(n)] };
+      searches.push(pagefind.search(null, { filters: own, sort: { priority: "asc" } }));
+    }
+    return Promise.all(searches).then(function (found) {
+      return found.reduce(function (all, search) { return all.concat(search ? search.results : []); }, []);
+    });
+  }
+
   function updateCounts(filters) {
     if (!filters || Object.keys(filters).length === 0) return;
     boxes().forEach(function (box) {
@@ -297,13 +318,14 @@
     return Promise.all([
       pagefind.search(query, options),
       whole ? pagefind.search(whole, options) : null,
+      !q && parts > 1 ? byPart(filters) : null,
     ]).then(function (found) {
       var search = found[0];
       if (mine !== generation) return;
       if (!search) return;
       list.replaceChildren();
       shown = [];
-      pending = found[1] ? wholeFirst(search.results, found[1].results) : search.results.slice();
+      pending = found[2] || (found[1] ? wholeFirst(search.results, found[1].results) : search.results.slice());
       updateCounts(search.filters);
       var n = search.results.length;
       return showMore().then(function () {
@@ -342,18 +364,24 @@
     status.textContent = "Loading the search index…";
     var shards = [];
     var indexPath = offline ? base.href : base.pathname;
-    var partOptions = { excerptLength: 24, ranking: RANKING };
+    /** Each part's options: its filter naming it, the ranking. */
+    function partOptions(n) {
+      var filter = {};
+      filter[PART] = String(n);
+      return { excerptLength: 24, ranking: RANKING, mergeFilter: filter };
+    }
     Promise.all([loadPagefind(), loadShards()]).then(function (loaded) {
       pagefind = loaded[0];
       shards = loaded[1];
-      return pagefind.options(Object.assign({ basePath: indexPath, noWorker: offline }, partOptions));
+      parts = shards.length + 1;
+      return pagefind.options(Object.assign({ basePath: indexPath, noWorker: offline }, partOptions(0)));
     }).then(function () {
       return pagefind.init ? pagefind.init() : null;
     }).then(function () {
       // One after another: merged results keep the parts' order on ties.
-      return shards.reduce(function (done, dir) {
+      return shards.reduce(function (done, dir, n) {
         return done.then(function () {
-          return pagefind.mergeIndex(indexPath + dir, partOptions);
+          return pagefind.mergeIndex(indexPath + dir, partOptions(n + 1));
         });
       }, Promise.resolve());
     }).then(function () {
