@@ -52,6 +52,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("CW047", "two requirements of a catalog share an id"),
     ("CW048", "image without a text alternative"),
     ("CW049", "two aliases load the same framework"),
+    ("CW050", "level prefix that is not the measure's"),
 ];
 
 pub fn title(code: &str) -> &'static str {

@@ -479,7 +479,13 @@ fn control(
         }
         ControlLookup::NotFound(fw) => {
             let near = fw.suggest(id);
-            let help = if near.is_empty() {
+            let help = if let Some((head, idx)) = under_unknown_prefix(fw, id) {
+                // `FOO_PR.AC-1.3`: a measure behind a prefix that is no level.
+                format!(
+                    "`{head}_` is not a level prefix: did you mean {}?",
+                    notations(fw, idx)
+                )
+            } else if near.is_empty() {
                 format!("see `crosswalk catalogs` for what {} contains", fw.alias)
             } else {
                 format!(
@@ -504,6 +510,9 @@ fn control(
         }
         ControlLookup::Found(fw, idx) => {
             let node = &fw.catalog.nodes[idx];
+            if let Some(diag) = wrong_level(fw, idx, id) {
+                diags.push(diag.at(&doc.source, span.clone()));
+            }
             if let Some(withdrawn) = &node.withdrawn {
                 diags.push(withdrawn_control(doc, fw, node, withdrawn, span));
             } else if is_grouping(fw, idx) {
@@ -517,6 +526,113 @@ fn control(
                 );
             }
         }
+    }
+}
+
+/// The level prefixes of CyFun measures (`BASIC_PR.AC-1.1`), which
+/// lookups drop ([`crosswalk_catalog::ids::canonical`]) in every framework.
+const LEVEL_PREFIXES: [&str; 3] = ["BASIC", "IMPORTANT", "ESSENTIAL"];
+
+/// The level prefix `id` starts with, as written (`basic` of
+/// `basic_PR.AC-1.1`), and the id after it.
+fn level_prefix(id: &str) -> Option<(&str, &str)> {
+    let (head, rest) = id.split_once('_')?;
+    LEVEL_PREFIXES
+        .iter()
+        .any(|p| p.eq_ignore_ascii_case(head))
+        .then_some((head, rest))
+}
+
+/// CW050: `written` (which found the node `idx`) carries a level prefix
+/// that is not the one the catalog writes the node with
+/// (`BASIC_PR.AC-1.2` for `IMPORTANT_PR.AC-1.2`), or the catalog writes
+/// it with none (`PR.AC-1.3`; CyFun 2025 has none at all). The lookup
+/// ignores prefixes, so the citation counts for the measure the rest
+/// names, while what it says of the level is wrong, or it meant another
+/// measure. Unlocated.
+fn wrong_level(fw: &LoadedFramework, idx: usize, written: &str) -> Option<Diagnostic> {
+    let (head, _) = level_prefix(written)?;
+    let node = &fw.catalog.nodes[idx];
+    let own = node
+        .source_id
+        .as_deref()
+        .filter(|s| level_prefix(s).is_some());
+    let own_prefix = own.and_then(level_prefix).map(|(p, _)| p);
+    if own_prefix.is_some_and(|p| p.eq_ignore_ascii_case(head)) {
+        return None;
+    }
+    let prefix = head.to_ascii_uppercase();
+    let message = match own {
+        Some(own) => format!(
+            "`{prefix}_` is not the level of {}:{}: {} writes it `{own}`",
+            fw.alias, node.label, fw.alias
+        ),
+        None => format!(
+            "{} writes {} without a level prefix, not with `{prefix}_`",
+            fw.alias, node.label
+        ),
+    };
+    let mut help = format!("write {}", notations(fw, idx));
+    // The measures of the same requirement at the level written: what the
+    // author may have meant instead.
+    if let Some(parent) = node.parent {
+        let at_level: Vec<String> = fw.children[parent as usize]
+            .iter()
+            .map(|&c| &fw.catalog.nodes[c as usize])
+            .filter(|n| {
+                n.source_id
+                    .as_deref()
+                    .and_then(level_prefix)
+                    .is_some_and(|(p, _)| p.eq_ignore_ascii_case(head))
+            })
+            .map(|n| {
+                format!(
+                    "`{}:{}`",
+                    fw.alias,
+                    n.source_id.as_deref().unwrap_or(&n.label)
+                )
+            })
+            .collect();
+        if !at_level.is_empty() {
+            let (s, are) = if at_level.len() == 1 {
+                ("", "is")
+            } else {
+                ("s", "are")
+            };
+            help += &format!(
+                "; the {} measure{s} of {} {are} {}",
+                head.to_ascii_lowercase(),
+                fw.catalog.nodes[parent as usize].label,
+                at_level.join(", ")
+            );
+        }
+    }
+    Some(Diagnostic::error("CW050", message).help(help))
+}
+
+/// The node `id` names after a prefix that is no level (`FOO_PR.AC-1.3`),
+/// with that prefix.
+fn under_unknown_prefix<'a>(fw: &LoadedFramework, id: &'a str) -> Option<(&'a str, usize)> {
+    let (head, rest) = id.split_once('_')?;
+    if head.is_empty() || !head.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    Some((head, fw.find(rest)?))
+}
+
+/// The ways of citing node `idx` that 0002-format.md allows, quoted: the
+/// library's notation, when it has a level prefix, and the plain id
+/// (`CYFUN2023:IMPORTANT_PR.AC-1.2` or `CYFUN2023:PR.AC-1.2`).
+fn notations(fw: &LoadedFramework, idx: usize) -> String {
+    let node = &fw.catalog.nodes[idx];
+    let plain = format!("`{}:{}`", fw.alias, node.label);
+    match node
+        .source_id
+        .as_deref()
+        .filter(|s| level_prefix(s).is_some())
+    {
+        Some(own) => format!("`{}:{own}` or {plain}", fw.alias),
+        None => plain,
     }
 }
 
@@ -861,6 +977,61 @@ mod tests {
         ];
         let want: Vec<(&str, &str)> = want.iter().map(|(m, h)| (m.as_str(), h.as_str())).collect();
         assert_eq!(offered, want);
+    }
+
+    /// (message, help) of every `code` the fixture book `name` gets.
+    fn told(name: &str, code: &str) -> Vec<(String, String)> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/check")
+            .join(name);
+        let project = crate::pipeline::Project::load(&root, &Default::default()).unwrap();
+        project
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == code)
+            .map(|d| (d.message.clone(), d.help.clone().unwrap_or_default()))
+            .collect()
+    }
+
+    fn pairs(want: &[(&str, &str)]) -> Vec<(String, String)> {
+        want.iter()
+            .map(|(m, h)| (m.to_string(), h.to_string()))
+            .collect()
+    }
+
+    /// Regression: a CyFun level prefix was dropped unread, so
+    /// `BASIC_PR.AC-1.2` (an important measure) and a prefix on CyFun 2025
+    /// (which has none) passed; `FOO_PR.AC-1.3` got no suggestion.
+    #[test]
+    fn a_level_prefix_must_be_the_measures_own() {
+        assert_eq!(
+            told("CW050-wrong-level-prefix", "CW050"),
+            pairs(&[
+                (
+                    "`BASIC_` is not the level of CYFUN2023:PR.AC-1.2: CYFUN2023 writes it `IMPORTANT_PR.AC-1.2`",
+                    "write `CYFUN2023:IMPORTANT_PR.AC-1.2` or `CYFUN2023:PR.AC-1.2`; the basic measure of PR.AC-1 is `CYFUN2023:BASIC_PR.AC-1.1`",
+                ),
+                (
+                    "`IMPORTANT_` is not the level of CYFUN2023:PR.AC-1.1: CYFUN2023 writes it `BASIC_PR.AC-1.1`",
+                    "write `CYFUN2023:BASIC_PR.AC-1.1` or `CYFUN2023:PR.AC-1.1`; the important measure of PR.AC-1 is `CYFUN2023:IMPORTANT_PR.AC-1.2`",
+                ),
+                (
+                    "`ESSENTIAL_` is not the level of CYFUN2023:ID.AM-1.1: CYFUN2023 writes it `BASIC_ID.AM-1.1`",
+                    "write `CYFUN2023:BASIC_ID.AM-1.1` or `CYFUN2023:ID.AM-1.1`",
+                ),
+                (
+                    "CYFUN2025 writes GV.OC-01.1 without a level prefix, not with `BASIC_`",
+                    "write `CYFUN2025:GV.OC-01.1`",
+                ),
+            ])
+        );
+        assert_eq!(
+            told("CW050-wrong-level-prefix", "CW025"),
+            pairs(&[(
+                "unknown control `FOO_PR.AC-1.3` in CYFUN2023",
+                "`FOO_` is not a level prefix: did you mean `CYFUN2023:PR.AC-1.3`?",
+            )])
+        );
     }
 
     #[test]
