@@ -1387,3 +1387,28 @@ fn catalogs_names_the_ids_a_technique_mapping_skipped() {
         "{text}"
     );
 }
+
+/// A catalog whose file states no rights shows no licence line on its
+/// pages: not "ACME 1.0: " with nothing after the colon, nor an empty
+/// note where identifiers-only frameworks say where to read the text.
+#[test]
+fn pages_of_a_catalog_without_a_licence_line_show_none() {
+    let site = build_without_search(&fixture("groupings"));
+    let mut pages = 0;
+    for entry in walkdir::WalkDir::new(site.path().join("controls/acme")) {
+        let entry = entry.unwrap();
+        if entry.path().extension().is_some_and(|e| e == "html") {
+            let html = std::fs::read_to_string(entry.path()).unwrap();
+            assert!(!html.contains(": </p>"), "{}", entry.path().display());
+            assert!(
+                !html.contains("<p class=\"note\"></p>"),
+                "{}",
+                entry.path().display()
+            );
+            pages += 1;
+        }
+    }
+    let coverage = std::fs::read_to_string(site.path().join("coverage/acme/index.html")).unwrap();
+    assert!(!coverage.contains(": </p>"));
+    assert!(pages >= 1, "{pages} pages of ACME read");
+}
