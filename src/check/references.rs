@@ -335,9 +335,23 @@ fn unknown_document(
     span: std::ops::Range<usize>,
 ) -> Diagnostic {
     let ids = ctx.by_id.keys().copied();
-    let help = match nearest_id(id, ids) {
-        Some(near) => format!("did you mean `{near}`?"),
-        None => "check the id; `crosswalk refs` lists what exists".to_string(),
+    let titled = || {
+        ctx.documents
+            .iter()
+            .find(|d| d.title.value.trim().eq_ignore_ascii_case(id.trim()))
+    };
+    let help = match (nearest_id(id, ids), titled()) {
+        (Some(near), _) => format!("did you mean `{near}`?"),
+        // `[[Some page]]`: a title where the id goes.
+        (None, Some(titled)) => format!(
+            "did you mean `{}`, titled \"{}\"? documents are named by their ids, not their titles",
+            titled.id.value, titled.title.value
+        ),
+        (None, None) => format!(
+            "a document's id is the book's prefix, a dash and its number, like this one's, `{}`; \
+             the site's documents/index.html lists every document with its id",
+            doc.id.value
+        ),
     };
     Diagnostic::error("CW012", format!("unknown document `{id}`"))
         .at(&doc.source, span)
@@ -486,7 +500,20 @@ fn control(
                     notations(fw, idx)
                 )
             } else if near.is_empty() {
-                format!("see `crosswalk catalogs` for what {} contains", fw.alias)
+                let example = fw
+                    .catalog
+                    .nodes
+                    .iter()
+                    .find(|n| n.assessable)
+                    .or(fw.catalog.nodes.first())
+                    .map_or(String::new(), |n| {
+                        format!(" its ids look like `{}`, and", n.label)
+                    });
+                format!(
+                    "{} has no id close to it;{example} the site's page {} lists every requirement",
+                    fw.alias,
+                    crate::site::urls::framework(&fw.alias)
+                )
             } else {
                 format!(
                     "did you mean {}?",
@@ -1031,6 +1058,32 @@ mod tests {
                 "unknown control `FOO_PR.AC-1.3` in CYFUN2023",
                 "`FOO_` is not a level prefix: did you mean `CYFUN2023:PR.AC-1.3`?",
             )])
+        );
+    }
+
+    /// Regression: help lines sent authors to `crosswalk catalogs` (names
+    /// and sizes only) and `crosswalk refs` (which lists no documents).
+    #[test]
+    fn unknown_references_are_pointed_at_what_lists_them() {
+        assert_eq!(
+            told("CW025-nothing-near", "CW025"),
+            pairs(&[(
+                "unknown control `99.99` in NIS2",
+                "NIS2 has no id close to it; its ids look like `21.1`, and the site's page controls/nis2/index.html lists every requirement",
+            )])
+        );
+        assert_eq!(
+            told("CW012-title-for-id", "CW012"),
+            pairs(&[
+                (
+                    "unknown document `base`",
+                    "did you mean `HCB-0001`, titled \"Base\"? documents are named by their ids, not their titles",
+                ),
+                (
+                    "unknown document `Some page`",
+                    "a document's id is the book's prefix, a dash and its number, like this one's, `HCB-0002`; the site's documents/index.html lists every document with its id",
+                ),
+            ])
         );
     }
 
