@@ -186,10 +186,14 @@ pub fn table(c: &Catalogs) -> String {
     let mut out = String::from("Frameworks\n");
     for f in &c.frameworks {
         out += &format!(
-            "  {:<10} {} (version {}), {} controls ({} assessable){}\n             source: {}\n             licence: {}\n",
+            "  {:<10} {}{}, {} controls ({} assessable){}\n             source: {}\n             licence: {}\n",
             f.alias,
             f.name,
-            f.version,
+            if f.version.is_empty() {
+                String::new()
+            } else {
+                format!(" (version {})", f.version)
+            },
             f.nodes,
             f.assessable,
             if f.has_text { "" } else { ", identifiers only" },
@@ -197,7 +201,9 @@ pub fn table(c: &Catalogs) -> String {
             first_line(&f.licence)
         );
     }
-    out += "\nATT&CK domains\n";
+    if !c.attack.is_empty() {
+        out += "\nATT&CK domains\n";
+    }
     for a in &c.attack {
         out += &format!(
             "  {:<10} ATT&CK {}: {} tactics, {} techniques\n             licence: {}\n",
@@ -208,7 +214,9 @@ pub fn table(c: &Catalogs) -> String {
             first_line(&a.licence)
         );
     }
-    out += "\nMapping sets\n";
+    if !c.mapping_sets.is_empty() {
+        out += "\nMapping sets\n";
+    }
     for m in &c.mapping_sets {
         out += &format!(
             "  {} -> {}: {} ({} mappings, {} resolved, {} unresolved URNs skipped)\n             source: {}\n             licence: {}\n",
@@ -222,7 +230,10 @@ pub fn table(c: &Catalogs) -> String {
             first_line(&m.licence)
         );
     }
-    out += "\nControl to ATT&CK mappings\n";
+    // A heading over nothing (`embedded = false` and no files) is left out.
+    if !c.technique_mappings.is_empty() {
+        out += "\nControl to ATT&CK mappings\n";
+    }
     for t in &c.technique_mappings {
         out += &format!(
             "  {} -> ATT&CK {}: {} mappings, {} resolved\n",

@@ -213,8 +213,9 @@ fn framework_table(fw: &LoadedFramework, cov: &FrameworkCoverage, level: Option<
         .and_then(|r| cov.level(r))
         .map_or(String::new(), |l| format!(" at level {}", l.name));
     out += &format!(
-        "\nGaps: {} requirements{scope} no document covers\n",
-        gaps.len()
+        "\nGaps: {} requirement{}{scope} no document covers\n",
+        gaps.len(),
+        if gaps.len() == 1 { "" } else { "s" }
     );
     for i in gaps {
         let node = &c.nodes[i];
