@@ -17,7 +17,9 @@ pub fn all(project: &Project, pages: &[Page]) -> Vec<(String, String)> {
         ("sitemap.xml".into(), sitemap(project, pages, &base)),
         ("feed.xml".into(), atom(project, &base)),
     ];
-    files.extend(super::exports::all(project));
+    files.extend(crate::timing::phase("  exports", || {
+        super::exports::all(project)
+    }));
     files
 }
 
