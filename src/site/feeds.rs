@@ -6,20 +6,31 @@ use super::pages::Page;
 use super::urls;
 use crate::pipeline::Project;
 
-/// (path, content) of every generated non-page file.
-pub fn all(project: &Project, pages: &[Page]) -> Vec<(String, String)> {
+/// Hand every generated non-page file to `emit` as (path, content), one
+/// at a time (see [`super::exports::each`]).
+pub fn each<E>(
+    project: &Project,
+    pages: &[Page],
+    mut emit: impl FnMut(String, String) -> Result<(), E>,
+) -> Result<(), E> {
     let base = project
         .book
         .config
         .site_url()
         .unwrap_or_else(|| project.book.config.base_path());
-    let mut files = vec![
-        ("sitemap.xml".into(), sitemap(project, pages, &base)),
-        ("feed.xml".into(), atom(project, &base)),
-    ];
-    files.extend(crate::timing::phase("  exports", || {
-        super::exports::all(project)
-    }));
+    emit("sitemap.xml".into(), sitemap(project, pages, &base))?;
+    emit("feed.xml".into(), atom(project, &base))?;
+    crate::timing::phase("  exports", || super::exports::each(project, emit))
+}
+
+/// (path, content) of every generated non-page file, for a site held in
+/// memory (`serve`).
+pub fn all(project: &Project, pages: &[Page]) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    let _ = each(project, pages, |path, text| {
+        files.push((path, text));
+        Ok::<(), std::convert::Infallible>(())
+    });
     files
 }
 

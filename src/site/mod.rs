@@ -144,17 +144,23 @@ pub fn build(project: &Project, options: &BuildOptions) -> Result<BuildReport, B
         }
         searched
     };
-    // The sitemap and feed read only the project and the page list: made
-    // beside the pages, not alone on one core after them.
-    let (rendered, (searched, feeds)) = rayon::join(render_pages, || {
-        rayon::join(index_search, || feeds::all(project, &pages))
-    });
+    // The sitemap, feed and exports read only the project and the page
+    // list: made beside the pages, not alone on one core after them, and
+    // each written at once rather than held while the pages render.
+    let write_feeds = || {
+        feeds::each(project, &pages, |path, text| {
+            staging.write(&path, text.as_bytes())
+        })
+    };
+    let (rendered, (searched, fed)) =
+        rayon::join(render_pages, || rayon::join(index_search, write_feeds));
     // The side that stopped because of the other reports the other's error.
     match (rendered, searched) {
         (Err(BuildError::Stopped), Err(search)) => return Err(search),
         (Err(render), _) => return Err(render),
         (Ok(()), searched) => searched?,
     }
+    fed?;
     tally.print("render");
     timing::global().print("context");
     for (path, bytes) in published_assets(&theme, with_search) {
@@ -166,9 +172,6 @@ pub fn build(project: &Project, options: &BuildOptions) -> Result<BuildReport, B
         .assets
         .par_iter()
         .try_for_each(|rel| staging.copy(&asset_path(rel), &src.join(rel)))?;
-    for (path, text) in feeds {
-        staging.write(&path, text.as_bytes())?;
-    }
     timing::phase("commit", || staging.commit())?;
     Ok(BuildReport {
         dest,
