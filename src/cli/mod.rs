@@ -163,7 +163,7 @@ fn refuse_on_load_errors(project: &crate::pipeline::Project, command: &str) -> O
     Some(refusal(
         errors.len(),
         command,
-        "keep documents out of the index",
+        "would keep documents out of the index",
     ))
 }
 
