@@ -1125,7 +1125,6 @@ fn a_grouping_citation_declares_nothing_while_a_requirement_covers_its_measures(
 /// every node of every embedded framework that is not assessed: a
 /// citation of it is warned about exactly when it covers nothing.
 #[test]
-#[ignore = "needs src/check/references.rs to call LoadedFramework::is_grouping (SP 800-53 families without withdrawn controls, NIS2IR sections over requirements with points)"]
 fn check_warns_about_exactly_the_citations_that_cover_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let project = load("groupings");

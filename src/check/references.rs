@@ -702,19 +702,12 @@ fn withdrawn_control(
         .help(help)
 }
 
-/// A node that groups requirements rather than being one: it is not
-/// assessable and some child is not assessable either (a CSF function),
-/// or nothing under it is assessable.
+/// A node that groups requirements rather than being one: a citation of
+/// it covers nothing, so it is warned about (CW027). The rule is
+/// [`LoadedFramework::is_grouping`], which `coverage` reads too, so check
+/// warns about exactly the citations that count for nothing.
 fn is_grouping(fw: &LoadedFramework, idx: usize) -> bool {
-    let node = &fw.catalog.nodes[idx];
-    if node.assessable {
-        return false;
-    }
-    let children = &fw.children[idx];
-    children.is_empty() && fw.catalog.has_text
-        || children
-            .iter()
-            .any(|&c| !fw.catalog.nodes[c as usize].assessable)
+    fw.is_grouping(idx)
 }
 
 pub(super) fn body_links(ctx: &Context, doc: &Document, diags: &mut Vec<Diagnostic>) {
