@@ -1411,3 +1411,46 @@ fn pages_of_a_catalog_without_a_licence_line_show_none() {
     assert!(!coverage.contains(": </p>"));
     assert!(pages >= 1, "{pages} pages of ACME read");
 }
+
+/// MITRE's official Mappings Explorer file for SP 800-53 rev5 (ATT&CK 16.1)
+/// works as a book's own mapping file, as its embedded copy does: the rows
+/// naming IA-13 (not in the loaded 800-53 release) or techniques ATT&CK has
+/// revoked since are skipped with one warning (CW051), not an error per id
+/// that stopped build, coverage and refs.
+#[test]
+fn the_official_mappings_explorer_file_works_as_a_book_file() {
+    let official = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/mappings-explorer/nist_800_53-rev5_attack-16.1-enterprise.json");
+    let tmp = tempfile::tempdir().unwrap();
+    let book = tmp.path();
+    std::fs::create_dir_all(book.join("catalogs")).unwrap();
+    std::fs::create_dir_all(book.join("docs")).unwrap();
+    std::fs::copy(&official, book.join("catalogs/mapex.json")).unwrap();
+    std::fs::write(
+        book.join("book.toml"),
+        "[book]\ntitle = \"Official file\"\n[mappings]\nembedded = false\nfiles = [\"catalogs/mapex.json\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        book.join("docs/0001-accounts.md"),
+        "+++\nid = \"HCB-0001\"\ntitle = \"Accounts\"\nkind = \"guidance\"\nstatus = \"draft\"\nversion = \"0.1\"\ncreated = 2026-01-05\ncontrols = [\"800-53:AC-2\"]\n+++\nReview accounts.\n",
+    )
+    .unwrap();
+    let out = crosswalk(&["check", book.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["CW051"], "{report}");
+    let message = report["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("IA-13") && message.contains("T1574.002"),
+        "{message}"
+    );
+    let cov = crosswalk_ok(&["coverage", "--framework", "attack", book.to_str().unwrap()]);
+    assert!(stdout(&cov).contains("TA0001"), "{}", stdout(&cov));
+}

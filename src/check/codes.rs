@@ -53,6 +53,10 @@ pub const CODES: &[(&str, &str)] = &[
     ("CW048", "image without a text alternative"),
     ("CW049", "two aliases load the same framework"),
     ("CW050", "level prefix that is not the measure's"),
+    (
+        "CW051",
+        "mapping file rows skipped: control or technique not loaded",
+    ),
 ];
 
 pub fn title(code: &str) -> &'static str {

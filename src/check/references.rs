@@ -176,17 +176,79 @@ fn mapping_files(ctx: &Context, diags: &mut Vec<Diagnostic>) {
             diags.push(mapping_error(file, path, &set.framework, message));
             continue;
         };
-        let mut seen = std::collections::BTreeSet::new();
-        for control in set.mappings.iter().map(|m| m.control.as_str()) {
-            if !seen.insert(control) || framework.find(control).is_some() {
-                continue;
-            }
-            let message = format!(
-                "mapping refers to control `{control}`, but {} has no such control",
-                framework.alias
-            );
-            diags.push(mapping_error(file, path, control, message));
+        diags.extend(skipped_technique_rows(registry, framework, set, file, path));
+    }
+}
+
+/// CW051: the rows of a book's Mappings Explorer file that name a control
+/// the loaded framework lacks or a technique the loaded ATT&CK lacks (or
+/// has revoked). Such files are published for one release of each
+/// (SP 800-53 rev5 with IA-13, ATT&CK 16.1 with techniques revoked since):
+/// the rows are skipped and counted, as for the embedded copy of the same
+/// file, in one warning per file rather than an error per id that the
+/// book's authors cannot fix.
+fn skipped_technique_rows(
+    registry: &crate::catalog::Registry,
+    framework: &LoadedFramework,
+    set: &crosswalk_catalog::TechniqueMappingSet,
+    file: Option<&std::sync::Arc<crate::diagnostic::SourceFile>>,
+    path: &std::path::Path,
+) -> Option<Diagnostic> {
+    let mut controls = std::collections::BTreeSet::new();
+    let mut techniques = std::collections::BTreeSet::new();
+    let mut rows = 0;
+    for mapping in &set.mappings {
+        let unknown_control = framework.find(&mapping.control).is_none();
+        let known_technique =
+            crate::graph::crosswalk::technique_index(registry, set.domain, &mapping.technique)
+                .is_some();
+        if unknown_control {
+            controls.insert(mapping.control.as_str());
         }
+        if !known_technique {
+            techniques.insert(mapping.technique.as_str());
+        }
+        rows += usize::from(unknown_control || !known_technique);
+    }
+    let first = controls.iter().chain(&techniques).next()?;
+    let mut parts = Vec::new();
+    if !controls.is_empty() {
+        parts.push(format!(
+            "controls {} has not: {}",
+            framework.alias,
+            first_few(&controls)
+        ));
+    }
+    if !techniques.is_empty() {
+        parts.push(format!(
+            "techniques the loaded ATT&CK lacks or has revoked: {}",
+            first_few(&techniques)
+        ));
+    }
+    let message = format!(
+        "{rows} of {} rows of this mapping file are skipped; {}",
+        set.mappings.len(),
+        parts.join("; ")
+    );
+    let diag = Diagnostic::warning("CW051", message).help(
+        "expected when the file was made for another release of the framework or of ATT&CK; \
+         the other rows are used. To use these too, load the releases the file was made for",
+    );
+    Some(match file {
+        Some(file) => {
+            let span = file.text.find(first).map_or(0..0, |i| i..i + first.len());
+            diag.at(file, span)
+        }
+        None => diag.in_file(path),
+    })
+}
+
+/// Up to five ids, then how many more.
+fn first_few(ids: &std::collections::BTreeSet<&str>) -> String {
+    let shown: Vec<String> = ids.iter().take(5).map(|id| format!("`{id}`")).collect();
+    match ids.len().saturating_sub(5) {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
     }
 }
 

@@ -351,8 +351,9 @@ pub fn technique_relation(mapping_type: &str) -> TechniqueRelation {
 }
 
 /// Index of an active technique of `domain`; `None` for unknown or revoked ids
-/// (a mapping file may follow an older ATT&CK release than the one loaded).
-fn technique_index(registry: &Registry, domain: AttackDomain, id: &str) -> Option<usize> {
+/// (a mapping file may follow an older ATT&CK release than the one loaded;
+/// `check` reports the rows of a book's file this skips, CW051).
+pub fn technique_index(registry: &Registry, domain: AttackDomain, id: &str) -> Option<usize> {
     let catalog = registry.attack_domain(domain)?;
     let wanted = id.trim().to_ascii_uppercase();
     let i = catalog
