@@ -229,6 +229,28 @@ impl Index {
         self.find(&Node::Document(doc))
     }
 
+    /// Every document addressing technique `i` of `domain` in any way,
+    /// each once and in order: one may both declare a technique and reach
+    /// it through a requirement. What a technique's page and its search
+    /// record count.
+    pub fn documents_addressing_technique(
+        &self,
+        domain: crosswalk_catalog::AttackDomain,
+        i: usize,
+    ) -> Vec<usize> {
+        let Some(node) = self.find(&Node::Technique(domain, i)) else {
+            return Vec::new();
+        };
+        let mut docs: Vec<usize> = self
+            .documents_addressing(node)
+            .into_iter()
+            .map(|(d, _)| d)
+            .collect();
+        docs.sort_unstable();
+        docs.dedup();
+        docs
+    }
+
     /// Documents that address a technique node, with how.
     pub fn documents_addressing(&self, technique: NodeIndex) -> Vec<(usize, &Edge)> {
         self.incoming(technique)

@@ -912,22 +912,7 @@ fn technique_record(project: &Project, domain: AttackDomain, i: usize) -> Record
         .attack_domain(domain)
         .expect("listed domain is loaded");
     let t = &catalog.techniques[i];
-    // Each document once: one may both declare a technique and reach it
-    // through a requirement with another relation.
-    let mut docs: Vec<usize> = project
-        .index
-        .find(&Node::Technique(domain, i))
-        .map(|n| {
-            project
-                .index
-                .documents_addressing(n)
-                .into_iter()
-                .map(|(d, _)| d)
-                .collect()
-        })
-        .unwrap_or_default();
-    docs.sort_unstable();
-    docs.dedup();
+    let docs = project.index.documents_addressing_technique(domain, i);
     let description = plain_text(&t.description);
     let description = cut_at_word(&description, DESCRIPTION_CHARS);
     let content = format!(

@@ -188,23 +188,6 @@ pub(super) fn view(project: &Project, domain: AttackDomain, i: usize) -> Techniq
             url: urls::tactic(domain, &x.id),
         })
         .collect();
-    let documents_of = |j: usize| -> Vec<usize> {
-        let mut docs: Vec<usize> = project
-            .index
-            .find(&Node::Technique(domain, j))
-            .map(|node| {
-                project
-                    .index
-                    .documents_addressing(node)
-                    .into_iter()
-                    .map(|(d, _)| d)
-                    .collect()
-            })
-            .unwrap_or_default();
-        docs.sort_unstable();
-        docs.dedup();
-        docs
-    };
     let mut reached_through_subs = Vec::new();
     let subtechniques: Vec<SubTechnique> = catalog
         .techniques
@@ -212,7 +195,7 @@ pub(super) fn view(project: &Project, domain: AttackDomain, i: usize) -> Techniq
         .enumerate()
         .filter(|(_, s)| s.parent.as_deref() == Some(&t.id) && s.revoked.is_none())
         .map(|(j, s)| {
-            let docs = documents_of(j);
+            let docs = project.index.documents_addressing_technique(domain, j);
             if !s.deprecated {
                 reached_through_subs.extend_from_slice(&docs);
             }
