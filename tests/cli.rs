@@ -226,6 +226,23 @@ fn new_writes_the_next_document_and_it_checks() {
     );
 }
 
+/// A new book's first `new`: book.toml written, no `docs/` yet. It was
+/// refused ("the source directory does not exist"); the folder is made
+/// with the document.
+#[test]
+fn new_starts_a_book_that_has_no_source_directory_yet() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("book.toml"), "[book]\ntitle = \"Fresh\"\n").unwrap();
+    let book = tmp.path().to_str().unwrap();
+    let out = crosswalk(&["new", "--kind", "guidance", "--book", book, "First steps"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout)
+        .trim()
+        .ends_with("docs/0001-first-steps.md"));
+    let check = crosswalk(&["check", book]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check.stderr));
+}
+
 /// `new` names the file from any title: letters of other scripts are kept
 /// (they used to leave nothing, "the title must contain letters or
 /// digits"), and a long title is cut (a 500-character one failed with

@@ -50,7 +50,16 @@ fn create(args: Args) -> Result<PathBuf, String> {
         );
     }
     let root = book_root(args.book);
-    let (book, _) = load_book(&root).map_err(|e| e.to_string())?;
+    let (book, _) = match load_book(&root) {
+        // A new book's first document: its source directory comes with it.
+        Err(crate::book::LoadError::NoSrc { path, .. }) => {
+            std::fs::create_dir_all(&path)
+                .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+            load_book(&root)
+        }
+        loaded => loaded,
+    }
+    .map_err(|e| e.to_string())?;
     let vocabulary = Vocabulary::new(&book.config.vocabulary);
     if !vocabulary.kinds.contains(&args.kind) {
         return Err(format!(
