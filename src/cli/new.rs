@@ -93,7 +93,13 @@ fn create(args: Args) -> Result<PathBuf, String> {
         None => book.src_dir(),
     };
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let path = dir.join(format!("{number:04}-{slug}.md"));
+    // `./.` of a book whose source is its root, or given as `.`, left out
+    // of the path printed.
+    let path: PathBuf = dir
+        .join(format!("{number:04}-{slug}.md"))
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
     let id = format!("{}-{number:04}", book.config.book.id_prefix);
     let today = jiff::Zoned::now().date();
     let text = template(&id, &args.title, &args.kind, args.area.as_deref(), today);

@@ -63,11 +63,38 @@ pub struct ParseContext<'a> {
     pub render_bodies: bool,
 }
 
+/// A file a repository keeps for people browsing it (`README.md`,
+/// `CONTRIBUTING.md`, ...), named in capitals as is the custom: never a
+/// document, and no mistake to warn about, even in the source directory
+/// (`docs/README.md` for GitHub's folder view, or a book whose source is
+/// its repository's root).
+fn is_repository_file(rel_path: &str) -> bool {
+    const NAMES: &[&str] = &[
+        "README",
+        "CONTRIBUTING",
+        "CHANGELOG",
+        "LICENSE",
+        "SECURITY",
+        "CODE_OF_CONDUCT",
+        "AUTHORS",
+        "NOTICE",
+    ];
+    let name = rel_path.rsplit('/').next().unwrap_or(rel_path);
+    name.strip_suffix(".md")
+        .is_some_and(|stem| NAMES.contains(&stem))
+}
+
 /// Parse one document file.
 pub fn parse_document(file: &RawFile, ctx: &ParseContext) -> Parsed {
     let mut diags = Vec::new();
     let source = &file.source;
     let Some(name) = file_name(&file.rel_path) else {
+        if is_repository_file(&file.rel_path) {
+            return Parsed {
+                document: None,
+                diagnostics: diags,
+            };
+        }
         diags.push(
             Diagnostic::warning(
                 "CW030",
@@ -1374,6 +1401,24 @@ mod tests {
             missing_id.help.as_deref(),
             Some("add `id = \"HCB-NNNN\" (the document's number)` to the front-matter")
         );
+    }
+
+    /// `README.md` and its kin are the repository's, not documents: no
+    /// CW030 (it failed `--deny-warnings` for `docs/README.md` or a book
+    /// whose source is the repository root). A lower-case `notes.md` is
+    /// still warned about.
+    #[test]
+    fn repository_files_are_neither_documents_nor_warned_about() {
+        for name in ["README.md", "governance/README.md", "CONTRIBUTING.md"] {
+            let parsed = parse(name, "# About this folder\n");
+            assert!(
+                parsed.document.is_none() && parsed.diagnostics.is_empty(),
+                "{name}"
+            );
+        }
+        let parsed = parse("notes.md", "# Notes\n");
+        let codes: Vec<_> = parsed.diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["CW030"]);
     }
 
     /// Regression: a number too large for one was "not four or more
