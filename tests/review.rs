@@ -532,6 +532,44 @@ fn changed_since_an_unknown_revision_is_a_usage_error() {
     );
     let out = repo.run(&["diff", "no-such-branch"]);
     assert_eq!(out.status.code(), Some(2));
+    // Said in a reviewer's terms, not the git library's
+    // (`delegate.traverse(NthAncestor(5)) failed: "~5"`).
+    let out = repo.run(&["check", "--changed-since", "HEAD~5"]);
+    let said = text(&out.stderr);
+    assert!(said.contains("no such commit, branch or tag"), "{said}");
+    assert!(!said.contains("delegate"), "{said}");
+}
+
+/// A CI checkout of one commit (actions/checkout's default) has no base
+/// to compare with: the error says so and how to fetch it.
+#[test]
+fn changed_since_in_a_shallow_clone_says_to_fetch_the_history() {
+    let repo = base_repo();
+    repo.write(
+        "docs/0009-later.md",
+        &doc(9, "Later", "guidance", "draft", ""),
+    );
+    repo.commit("a second commit");
+    let clone = tempfile::tempdir().expect("temp");
+    let source = format!("file://{}", repo.path().display());
+    let cloned = Command::new("git")
+        .args(["clone", "-q", "--depth", "1", &source])
+        .arg(clone.path().join("book"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .expect("git clone");
+    assert!(cloned.status.success(), "{}", text(&cloned.stderr));
+    let out = crosswalk_in(
+        &clone.path().join("book"),
+        &["check", "--changed-since", "HEAD~1"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let said = text(&out.stderr);
+    assert!(
+        said.contains("shallow clone") && said.contains("fetch-depth: 0"),
+        "{said}"
+    );
 }
 
 // ------------------------------------------------------------ diff

@@ -226,6 +226,23 @@ struct TreeReader<'r> {
     rev: String,
 }
 
+/// Why `rev` names nothing, in the reviewer's terms rather than the git
+/// library's (`delegate.traverse(NthAncestor(5)) failed`): most often a
+/// CI checkout that fetched one commit.
+fn why_unknown(repo: &gix::Repository) -> String {
+    if repo.head_id().is_err() {
+        "the repository has no commit yet".to_string()
+    } else if repo.is_shallow() {
+        "no such commit in this shallow clone: fetch the history it needs \
+         (`git fetch --unshallow`, or `fetch-depth: 0` for actions/checkout)"
+            .to_string()
+    } else {
+        "no such commit, branch or tag in this repository (`git log --oneline` \
+         and `git branch -a` list what there is)"
+            .to_string()
+    }
+}
+
 impl<'r> TreeReader<'r> {
     fn at(repo: &'r gix::Repository, rev: &str) -> Result<Self, GitError> {
         let unknown = |reason: String| GitError::UnknownRevision {
@@ -234,7 +251,7 @@ impl<'r> TreeReader<'r> {
         };
         let id = repo
             .rev_parse_single(rev.as_bytes().as_bstr())
-            .map_err(|e| unknown(e.to_string()))?;
+            .map_err(|_| unknown(why_unknown(repo)))?;
         let object = id.object().map_err(|e| unknown(e.to_string()))?;
         let tree = object.peel_to_tree().map_err(|e| unknown(e.to_string()))?;
         Ok(TreeReader {
