@@ -1718,3 +1718,36 @@ fn check_with_a_closed_stdout_still_exits_with_its_verdict() {
         assert!(!text(&out.stderr).contains("cannot write"));
     }
 }
+
+/// With a base-url that is only a path (`/`, the default and this
+/// project's own), no host is known: the site has no sitemap (the protocol
+/// wants absolute URLs, and crawlers rejected `<loc>/index.html</loc>`)
+/// and no link to one, and the feed's ids are stable `urn:uuid:` names,
+/// as Atom wants absolute ids. With a host, both use the pages' URLs.
+#[test]
+fn a_site_without_a_host_has_no_sitemap_and_a_valid_feed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = empty_book(tmp.path(), "Pathless");
+    write_document(&book, "0001-a.md", 1, "A", "", "Body.\n");
+    let files = build_book(&book, &tmp.path().join("site"));
+    assert!(!files.contains_key("sitemap.xml"));
+    assert!(!page(&files, "index.html").contains("sitemap.xml"));
+    let feed = page(&files, "feed.xml");
+    let ids: Vec<&str> = feed
+        .split("<id>")
+        .skip(1)
+        .map(|s| &s[..s.find("</id>").unwrap()])
+        .collect();
+    assert_eq!(ids.len(), 2, "{feed}");
+    for id in &ids {
+        assert!(id.starts_with("urn:uuid:") && id.len() == 45, "{id}");
+    }
+    assert_ne!(ids[0], ids[1]);
+    let again = build_book(&book, &tmp.path().join("again"));
+    assert_eq!(page(&again, "feed.xml"), feed, "the same ids every build");
+
+    let hosted = build_book(&fixture("good"), &tmp.path().join("hosted"));
+    assert!(page(&hosted, "sitemap.xml").contains("<loc>https://example.org/hcb/"));
+    assert!(page(&hosted, "feed.xml").contains("<id>https://example.org/hcb/"));
+    assert!(page(&hosted, "index.html").contains("sitemap.xml"));
+}

@@ -13,13 +13,19 @@ pub fn each<E>(
     pages: &[Page],
     mut emit: impl FnMut(String, String) -> Result<(), E>,
 ) -> Result<(), E> {
-    let base = project
-        .book
-        .config
-        .site_url()
-        .unwrap_or_else(|| project.book.config.base_path());
-    emit("sitemap.xml".into(), sitemap(project, pages, &base))?;
-    emit("feed.xml".into(), atom(project, &base))?;
+    // The sitemap protocol wants absolute URLs, which only a base-url with
+    // a host gives (`build --base-url https://...`): without one there is
+    // no sitemap rather than one crawlers reject.
+    match project.book.config.site_url() {
+        Some(site) => {
+            emit("sitemap.xml".into(), sitemap(project, pages, &site))?;
+            emit("feed.xml".into(), atom(project, &site, true))?;
+        }
+        None => emit(
+            "feed.xml".into(),
+            atom(project, &project.book.config.base_path(), false),
+        )?,
+    }
     crate::timing::phase("  exports", || super::exports::each(project, emit))
 }
 
@@ -32,6 +38,31 @@ pub fn all(project: &Project, pages: &[Page]) -> Vec<(String, String)> {
         Ok::<(), std::convert::Infallible>(())
     });
     files
+}
+
+/// `urn:uuid:` of `book` and `name` (a document id, or empty for the
+/// feed): two FNV-1a hashes make the 128 bits, marked as a name-based
+/// UUID (version 8, RFC 9562's custom layout). Stable across builds.
+fn stable_urn(book: &str, name: &str) -> String {
+    let fnv = |seed: u64| {
+        let mut h = seed;
+        for b in book.bytes().chain([0]).chain(name.bytes()) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        h
+    };
+    let (hi, lo) = (fnv(0xcbf2_9ce4_8422_2325), fnv(0x84222325_cbf29ce4));
+    let hi = (hi & !0xf000) | 0x8000; // version 8
+    let lo = (lo & !(0b11 << 62)) | (0b10 << 62); // RFC 9562 variant
+    format!(
+        "urn:uuid:{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        hi >> 32,
+        (hi >> 16) & 0xffff,
+        hi & 0xffff,
+        lo >> 48,
+        lo & 0xffff_ffff_ffff
+    )
 }
 
 /// `text` escaped for XML.
@@ -68,8 +99,13 @@ fn sitemap_path(path: &str) -> std::borrow::Cow<'_, str> {
     percent_encoding::utf8_percent_encode(path, NOT_IN_A_PATH).into()
 }
 
-/// Atom feed of the 50 most recently changed documents.
-fn atom(project: &Project, base: &str) -> String {
+/// Atom feed of the 50 most recently changed documents. Atom wants every
+/// id an absolute IRI: with a base-url that has a host (`absolute`) the
+/// pages' URLs are the ids; with only a path they are `urn:uuid:` names
+/// made from the book's title and the document's id, the same in every
+/// build, and the links stay relative, resolved against the feed's own
+/// address as RFC 4287 allows.
+fn atom(project: &Project, base: &str, absolute: bool) -> String {
     let mut docs: Vec<_> = project.documents.iter().collect();
     docs.sort_by(|a, b| {
         b.last_changed()
@@ -81,8 +117,17 @@ fn atom(project: &Project, base: &str) -> String {
         .first()
         .map_or("1970-01-01".to_string(), |d| d.last_changed().to_string());
     let title = escape(&project.book.config.book.title);
+    let book = &project.book.config.book.title;
+    let id_of = |url: &str, name: &str| {
+        if absolute {
+            escape(url)
+        } else {
+            stable_urn(book, name)
+        }
+    };
+    let feed_id = id_of(base, "");
     let mut out = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n  <title>{title}</title>\n  <id>{base}</id>\n  <link href=\"{base}\"/>\n  <link rel=\"self\" href=\"{base}feed.xml\"/>\n  <updated>{updated}T00:00:00Z</updated>\n"
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n  <title>{title}</title>\n  <id>{feed_id}</id>\n  <link href=\"{base}\"/>\n  <link rel=\"self\" href=\"{base}feed.xml\"/>\n  <updated>{updated}T00:00:00Z</updated>\n"
     );
     for doc in docs {
         let url = format!("{base}{}", urls::document(&doc.id.value));
@@ -95,7 +140,7 @@ fn atom(project: &Project, base: &str) -> String {
             "  <entry>\n    <title>{}: {}</title>\n    <id>{}</id>\n    <link href=\"{}\"/>\n    <published>{}T00:00:00Z</published>\n    <updated>{}T00:00:00Z</updated>\n    <author><name>{}</name></author>\n    <summary>{what} ({}, version {}){}</summary>\n  </entry>\n",
             escape(&doc.id.value),
             escape(&doc.title.value),
-            escape(&url),
+            id_of(&url, &doc.id.value),
             escape(&url),
             doc.created,
             doc.last_changed(),
