@@ -57,6 +57,7 @@ pub const CODES: &[(&str, &str)] = &[
         "CW051",
         "mapping file rows skipped: control or technique not loaded",
     ),
+    ("CW052", "link with a scheme the site drops"),
 ];
 
 pub fn title(code: &str) -> &'static str {

@@ -840,6 +840,18 @@ pub(super) fn body_links(ctx: &Context, doc: &Document, diags: &mut Vec<Diagnost
                     .label("what does it show?")
                     .help("say what the image shows, for readers who cannot see it (WCAG 1.1.1): `![network zones of the imaging ward](zones.png)`, or `alt=\"…\"` in HTML (`alt=\"\"` for a decorative one)"),
             ),
+            LinkTarget::DroppedScheme(url) => {
+                let scheme = url.split(':').next().unwrap_or_default();
+                diags.push(
+                    Diagnostic::warning(
+                        "CW052",
+                        format!("link with the scheme `{scheme}:` is dropped on the site"),
+                    )
+                    .at(&doc.source, span)
+                    .label("on the page this links nowhere (`#`)")
+                    .help("links may use http, https, mailto or tel, or point into the book; a `javascript:` or `data:` link would run or load something in the reader's browser"),
+                )
+            }
             LinkTarget::ExternalImage(url) => diags.push(
                 Diagnostic::warning("CW036", format!("image from another host is not loaded: {url}"))
                     .at(&doc.source, span)

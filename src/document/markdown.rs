@@ -90,6 +90,9 @@ pub enum LinkTarget {
     /// An image with no text alternative: `![](zones.png)`, or `<img>`
     /// without `alt` in raw HTML. Not a link, but found with them.
     ImageWithoutText,
+    /// A link whose scheme the page drops (`javascript:`, `data:`, `ftp:`;
+    /// only http, https, mailto and tel are kept): as written.
+    DroppedScheme(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -233,6 +236,9 @@ fn classify_link(link_type: LinkType, dest: &str) -> Option<LinkTarget> {
         // HTML gets; not a file of the book.
         LinkType::Email => return None,
         _ => {}
+    }
+    if has_scheme(dest) && !is_safe_url(dest) {
+        return Some(LinkTarget::DroppedScheme(dest.to_string()));
     }
     if is_external(dest) || has_scheme(dest) {
         return None;
