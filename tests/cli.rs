@@ -1761,3 +1761,24 @@ fn a_site_without_a_host_has_no_sitemap_and_a_valid_feed() {
     assert!(page(&hosted, "feed.xml").contains("<id>https://example.org/hcb/"));
     assert!(page(&hosted, "index.html").contains("sitemap.xml"));
 }
+
+/// "Did you mean" never names the citing document itself: `HCB-0010`
+/// requiring an unknown `HCB-0011` was told "did you mean HCB-0010?",
+/// and following that is CW013 (a document requiring itself).
+#[test]
+fn an_unknown_id_is_never_answered_with_the_citing_document() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = empty_book(tmp.path(), "Self");
+    write_document(
+        &book,
+        "0010-a.md",
+        10,
+        "A",
+        "requires = [\"HCB-0011\"]\n",
+        "Text.\n",
+    );
+    let out = crosswalk(&["check", book.to_str().unwrap()]);
+    let report = text(&out.stderr);
+    assert!(report.contains("error[CW012]"), "{report}");
+    assert!(!report.contains("did you mean `HCB-0010`"), "{report}");
+}

@@ -396,7 +396,12 @@ fn unknown_document(
     id: &str,
     span: std::ops::Range<usize>,
 ) -> Diagnostic {
-    let ids = ctx.by_id.keys().copied();
+    // Never the citing document itself: following that help is CW013.
+    let ids = ctx
+        .by_id
+        .keys()
+        .copied()
+        .filter(|candidate| *candidate != doc.id.value);
     let titled = || {
         ctx.documents
             .iter()
