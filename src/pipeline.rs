@@ -402,11 +402,19 @@ impl Project {
     /// (`0012-x.md`: `HCB-0012`). Those documents exist: citing one is not
     /// an unknown id, or one broken file would be an error in every file
     /// citing it, with a "did you mean" some other document.
+    ///
+    /// With them, their paths (relative to the source directory, in
+    /// normal form C, as links resolve): a relative link to such a file is
+    /// not broken either. An id and a path never look alike.
     fn unloaded_ids(&self) -> Vec<String> {
         let prefix = &self.book.config.book.id_prefix;
         self.unloaded_files()
             .filter(|(_, diags)| diags.iter().any(|d| d.severity == Severity::Error))
-            .filter_map(|(path, _)| crate::document::frontmatter::id_from_file_name(path, prefix))
+            .filter_map(|(path, _)| {
+                let id = crate::document::frontmatter::id_from_file_name(path, prefix)?;
+                Some([id, crate::document::nfc(path).into_owned()])
+            })
+            .flatten()
             .collect()
     }
 

@@ -54,7 +54,8 @@ fn supersession(ctx: &Context, diags: &mut Vec<Diagnostic>) {
         }
     }
     for (i, doc) in ctx.documents.iter().enumerate() {
-        if doc.status.value == "superseded" && !superseded_by[i] {
+        // A document that did not load may be the one superseding it.
+        if doc.status.value == "superseded" && !superseded_by[i] && ctx.unloaded.is_empty() {
             diags.push(
                 Diagnostic::error(
                     "CW021",

@@ -24,8 +24,9 @@ pub struct Context<'a> {
     /// Document id -> index (first definition wins).
     pub by_id: HashMap<&'a str, usize>,
     /// Ids of documents that exist but did not load (broken front-matter,
-    /// unreadable), as their file names give them: citing one is no error
-    /// of the citing document, the one error is the broken file's.
+    /// unreadable), as their file names give them, and their paths: citing
+    /// or linking one is no error of the citing document, the one error is
+    /// the broken file's.
     pub unloaded: HashSet<&'a str>,
     /// Path relative to the source dir, in normal form C (as
     /// [`document_link`] gives links) -> index.

@@ -803,6 +803,8 @@ pub(super) fn body_links(ctx: &Context, doc: &Document, diags: &mut Vec<Diagnost
                             }
                         }
                     }
+                    // The file is there but did not load: its own error says why.
+                    None if ctx.unloaded.contains(resolved.as_str()) => {}
                     None => diags.push(broken_link(doc, path, span)),
                 },
                 None => diags.push(broken_link(doc, path, span)),
