@@ -1782,3 +1782,41 @@ fn an_unknown_id_is_never_answered_with_the_citing_document() {
     assert!(report.contains("error[CW012]"), "{report}");
     assert!(!report.contains("did you mean `HCB-0010`"), "{report}");
 }
+
+/// Not only check's report: every command that prints what a book holds
+/// (a title, a note) writes what a terminal would obey as a visible
+/// `\u001b`, and JSON stays JSON with the same meaning.
+#[test]
+fn no_command_prints_a_documents_control_characters() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = empty_book(tmp.path(), "Hostile");
+    write_document(
+        &book,
+        "0001-hostile.md",
+        1,
+        "Evil \\u001b[31mred\\u001b]0;pwned\\u0007 title",
+        "techniques = [{ id = \"T1486\", relation = \"mitigates\" }]\ncontrols = [{ id = \"CYFUN2023:PR.AC-1.1\", note = \"n \\u001b[1m\\u009b\" }]\n",
+        "Text.\n",
+    );
+    let dir = book.to_str().unwrap();
+    for args in [
+        vec!["refs", "T1486", dir],
+        vec!["refs", "HCB-0001", dir],
+        vec!["refs", "HCB-0001", "--format", "json", dir],
+        vec!["check", dir, "--format", "github"],
+    ] {
+        let out = crosswalk(&args);
+        let printed = text(&out.stdout);
+        assert!(
+            printed.contains("Evil") || args[0] == "check",
+            "{args:?}: {printed}"
+        );
+        for c in ['\u{1b}', '\u{7}', '\u{9b}'] {
+            assert!(!printed.contains(c), "{args:?} printed {c:?}: {printed:?}");
+        }
+        if args.contains(&"json") {
+            let json: serde_json::Value = serde_json::from_str(&printed).expect("still JSON");
+            assert!(json.to_string().contains("Evil"));
+        }
+    }
+}

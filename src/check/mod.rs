@@ -6,7 +6,7 @@ pub mod codes;
 mod lifecycle;
 pub mod references;
 pub mod report;
-mod snippet;
+pub mod snippet;
 mod tags;
 pub mod theme;
 

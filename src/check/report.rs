@@ -291,7 +291,7 @@ fn github(out: &mut dyn Write, diagnostics: &[Diagnostic], prefix: &str) -> io::
             out,
             "::{level} {}::{}",
             props.join(","),
-            escape_data(&message)
+            escape_data(&super::snippet::printable(&message))
         )?;
     }
     writeln!(out, "{}", summary(diagnostics))

@@ -218,6 +218,29 @@ fn defused(text: Cow<'_, str>) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Text a command prints, whole: what a terminal would act on, but line
+/// feeds and tabs, written `\u001b`. The same form is a valid escape in a
+/// JSON string, so JSON output stays JSON with the same meaning (its
+/// encoder already escapes C0 controls; DEL, C1 and bidirectional marks it
+/// leaves raw).
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| acts_on_terminal(c) && c != '\n' && c != '\t')
+    {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if acts_on_terminal(c) && c != '\n' && c != '\t' {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// A message or help line as a terminal may print it: what it would act
 /// on written as a visible escape (`\u{1b}`).
 pub fn terminal_safe(text: &str) -> Cow<'_, str> {
@@ -374,6 +397,14 @@ mod tests {
         assert_eq!(first, "a = \"?[2J?]0;pwned?\"\r\n", "a CRLF stays");
         assert_eq!(terminal_safe("id \u{1b}[31m"), "id \\u{1b}[31m");
         assert_eq!(terminal_safe("plain, é"), "plain, é");
+        assert_eq!(
+            printable("a\u{1b}[31m\tb\n\u{202e}"),
+            "a\\u001b[31m\tb\n\\u202e"
+        );
+        let json = serde_json::to_string("x\u{9b}\u{7f}\u{202e}").unwrap();
+        let shown = printable(&json);
+        let back: String = serde_json::from_str(&shown).unwrap();
+        assert_eq!(back, "x\u{9b}\u{7f}\u{202e}", "JSON keeps its meaning");
     }
 
     #[test]

@@ -74,10 +74,13 @@ pub fn run(args: Args) -> u8 {
 fn write(diff: &IndexDiff, format: DiffFormat) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     match format {
-        DiffFormat::Markdown => out.write_all(diff::markdown(diff).as_bytes()),
+        // Titles come from the book: printed, they must not drive a terminal.
+        DiffFormat::Markdown => {
+            out.write_all(crate::check::snippet::printable(&diff::markdown(diff)).as_bytes())
+        }
         DiffFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, diff)?;
-            writeln!(out)
+            let json = serde_json::to_string_pretty(diff).map_err(std::io::Error::other)?;
+            writeln!(out, "{}", crate::check::snippet::printable(&json))
         }
     }
 }

@@ -194,6 +194,9 @@ pub(crate) fn release_at_exit<T>(value: T) {
 /// `catalogs`).
 pub(crate) fn print_stdout(text: &str) -> u8 {
     let mut out = std::io::stdout().lock();
+    // Titles, notes and catalog text come from the book and its files: a
+    // terminal must not obey what they hold.
+    let text = crate::check::snippet::printable(text);
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => OK,
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => OK,
