@@ -376,10 +376,21 @@ impl Registry {
         let mut errors = Vec::new();
         // The embedded defaults first, then the book's own, each by alias:
         // the alias blamed is the one book.toml added.
-        let (own, embedded): (Vec<&LoadedFramework>, Vec<&LoadedFramework>) = self
+        let (mut own, embedded): (Vec<&LoadedFramework>, Vec<&LoadedFramework>) = self
             .frameworks
             .values()
             .partition(|f| config.frameworks.contains_key(&f.alias));
+        // The book's own in the order book.toml writes them, so the one
+        // blamed is the table written second.
+        let header_at = |alias: &str| -> Option<std::ops::Range<usize>> {
+            let text = &config_file?.text;
+            let i = text
+                .find(&format!("[frameworks.{alias}]"))
+                .or_else(|| text.find(&format!("[frameworks.\"{alias}\"]")))?;
+            Some(i..i + text[i..].find(']').map_or(0, |e| e + 1))
+        };
+        own.sort_by_key(|f| header_at(&f.alias).map_or(usize::MAX, |span| span.start));
+        let built_in = crate::catalog::default_aliases();
         for fw in embedded.into_iter().chain(own) {
             let namespace = fw.catalog.urn_namespace.as_str();
             if namespace.is_empty() {
@@ -393,20 +404,27 @@ impl Registry {
                 "{} and {} are the same framework (their requirements' URNs are `urn:intuitem:risk:req_node:{namespace}:...`): mapping sets would reach only one of them",
                 earlier.alias, fw.alias
             );
-            let help = format!(
-                "keep one alias: cite {0} and remove [frameworks.{1}], or replace {0} with this catalog by naming the table [frameworks.{0}]",
-                earlier.alias, fw.alias
-            );
+            // The help must leave one framework: removing a table named
+            // after a built-in alias brings the built-in back.
+            let earlier_own = config.frameworks.contains_key(&earlier.alias);
+            let help = if !earlier_own {
+                format!(
+                    "keep one alias: cite {0} and remove [frameworks.{1}], or replace the built-in {0} with this catalog by naming the table [frameworks.{0}]",
+                    earlier.alias, fw.alias
+                )
+            } else if built_in.contains(&fw.alias.as_str()) {
+                format!(
+                    "keep one table: remove [frameworks.{0}] and cite {1} ([frameworks.{1}] replaces the built-in {1}; without it the built-in comes back)",
+                    earlier.alias, fw.alias
+                )
+            } else {
+                format!(
+                    "keep one table: remove [frameworks.{1}] and cite {0}",
+                    earlier.alias, fw.alias
+                )
+            };
             let diag = Diagnostic::error("CW049", message).help(help);
-            let header = format!("[frameworks.{}]", fw.alias);
-            let at = config_file.and_then(|file| {
-                let i = file
-                    .text
-                    .find(&header)
-                    .or_else(|| file.text.find(&format!("[frameworks.\"{}\"]", fw.alias)))?;
-                let end = i + file.text[i..].find(']').map_or(0, |e| e + 1);
-                Some((file, i..end))
-            });
+            let at = config_file.zip(header_at(&fw.alias));
             errors.push(match at {
                 Some((file, span)) => diag.at(file, span),
                 None => diag,
@@ -1152,6 +1170,29 @@ mod tests {
         let file = SourceFile::new("book.toml", toml.to_string());
         let config = BookConfig::parse(&file).unwrap();
         assert!(Registry::load(&config, tmp.path(), Some(&file)).is_ok());
+        // Both tables the book's own, in either order: the error is at the
+        // table written second, and its help leaves one framework
+        // (removing [frameworks.CSF2] would bring the built-in CSF2 back).
+        for (toml, line, help) in [
+            (
+                "[frameworks.CSF2]\nfile = \"catalogs/csf.yaml\"\n\n[frameworks.CSF]\ncatalog = \"nist-csf-2.0\"\n",
+                4,
+                "remove [frameworks.CSF] and cite CSF2",
+            ),
+            (
+                "[frameworks.CSF]\ncatalog = \"nist-csf-2.0\"\n\n[frameworks.CSF2]\nfile = \"catalogs/csf.yaml\"\n",
+                4,
+                "remove [frameworks.CSF] and cite CSF2",
+            ),
+        ] {
+            let file = SourceFile::new("book.toml", toml.to_string());
+            let config = BookConfig::parse(&file).unwrap();
+            let Err(errors) = Registry::load(&config, tmp.path(), Some(&file)) else {
+                panic!("CW049 for {toml}");
+            };
+            assert_eq!(errors[0].location.as_ref().unwrap().line_col().0, line, "{toml}");
+            assert!(errors[0].help.as_deref().unwrap().contains(help), "{toml}");
+        }
     }
 
     #[test]
