@@ -347,6 +347,27 @@ try {
     await check("search by control id AC-2(1) ranks its page first", () => searchFor(page, `${origin}/`, "AC-2(1)", "controls/800-53/ac-2-1.html"));
   }
 
+  // A word the book does not hold finds nothing: a part of a split index
+  // without it answered with pages of the longest word the query starts
+  // with ("dialysis" listed 45 pages of "dia..."). A word it holds lists
+  // only pages holding it.
+  await check("a word the book does not hold finds nothing", async () => {
+    for (const q of ["dialysis", "qwertyuiop"]) {
+      await page.goto(`${origin}/search.html?q=${q}`);
+      const hrefs = await results(page);
+      const status = await page.textContent("#search-status");
+      assert(hrefs.length === 0 && /No results/.test(status), `${q}: ${status} ${hrefs.slice(0, 5).join(", ")}`);
+    }
+  });
+  await check("a word lists only pages that hold it", async () => {
+    const hrefs = await searchFor(page, `${origin}/`, "ransomware");
+    for (const href of hrefs.slice(0, 15)) {
+      const rel = new URL(href).pathname.replace(/^\//, "");
+      const text = (await readFile(path.join(siteDir, rel), "utf8")).toLowerCase();
+      assert(text.includes("ransomware"), `${rel} does not mention ransomware`);
+    }
+  });
+
   await check("facet filter Type = Document narrows the results to documents", async () => {
     const all = await searchFor(page, `${origin}/`, "ransomware");
     const countOf = async () => Number(((await page.textContent("#search-status")) || "").match(/(\d+) result/)?.[1] || 0);

@@ -249,6 +249,47 @@
     return datas.filter(own).concat(datas.filter(function (d) { return !own(d); }));
   }
 
+  /** Plain words (no digit: not an id) as the check below reads them: each
+   * cut by two letters (keeping four), so a stemmed match ("backups" for
+   * "backup") passes. */
+  function plainWords(q) {
+    if (/\d/.test(q) || idQuery(q) !== q) return null;
+    var words = q.toLowerCase().split(/\s+/).filter(Boolean);
+    return words.map(function (w) { return w.slice(0, Math.max(4, w.length - 2)); });
+  }
+
+  /** Whether a result really holds each word (a word of its text or title
+   * starts with it). A part of a split index without the word answers with
+   * pages holding only the longest word the query starts with: "dialysis"
+   * listed 45 pages of "dia...", none about dialysis. */
+  function holdsWords(data, words) {
+    var text = ((data.meta && data.meta.title) || "") + " " + (data.content || "");
+    text = text.toLowerCase();
+    return words.every(function (w) {
+      var at = text.indexOf(w);
+      while (at !== -1) {
+        if (at === 0 || !/[\p{L}\p{N}]/u.test(text.charAt(at - 1))) return true;
+        at = text.indexOf(w, at + 1);
+      }
+      return false;
+    });
+  }
+
+  /** Results checked for their words before any is shown. */
+  var CHECKED = 150;
+
+  /** `results` without those that do not hold the words typed (see
+   * holdsWords), checking the first CHECKED; resolves to [kept, total]. */
+  function withTheirWords(results, words) {
+    if (!words) return Promise.resolve([results, results.length]);
+    var head = results.slice(0, CHECKED);
+    return Promise.all(head.map(function (r) { return r.data(); })).then(function (datas) {
+      var kept = head.filter(function (r, i) { return holdsWords(datas[i], words); });
+      var rest = results.slice(CHECKED);
+      return [kept.concat(rest), kept.length + rest.length];
+    });
+  }
+
   /** Results holding the typed word whole first, each group in score order.
    * Pagefind also matches the words a query word starts (a word-typing aid
    * and its stemming), and a part of the index without the word at all
@@ -323,11 +364,17 @@
       var search = found[0];
       if (mine !== generation) return;
       if (!search) return;
-      list.replaceChildren();
-      shown = [];
-      pending = found[2] || (found[1] ? wholeFirst(search.results, found[1].results) : search.results.slice());
-      updateCounts(search.filters);
-      var n = search.results.length;
+      var ordered = found[2] || (found[1] ? wholeFirst(search.results, found[1].results) : search.results.slice());
+      return withTheirWords(ordered, q ? plainWords(q) : null).then(function (checked) {
+        if (mine !== generation) return;
+        list.replaceChildren();
+        shown = [];
+        pending = checked[0];
+        updateCounts(search.filters);
+        return checked[1];
+      });
+    }).then(function (n) {
+      if (n === undefined) return;
       return showMore().then(function () {
         if (mine !== generation) return;
         status.textContent = n === 0
