@@ -816,3 +816,49 @@ fn new_skips_numbers_used_in_the_history() {
         text(&made.stdout)
     );
 }
+
+/// Numbers taken on another branch (an open pull request's) are not
+/// handed out again on this one, and a shallow clone, which lacks the
+/// older commits, says that numbers only they used could come back.
+#[test]
+fn new_skips_numbers_of_other_branches_and_warns_in_a_shallow_clone() {
+    let repo = Repo::new();
+    repo.write("docs/0001-a.md", &doc(1, "A", "guidance", "draft", ""));
+    repo.commit("base");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write(
+        "docs/0002-on-feature.md",
+        &doc(2, "On feature", "guidance", "draft", ""),
+    );
+    repo.commit("a document in review");
+    repo.git(&["checkout", "-q", "main"]);
+    let made = repo.run(&["new", "--kind", "guidance", "On main"]);
+    assert!(
+        text(&made.stdout).trim().ends_with("0003-on-main.md"),
+        "{}",
+        text(&made.stdout)
+    );
+    assert!(!text(&made.stderr).contains("shallow"));
+    repo.commit("C");
+
+    let clone = tempfile::tempdir().expect("temp");
+    let source = format!("file://{}", repo.path().display());
+    let cloned = Command::new("git")
+        .args(["clone", "-q", "--depth", "1", &source])
+        .arg(clone.path().join("book"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .expect("git clone");
+    assert!(cloned.status.success(), "{}", text(&cloned.stderr));
+    let made = crosswalk_in(
+        &clone.path().join("book"),
+        &["new", "--kind", "guidance", "Late"],
+    );
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    assert!(
+        text(&made.stderr).contains("shallow clone"),
+        "{}",
+        text(&made.stderr)
+    );
+}

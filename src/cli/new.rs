@@ -78,7 +78,14 @@ fn create(args: Args) -> Result<PathBuf, String> {
     }
     // Numbers are never reused: one removed since (as git history shows)
     // stays taken, as HCB-0001 says.
-    let used_before = crate::review::git::numbers_in_history(&root, &book.config.book.src);
+    let history = crate::review::git::numbers_in_history(&root, &book.config.book.src);
+    if history.shallow {
+        eprintln!(
+            "note: this is a shallow clone: a number only its missing commits used could be given \
+             again; fetch the history first (`git fetch --unshallow`)"
+        );
+    }
+    let used_before = history.numbers;
     let number = next_number(
         &book
             .files

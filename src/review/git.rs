@@ -104,33 +104,67 @@ pub fn snapshot(book_root: &Path, rev: &str) -> Result<Snapshot, GitError> {
     Ok(Snapshot { dir, existed })
 }
 
-/// The document numbers (`NNNN` of `NNNN-slug.md`) that any commit
-/// reachable from HEAD had in the book's source directory `src` (relative
-/// to the book root): numbers a book has used, even for documents removed
-/// since, so `crosswalk new` never hands one out again. Empty outside git
-/// or before the first commit. A subtree is read once however many
-/// commits share it, so a long history costs about its distinct trees.
-pub fn numbers_in_history(book_root: &Path, src: &Path) -> BTreeSet<u32> {
+/// The document numbers (`NNNN` of `NNNN-slug.md`) the book's source
+/// directory `src` (relative to the book root) has held in any commit
+/// reachable from HEAD or from any branch, local or fetched (an open pull
+/// request's branch has numbers too): numbers used even by documents
+/// removed since, so `crosswalk new` never hands one out again. Only the
+/// directory's present place is read: the whole tree would count every
+/// numbered Markdown file of a repository that holds more than the book
+/// (test fixtures, other books). Empty outside git or before the first
+/// commit. A subtree is read once however many commits share it, so a long
+/// history costs about its distinct trees.
+pub struct History {
+    pub numbers: BTreeSet<u32>,
+    /// A shallow clone (a CI checkout) lacks older commits, and the numbers
+    /// only they used.
+    pub shallow: bool,
+}
+
+pub fn numbers_in_history(book_root: &Path, src: &Path) -> History {
+    let mut history = History {
+        numbers: BTreeSet::new(),
+        shallow: false,
+    };
     let Ok(root) = canonical(book_root) else {
-        return BTreeSet::new();
+        return history;
     };
     let Ok(repo) = gix::discover(&root) else {
-        return BTreeSet::new();
+        return history;
     };
+    history.shallow = repo.is_shallow();
     let Some(workdir) = repo.workdir().and_then(|w| canonical(w).ok()) else {
-        return BTreeSet::new();
-    };
-    let Ok(head) = repo.head_id() else {
-        return BTreeSet::new();
+        return history;
     };
     let book = root.strip_prefix(&workdir).unwrap_or(Path::new(""));
     let Some(src_path) = join_inside(&git_path(book), src) else {
-        return BTreeSet::new();
+        return history;
     };
-    let mut numbers = BTreeSet::new();
+    let mut tips: Vec<gix::ObjectId> = repo
+        .head_id()
+        .ok()
+        .map(|id| id.detach())
+        .into_iter()
+        .collect();
+    if let Ok(references) = repo.references() {
+        if let Ok(all) = references.all() {
+            for mut reference in all.flatten() {
+                let name = reference.name().as_bstr().to_string();
+                if !(name.starts_with("refs/heads/") || name.starts_with("refs/remotes/")) {
+                    continue;
+                }
+                if let Ok(id) = reference.peel_to_id() {
+                    tips.push(id.detach());
+                }
+            }
+        }
+    }
+    if tips.is_empty() {
+        return history;
+    }
     let mut seen = HashSet::new();
-    let Ok(walk) = repo.rev_walk([head.detach()]).all() else {
-        return numbers;
+    let Ok(walk) = repo.rev_walk(tips).all() else {
+        return history;
     };
     for info in walk.flatten() {
         let tree = info.object().ok().and_then(|commit| commit.tree().ok());
@@ -145,10 +179,10 @@ pub fn numbers_in_history(book_root: &Path, src: &Path) -> BTreeSet<u32> {
                 .map(|entry| entry.object_id())
         };
         if let Some(id) = id {
-            numbers_in_tree(&repo, id, &mut seen, &mut numbers);
+            numbers_in_tree(&repo, id, &mut seen, &mut history.numbers);
         }
     }
-    numbers
+    history
 }
 
 /// `0012-x.md` -> 12: the number a document's file name carries.
