@@ -1820,3 +1820,32 @@ fn no_command_prints_a_documents_control_characters() {
         }
     }
 }
+
+/// documents.json names requirements and techniques as the catalogs write
+/// them, as the coverage files, the Navigator layers and `refs` do, however
+/// a document spelt them: an integrator joins the files on these ids.
+#[test]
+fn exported_citations_use_the_catalogs_spelling() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = empty_book(tmp.path(), "Spellings");
+    write_document(
+        &book,
+        "0001-a.md",
+        1,
+        "A",
+        "controls = [\"cyfun2023:BASIC_PR.AC-1.1\", \"800-53:ac-02\", \"csf2:PR.AA-1\"]\ntechniques = [\"t1486\"]\n",
+        "Text.\n",
+    );
+    let files = build_book(&book, &tmp.path().join("site"));
+    let documents: serde_json::Value =
+        serde_json::from_str(&page(&files, "exports/documents.json")).unwrap();
+    let doc = &documents["documents"][0];
+    let ids: Vec<&str> = doc["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["CYFUN2023:PR.AC-1.1", "800-53:AC-2", "CSF2:PR.AA-01"]);
+    assert_eq!(doc["techniques"][0]["id"], "T1486");
+}

@@ -13,6 +13,7 @@
 use serde::Serialize;
 
 use super::urls;
+use crate::catalog::{ControlLookup, TechniqueLookup};
 use crate::document::Document;
 use crate::graph::{Edge, Node};
 use crate::pipeline::Project;
@@ -93,7 +94,9 @@ struct DocumentExport<'a> {
 /// citations each, the file is mostly these.
 #[derive(Serialize)]
 struct ControlExport<'a> {
-    /// `CYFUN2023:PR.AC-1`, as written: the alias before the colon.
+    /// `CYFUN2023:PR.AC-1`: the alias and the requirement's id as the
+    /// catalog writes them (what the coverage files and `refs` name), however
+    /// the document spelt it (`cyfun2023:BASIC_PR.AC-1.1`, `800-53:ac-02`).
     id: String,
     /// `full` or `partial`, when the document says.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -104,6 +107,7 @@ struct ControlExport<'a> {
 
 #[derive(Serialize)]
 struct TechniqueExport<'a> {
+    /// As ATT&CK writes it (`T1486`), however the document spelt it.
     id: &'a str,
     relation: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -122,12 +126,16 @@ fn documents(project: &Project) -> String {
     let export = Documents {
         version: SCHEMA_VERSION,
         book: &project.book.config.book.title,
-        documents: documents.into_iter().map(document).collect(),
+        documents: documents
+            .into_iter()
+            .map(|doc| document(project, doc))
+            .collect(),
     };
     to_json(&export)
 }
 
-fn document(doc: &Document) -> DocumentExport<'_> {
+fn document<'a>(project: &'a Project, doc: &'a Document) -> DocumentExport<'a> {
+    let registry = &project.registry;
     DocumentExport {
         id: &doc.id.value,
         title: &doc.title.value,
@@ -145,7 +153,12 @@ fn document(doc: &Document) -> DocumentExport<'_> {
             .controls
             .iter()
             .map(|c| ControlExport {
-                id: format!("{}:{}", c.framework, c.id),
+                id: match registry.control(&c.framework, &c.id) {
+                    ControlLookup::Found(fw, i) => {
+                        format!("{}:{}", fw.alias, fw.catalog.nodes[i].label)
+                    }
+                    _ => format!("{}:{}", c.framework, c.id),
+                },
                 coverage: c.coverage.map(|c| c.as_str()),
                 note: c.note.as_deref(),
             })
@@ -154,7 +167,10 @@ fn document(doc: &Document) -> DocumentExport<'_> {
             .techniques
             .iter()
             .map(|t| TechniqueExport {
-                id: &t.id,
+                id: match registry.technique(&t.id) {
+                    TechniqueLookup::Found(_, technique) => &technique.id,
+                    TechniqueLookup::NotFound(_) => &t.id,
+                },
                 relation: t.relation.as_str(),
                 coverage: t.coverage.map(|c| c.as_str()),
             })
