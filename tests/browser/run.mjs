@@ -91,9 +91,18 @@ function resolveRequest(urlPath) {
   return file;
 }
 
+/** Until this time, the server answers 404 for the search index, as
+ * `crosswalk serve` does while it builds it after the pages. */
+let indexMissingUntil = 0;
+
 function startServer() {
   const server = createServer(async (req, res) => {
     try {
+      if (Date.now() < indexMissingUntil && (req.url || "").includes("/pagefind/")) {
+        res.writeHead(404);
+        res.end("not yet");
+        return;
+      }
       let file = resolveRequest(req.url || "/");
       if (file && (await stat(file).catch(() => null))?.isDirectory()) file = path.join(file, "index.html");
       const body = file ? await readFile(file).catch(() => null) : null;
@@ -346,6 +355,15 @@ try {
   if (existsSync(path.join(siteDir, "controls/800-53/ac-2-1.html"))) {
     await check("search by control id AC-2(1) ranks its page first", () => searchFor(page, `${origin}/`, "AC-2(1)", "controls/800-53/ac-2-1.html"));
   }
+
+  await check("a search page opened before its index exists waits for it", async () => {
+    indexMissingUntil = Date.now() + 2500;
+    await page.goto(`${origin}/search.html?q=ransomware`);
+    await page.waitForFunction(() => document.getElementById("search-app")?.dataset.state === "waiting", null, { timeout: 5000 });
+    const hrefs = await results(page);
+    const status = await page.textContent("#search-status");
+    assert(hrefs.length > 0, `no results once the index came: ${status}`);
+  });
 
   // A word the book does not hold finds nothing: a part of a split index
   // without it answered with pages of the longest word the query starts

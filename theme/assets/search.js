@@ -445,7 +445,21 @@
       if (more) more.addEventListener("click", showMore);
       document.documentElement.dataset.searchReady = "true";
       return run();
-    }).catch(fail);
+    }).catch(notYet);
+  }
+
+  /** `crosswalk serve` builds the search index after the pages: for a
+   * moment after it starts (longer for a large book), the index is not
+   * there yet. Over http the page waits for it and tries again, rather
+   * than saying the site has no search; from file:// the index is there
+   * or never will be. */
+  var attempts = 0;
+  function notYet(error) {
+    if (offline || pagefind || attempts >= 40) return fail(error);
+    attempts += 1;
+    app.dataset.state = "waiting";
+    status.textContent = "The search index is being built; this page tries again in a moment…";
+    setTimeout(start, 1500);
   }
 
   start();
