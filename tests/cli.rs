@@ -1221,7 +1221,7 @@ fn new_refuses_titles_it_cannot_write_and_escapes_the_rest() {
     copy_tree(&fixture("good"), tmp.path());
     let book = tmp.path().to_str().unwrap();
     let new = |title: &str| crosswalk(&["new", "--kind", "guidance", "--book", book, title]);
-    for refused in ["line one\nline two", "", "   ", "bell\u{7}"] {
+    for refused in ["line one\nline two", "", "   ", "bell\u{7}", "a\u{2028}b"] {
         let out = new(refused);
         assert_eq!(out.status.code(), Some(2), "{refused:?}");
         assert!(

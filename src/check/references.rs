@@ -230,10 +230,15 @@ fn skipped_technique_rows(
         set.mappings.len(),
         parts.join("; ")
     );
-    let diag = Diagnostic::warning("CW051", message).help(
+    let used = if rows == set.mappings.len() {
+        "no row of the file is used"
+    } else {
+        "the other rows are used"
+    };
+    let diag = Diagnostic::warning("CW051", message).help(format!(
         "expected when the file was made for another release of the framework or of ATT&CK; \
-         the other rows are used. To use these too, load the releases the file was made for",
-    );
+         {used}. To use these too, load the releases the file was made for"
+    ));
     Some(match file {
         Some(file) => {
             let span = file.text.find(first).map_or(0..0, |i| i..i + first.len());

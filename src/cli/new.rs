@@ -43,7 +43,12 @@ fn create(args: Args) -> Result<PathBuf, String> {
                 .into(),
         );
     }
-    if args.title.chars().any(char::is_control) {
+    // Line and paragraph separators (U+2028, U+2029) break a line too.
+    if args
+        .title
+        .chars()
+        .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
+    {
         return Err(
             "the title holds a line break or another control character; write it on one line"
                 .into(),
