@@ -292,6 +292,21 @@ impl Repo {
     fn run(&self, args: &[&str]) -> Output {
         crosswalk_in(self.path(), args)
     }
+
+    /// A clone of one commit, as a CI checkout makes by default.
+    fn shallow_clone(&self) -> tempfile::TempDir {
+        let clone = tempfile::tempdir().expect("temp");
+        let source = format!("file://{}", self.path().display());
+        let cloned = Command::new("git")
+            .args(["clone", "-q", "--depth", "1", &source])
+            .arg(clone.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .expect("git clone");
+        assert!(cloned.status.success(), "{}", text(&cloned.stderr));
+        clone
+    }
 }
 
 /// A document with the required keys and `extra` front-matter lines.
@@ -550,20 +565,8 @@ fn changed_since_in_a_shallow_clone_says_to_fetch_the_history() {
         &doc(9, "Later", "guidance", "draft", ""),
     );
     repo.commit("a second commit");
-    let clone = tempfile::tempdir().expect("temp");
-    let source = format!("file://{}", repo.path().display());
-    let cloned = Command::new("git")
-        .args(["clone", "-q", "--depth", "1", &source])
-        .arg(clone.path().join("book"))
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .output()
-        .expect("git clone");
-    assert!(cloned.status.success(), "{}", text(&cloned.stderr));
-    let out = crosswalk_in(
-        &clone.path().join("book"),
-        &["check", "--changed-since", "HEAD~1"],
-    );
+    let clone = repo.shallow_clone();
+    let out = crosswalk_in(clone.path(), &["check", "--changed-since", "HEAD~1"]);
     assert_eq!(out.status.code(), Some(2));
     let said = text(&out.stderr);
     assert!(
@@ -841,20 +844,8 @@ fn new_skips_numbers_of_other_branches_and_warns_in_a_shallow_clone() {
     assert!(!text(&made.stderr).contains("shallow"));
     repo.commit("C");
 
-    let clone = tempfile::tempdir().expect("temp");
-    let source = format!("file://{}", repo.path().display());
-    let cloned = Command::new("git")
-        .args(["clone", "-q", "--depth", "1", &source])
-        .arg(clone.path().join("book"))
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .output()
-        .expect("git clone");
-    assert!(cloned.status.success(), "{}", text(&cloned.stderr));
-    let made = crosswalk_in(
-        &clone.path().join("book"),
-        &["new", "--kind", "guidance", "Late"],
-    );
+    let clone = repo.shallow_clone();
+    let made = crosswalk_in(clone.path(), &["new", "--kind", "guidance", "Late"]);
     assert!(made.status.success(), "{}", text(&made.stderr));
     assert!(
         text(&made.stderr).contains("shallow clone"),
