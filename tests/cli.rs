@@ -1849,3 +1849,17 @@ fn exported_citations_use_the_catalogs_spelling() {
     assert_eq!(ids, ["CYFUN2023:PR.AC-1.1", "800-53:AC-2", "CSF2:PR.AA-01"]);
     assert_eq!(doc["techniques"][0]["id"], "T1486");
 }
+
+/// `refs` reads a document id as the search page does: `hcb-1` and
+/// `HCB-1` are `HCB-0001` (it answered "did you mean HCB-0001?").
+#[test]
+fn refs_reads_a_document_number_without_its_padding() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = empty_book(tmp.path(), "Padding");
+    write_document(&book, "0001-a.md", 1, "Alpha", "", "Text.\n");
+    for written in ["hcb-1", "HCB-1", "hcb-0001"] {
+        let out = crosswalk(&["refs", written, book.to_str().unwrap()]);
+        assert!(out.status.success(), "{written}: {}", text(&out.stderr));
+        assert!(text(&out.stdout).starts_with("HCB-0001 Alpha"), "{written}");
+    }
+}

@@ -119,12 +119,25 @@ pub fn run(args: Args) -> u8 {
     super::print_stdout(&text)
 }
 
+/// `hcb-10` or `HCB-10`: the book's prefix and a document's number without
+/// its padding, as the search page also reads it.
+fn document_by_number(project: &Project, id: &str) -> Option<usize> {
+    let prefix = &project.book.config.book.id_prefix;
+    let (written, number) = id.rsplit_once('-')?;
+    if !written.eq_ignore_ascii_case(prefix) {
+        return None;
+    }
+    let number: u32 = number.parse().ok()?;
+    project.document_by_id(&format!("{prefix}-{number:04}"))
+}
+
 /// Resolve `id` and gather its references.
 pub fn refs(project: &Project, id: &str) -> Result<Refs, RefsError> {
     let id = id.trim();
     if let Some(d) = project
         .document_by_id(id)
         .or_else(|| project.document_by_id(&id.to_ascii_uppercase()))
+        .or_else(|| document_by_number(project, id))
     {
         return Ok(document_refs(project, d));
     }
