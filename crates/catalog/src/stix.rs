@@ -41,6 +41,8 @@ struct StixObject {
     external_references: Vec<ExternalReference>,
     kill_chain_phases: Vec<KillChainPhase>,
     x_mitre_platforms: Vec<String>,
+    /// `enterprise-attack`, `ics-attack`, `mobile-attack`.
+    x_mitre_domains: Vec<String>,
     revoked: Option<bool>,
     x_mitre_deprecated: Option<bool>,
     x_mitre_is_subtechnique: Option<bool>,
@@ -122,6 +124,34 @@ struct MarkingDefinition {
 /// `fallback_version` is used when the bundle has no `x-mitre-collection`
 /// (the trimmed Enterprise and Mobile files in `shared/data` have none).
 /// Parse time (debug, opt-level 1): see the crate's tests/real_data.rs.
+/// A bundle declared for one domain must be that domain's: one domain's
+/// bundle loaded as another (`[attack.files] mobile = "ics-attack.json"`)
+/// put ICS techniques in the Mobile matrix and failed every Mobile
+/// citation as unknown. Objects name their domains (`x_mitre_domains`);
+/// a bundle whose techniques name none is taken as declared.
+fn check_domain(objects: &[StixObject], domain: AttackDomain) -> Result<(), ImportError> {
+    let wanted = format!("{}-attack", domain.slug());
+    let mut named = objects
+        .iter()
+        .filter(|o| o.kind == "attack-pattern")
+        .flat_map(|o| o.x_mitre_domains.iter())
+        .peekable();
+    if named.peek().is_none() {
+        return Ok(());
+    }
+    let mut found: Vec<&str> = named.map(String::as_str).collect();
+    if found.contains(&wanted.as_str()) {
+        return Ok(());
+    }
+    found.sort_unstable();
+    found.dedup();
+    Err(ImportError::format(format!(
+        "this STIX bundle is not ATT&CK {}: its techniques belong to {}",
+        domain.title(),
+        found.join(", ")
+    )))
+}
+
 pub fn import(
     json: &str,
     domain: AttackDomain,
@@ -135,6 +165,7 @@ pub fn import(
             domain.title()
         )));
     }
+    check_domain(&objects, domain)?;
     let by_stix_id: HashMap<&str, &StixObject> =
         objects.iter().map(|o| (o.id.as_str(), o)).collect();
     let relations = Relations::collect(&objects, &by_stix_id);
@@ -475,6 +506,22 @@ mod tests {
         );
         assert_eq!(c.mitigations.len(), 1);
         assert!(c.mitigation("m1042").is_some());
+    }
+
+    /// Regression: the ICS bundle declared as Mobile loaded, put ICS
+    /// techniques in the Mobile matrix and failed every Mobile citation.
+    #[test]
+    fn a_bundle_of_another_domain_is_refused() {
+        let ics = r#"{"type":"bundle","objects":[
+          {"type":"attack-pattern","id":"attack-pattern--1","name":"Loss of View","x_mitre_domains":["ics-attack"],
+           "external_references":[{"source_name":"mitre-attack","external_id":"T0829"}]}]}"#;
+        let err = import(ics, AttackDomain::Mobile, "1").unwrap_err();
+        assert!(err.to_string().contains("not ATT&CK Mobile"), "{err}");
+        assert!(err.to_string().contains("ics-attack"), "{err}");
+        assert!(import(ics, AttackDomain::Ics, "1").is_ok());
+        // Objects that name no domain (older or trimmed bundles) are
+        // taken as declared.
+        assert!(import(MINI, AttackDomain::Mobile, "1").is_ok());
     }
 
     #[test]
