@@ -1863,3 +1863,19 @@ fn refs_reads_a_document_number_without_its_padding() {
         assert!(text(&out.stdout).starts_with("HCB-0001 Alpha"), "{written}");
     }
 }
+
+/// On Unix a backslash is a character of a file name, not a folder: such a
+/// document was "cannot read file: No such file or directory" (CW001) at
+/// `0003-back/slash.md`; it is a name that is not `NNNN-slug.md` (CW030).
+#[cfg(unix)]
+#[test]
+fn a_backslash_in_a_file_name_is_a_character() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = empty_book(tmp.path(), "Backslash");
+    write_document(&book, "0003-back\\slash.md", 3, "B", "", "Text.\n");
+    let out = crosswalk(&["check", book.to_str().unwrap()]);
+    let report = text(&out.stderr);
+    assert!(report.contains("error[CW030]"), "{report}");
+    assert!(report.contains("docs/0003-back\\slash.md:1:1"), "{report}");
+    assert!(!report.contains("CW001"), "{report}");
+}

@@ -225,11 +225,16 @@ pub fn walk_sources(src: &Path, skip: &[PathBuf]) -> Result<SourceWalk, LoadErro
         others: Vec::new(),
         unreadable: Vec::new(),
     };
+    // Joined with `/` by component: a backslash is a separator only where
+    // the system says so (Windows); on Unix it is a character of a name
+    // (`0003-back\\slash.md`, CW030), not a folder.
     let relative = |path: &Path| {
         path.strip_prefix(src)
             .unwrap_or(path)
-            .to_string_lossy()
-            .replace('\\', "/")
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/")
     };
     let walker = walkdir::WalkDir::new(src)
         .follow_links(true)
