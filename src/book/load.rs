@@ -219,23 +219,26 @@ pub struct SourceWalk {
 }
 
 /// [`source_files`], with the entries that could not be read.
+/// `path` below `base`, `/`-separated, as the book names its files. Joined
+/// by component: a backslash is a separator only where the system says so
+/// (Windows); on Unix it is a character of a name (`0003-back\\slash.md`,
+/// CW030), not a folder.
+pub fn relative_path(path: &Path, base: &Path) -> String {
+    path.strip_prefix(base)
+        .unwrap_or(path)
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 pub fn walk_sources(src: &Path, skip: &[PathBuf]) -> Result<SourceWalk, LoadError> {
     let mut walk = SourceWalk {
         documents: Vec::new(),
         others: Vec::new(),
         unreadable: Vec::new(),
     };
-    // Joined with `/` by component: a backslash is a separator only where
-    // the system says so (Windows); on Unix it is a character of a name
-    // (`0003-back\\slash.md`, CW030), not a folder.
-    let relative = |path: &Path| {
-        path.strip_prefix(src)
-            .unwrap_or(path)
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/")
-    };
+    let relative = |path: &Path| relative_path(path, src);
     let walker = walkdir::WalkDir::new(src)
         .follow_links(true)
         .sort_by_file_name()

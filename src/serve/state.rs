@@ -281,11 +281,7 @@ impl LiveSite {
                 if self.stamps.unchanged(&path) {
                     continue;
                 }
-                let rel = path
-                    .strip_prefix(&src)
-                    .unwrap_or(&path)
-                    .to_string_lossy()
-                    .replace('\\', "/");
+                let rel = crate::book::load::relative_path(&path, &src);
                 if path.extension().is_some_and(|e| e == "md") {
                     docs.push(rel);
                     continue;
