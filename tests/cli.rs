@@ -1879,3 +1879,29 @@ fn a_backslash_in_a_file_name_is_a_character() {
     assert!(report.contains("docs/0003-back\\slash.md:1:1"), "{report}");
     assert!(!report.contains("CW001"), "{report}");
 }
+
+/// A technique MITRE deprecated keeps its page (citations of it are
+/// explained there) but the sitemap does not invite crawlers to it: no
+/// page links it, and it called itself a gap to fill.
+#[test]
+fn the_sitemap_leaves_out_deprecated_technique_pages() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = build_good(&tmp.path().join("site"));
+    let sitemap = page(&files, "sitemap.xml");
+    let deprecated: Vec<&String> = files
+        .iter()
+        .filter(|(p, bytes)| p.starts_with("attack/") && text(bytes).contains("banner-deprecated"))
+        .map(|(p, _)| p)
+        .collect();
+    assert!(
+        !deprecated.is_empty(),
+        "the embedded ATT&CK has deprecated techniques"
+    );
+    for path in deprecated {
+        assert!(
+            !sitemap.contains(&format!("/{path}<")),
+            "{path} is in the sitemap"
+        );
+    }
+    assert!(sitemap.contains("attack/enterprise/t1486.html"));
+}

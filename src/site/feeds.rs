@@ -74,7 +74,7 @@ fn escape(text: &str) -> String {
 
 fn sitemap(project: &Project, pages: &[Page], base: &str) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
-    for page in pages.iter().filter(|p| **p != Page::NotFound) {
+    for page in pages.iter().filter(|p| listed(project, p)) {
         let path = page.path(project);
         out.push_str("  <url><loc>");
         out.push_str(&escape(&format!("{base}{}", sitemap_path(&path))));
@@ -89,6 +89,21 @@ fn sitemap(project: &Project, pages: &[Page], base: &str) -> String {
     }
     out.push_str("</urlset>\n");
     out
+}
+
+/// Whether the sitemap lists `page`: not the 404 page, nor a technique
+/// MITRE has deprecated, whose page exists for citations to be explained
+/// but which no page links to.
+fn listed(project: &Project, page: &Page) -> bool {
+    match page {
+        Page::NotFound => false,
+        Page::Technique(domain, i) => project
+            .registry
+            .attack_domain(*domain)
+            .and_then(|c| c.techniques.get(*i))
+            .is_some_and(|t| !t.deprecated),
+        _ => true,
+    }
 }
 
 /// A page's path as the sitemap protocol wants it: URL-escaped, so a page
