@@ -10,5 +10,5 @@ mod registry;
 pub use crosswalk_catalog as formats;
 pub use embedded::{default_aliases, embedded_names, EMBEDDED_ATTACK_VERSION};
 pub use registry::{
-    CatalogSource, ControlLookup, LoadedFramework, Registry, TechniqueLookup, UrnLookup,
+    fold_id, CatalogSource, ControlLookup, LoadedFramework, Registry, TechniqueLookup, UrnLookup,
 };

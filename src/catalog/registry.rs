@@ -883,7 +883,7 @@ fn check_pin(
 /// the leading zeros of its numbers, so `PR.AA-1` finds CSF 2.0's
 /// `PR.AA-01` and `11.2.01` finds `11.2.1`, as `AC-02` finds `AC-2`. Ids
 /// that fold alike are ambiguous and found by neither (see `find`).
-fn fold_id(id: &str) -> String {
+pub fn fold_id(id: &str) -> String {
     let mut out = String::with_capacity(id.len());
     let mut chars = id.chars().peekable();
     let mut in_number = false;
@@ -904,6 +904,7 @@ mod tests {
     #[test]
     fn folded_ids_drop_case_and_leading_zeros_only() {
         assert_eq!(fold_id("PR.AA-01"), "pr.aa-1");
+        assert_eq!(fold_id("HCB-0010"), "hcb-10");
         assert_eq!(fold_id("PR.AA-1"), "pr.aa-1");
         assert_eq!(fold_id("11.2.01"), "11.2.1");
         assert_eq!(fold_id("A.5.10"), "a.5.10");
