@@ -1290,18 +1290,22 @@ mod tests {
         assert_eq!(tags, ["ok"]);
     }
 
+    /// The help of the CW005 a file named `name` without an id gets.
+    fn missing_id_help(name: &str) -> Option<String> {
+        parse(name, "+++\n+++\n")
+            .diagnostics
+            .into_iter()
+            .find(|d| d.code == "CW005" && d.message.contains("`id`"))
+            .expect("CW005 for id")
+            .help
+    }
+
     /// Regression: the help for a missing id suggested `HCB-0007` whatever
     /// the file, which then failed CW010.
     #[test]
     fn a_missing_id_is_suggested_from_the_file_name() {
-        let parsed = parse("0005-x.md", "+++\n+++\n");
-        let missing_id = parsed
-            .diagnostics
-            .iter()
-            .find(|d| d.code == "CW005" && d.message.contains("`id`"))
-            .expect("CW005 for id");
         assert_eq!(
-            missing_id.help.as_deref(),
+            missing_id_help("0005-x.md").as_deref(),
             Some("add `id = \"HCB-0005\"` to the front-matter")
         );
     }
@@ -1391,14 +1395,8 @@ mod tests {
         let codes: Vec<_> = parsed.diagnostics.iter().map(|d| d.code).collect();
         assert_eq!(codes, ["CW030", "CW028"]);
         assert!(parsed.document.is_none());
-        let parsed = parse("2-gamma.md", "+++\n+++\n");
-        let missing_id = parsed
-            .diagnostics
-            .iter()
-            .find(|d| d.code == "CW005" && d.message.contains("`id`"))
-            .expect("CW005 for id");
         assert_eq!(
-            missing_id.help.as_deref(),
+            missing_id_help("2-gamma.md").as_deref(),
             Some("add `id = \"HCB-NNNN\" (the document's number)` to the front-matter")
         );
     }
