@@ -1716,14 +1716,8 @@ fn check_with_a_closed_stdout_still_exits_with_its_verdict() {
     let broken = empty_book(tmp.path(), "Broken");
     write_document(&broken, "0001-a.md", 1, "A", "", "[[HCB-0404]]\n");
     for (book, verdict) in [(&clean, 0), (&broken, 1)] {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_crosswalk"))
-            .args(["check", book.to_str().unwrap(), "--format", "json"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        drop(child.stdout.take());
-        let out = child.wait_with_output().unwrap();
+        let out =
+            common::with_closed_stdout(&["check", book.to_str().unwrap(), "--format", "json"]);
         assert_eq!(out.status.code(), Some(verdict), "{}", text(&out.stderr));
         assert!(!text(&out.stderr).contains("cannot write"));
     }

@@ -1351,15 +1351,8 @@ fn a_closed_stdout_ends_a_printing_command_quietly_with_success() {
         vec!["coverage", "--framework", "800-53", "--format", "csv", book],
         vec!["catalogs", book],
     ] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_crosswalk"))
-            .args(&args)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
         // Closed before the book is even loaded: the first write fails.
-        drop(child.stdout.take());
-        let out = child.wait_with_output().unwrap();
+        let out = common::with_closed_stdout(&args);
         assert_eq!(out.status.code(), Some(0), "{args:?}");
         assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?}");
     }

@@ -14,3 +14,17 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Run crosswalk with `args`, its standard output closed before it writes
+/// (a reader such as `head` that has gone): what it exits with and says.
+#[allow(dead_code)] // not every test file runs a command this way
+pub fn with_closed_stdout(args: &[&str]) -> std::process::Output {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_crosswalk"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    child.wait_with_output().unwrap()
+}
