@@ -8,7 +8,7 @@ use codespan_reporting::term::{self, Chars, Config};
 use serde::Serialize;
 
 use super::codes;
-use super::snippet::terminal_safe;
+use super::snippet::printable;
 use crate::diagnostic::{Diagnostic, Severity};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -72,17 +72,17 @@ pub fn human_without_summary(
             Severity::Warning => CsSeverity::Warning,
         })
         .with_code(diag.code)
-        .with_message(terminal_safe(&diag.message));
+        .with_message(printable(&diag.message));
         let files = quoted_files(diag);
         cs = cs.with_labels(labels(diag, &files));
         let mut notes = Vec::new();
         if diag.location.is_none() {
             if let Some(name) = diag.file_name() {
-                notes.push(format!("in {}", terminal_safe(&name)));
+                notes.push(format!("in {}", printable(&name)));
             }
         }
         if let Some(help) = &diag.help {
-            notes.push(format!("help: {}", terminal_safe(help)));
+            notes.push(format!("help: {}", printable(help)));
         }
         cs = cs.with_notes(notes);
         term::emit_to_write_style(&mut buffer, &config, &files.shown, &cs)
@@ -133,12 +133,12 @@ fn labels(diag: &Diagnostic, files: &QuotedFiles) -> Vec<Label<usize>> {
         if let Some((id, span)) = spans.next() {
             labels.push(
                 Label::primary(id, span)
-                    .with_message(terminal_safe(diag.label.as_deref().unwrap_or_default())),
+                    .with_message(printable(diag.label.as_deref().unwrap_or_default())),
             );
         }
     }
     for ((_, note), (id, span)) in diag.related.iter().zip(spans) {
-        labels.push(Label::secondary(id, span).with_message(terminal_safe(note)));
+        labels.push(Label::secondary(id, span).with_message(printable(note)));
     }
     labels
 }

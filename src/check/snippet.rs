@@ -12,7 +12,7 @@
 //! must not obey: control characters (an escape sequence that clears the
 //! screen or retitles the window, a lone carriage return that overwrites
 //! the line) and bidirectional overrides are printed as `?`, one per byte
-//! so that every offset and column stays where it was ([`terminal_safe`]
+//! so that every offset and column stays where it was ([`printable`]
 //! does the same for messages).
 
 use std::borrow::Cow;
@@ -38,7 +38,7 @@ pub struct Shown<'a> {
 
 struct ShownFile<'a> {
     original: &'a SourceFile,
-    /// The file's name as printed ([`terminal_safe`]).
+    /// The file's name as printed ([`printable`]).
     name: Cow<'a, str>,
     text: Cow<'a, str>,
     line_starts: Cow<'a, [usize]>,
@@ -88,7 +88,7 @@ impl<'a> ShownFile<'a> {
         if windows.is_empty() {
             return ShownFile {
                 original,
-                name: terminal_safe(&original.name),
+                name: printable(&original.name),
                 // Made once per file, however many diagnostics quote it.
                 line_starts: Cow::Borrowed(original.line_starts()),
                 text: defused(Cow::Borrowed(text)),
@@ -129,7 +129,7 @@ impl<'a> ShownFile<'a> {
         }
         ShownFile {
             original,
-            name: terminal_safe(&original.name),
+            name: printable(&original.name),
             line_starts: Cow::Owned(line_starts(&shown)),
             text: defused(Cow::Owned(shown)),
             pieces,
@@ -239,25 +239,6 @@ pub fn printable(text: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
-}
-
-/// A message or help line as a terminal may print it: what it would act
-/// on written as a visible escape (`\u{1b}`).
-pub fn terminal_safe(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(acts_on_terminal) {
-        return Cow::Borrowed(text);
-    }
-    Cow::Owned(
-        text.chars()
-            .map(|c| {
-                if acts_on_terminal(c) && c != '\n' {
-                    c.escape_unicode().to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect(),
-    )
 }
 
 fn windows(text: &str, spans: &[Range<usize>]) -> Vec<Range<usize>> {
@@ -395,8 +376,8 @@ mod tests {
         assert_eq!((loc.line_number, loc.column_number), (2, 6));
         let (first, _, _) = shown_line(&file, 0..1);
         assert_eq!(first, "a = \"?[2J?]0;pwned?\"\r\n", "a CRLF stays");
-        assert_eq!(terminal_safe("id \u{1b}[31m"), "id \\u{1b}[31m");
-        assert_eq!(terminal_safe("plain, é"), "plain, é");
+        assert_eq!(printable("id \u{1b}[31m"), "id \\u001b[31m");
+        assert_eq!(printable("plain, é"), "plain, é");
         assert_eq!(
             printable("a\u{1b}[31m\tb\n\u{202e}"),
             "a\\u001b[31m\tb\n\\u202e"
