@@ -1797,14 +1797,10 @@ fn no_command_prints_a_documents_control_characters() {
         vec!["refs", "T1486", dir],
         vec!["refs", "HCB-0001", dir],
         vec!["refs", "HCB-0001", "--format", "json", dir],
-        vec!["check", dir, "--format", "github"],
     ] {
         let out = crosswalk(&args);
         let printed = text(&out.stdout);
-        assert!(
-            printed.contains("Evil") || args[0] == "check",
-            "{args:?}: {printed}"
-        );
+        assert!(printed.contains("Evil"), "{args:?}: {printed}");
         for c in ['\u{1b}', '\u{7}', '\u{9b}'] {
             assert!(!printed.contains(c), "{args:?} printed {c:?}: {printed:?}");
         }
@@ -1813,6 +1809,20 @@ fn no_command_prints_a_documents_control_characters() {
             assert!(json.to_string().contains("Evil"));
         }
     }
+    // check's GitHub annotations, for a message quoting the document.
+    write_document(
+        &book,
+        "0002-link.md",
+        2,
+        "Link",
+        "",
+        "[[HCB-0404\u{1b}[31m]]\n",
+    );
+    let out = crosswalk(&["check", dir, "--format", "github"]);
+    let printed = text(&out.stdout);
+    assert!(printed.contains("title=CW012::"), "{printed}");
+    assert!(printed.contains("\\u001b[31m"), "{printed}");
+    assert!(!printed.contains('\u{1b}'), "{printed:?}");
 }
 
 /// documents.json names requirements and techniques as the catalogs write
