@@ -1909,3 +1909,28 @@ fn the_sitemap_leaves_out_deprecated_technique_pages() {
     }
     assert!(sitemap.contains("attack/enterprise/t1486.html"));
 }
+
+/// CW051's help says whether any row of the file is used: it said "the
+/// other rows are used" when every row was skipped.
+#[test]
+fn a_mapping_file_with_no_usable_row_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = empty_book(tmp.path(), "Nothing usable");
+    std::fs::create_dir_all(book.join("catalogs")).unwrap();
+    std::fs::write(
+        book.join("catalogs/mapex.json"),
+        r#"{"metadata": {"technology_domain": "enterprise", "attack_version": "16.1", "mapping_framework": "nist_800_53", "mapping_framework_version": "rev5"},
+ "mapping_objects": [{"capability_id": "IA-13", "mapping_type": "mitigates", "attack_object_id": "T1078", "status": "complete"}]}"#,
+    )
+    .unwrap();
+    let config = std::fs::read_to_string(book.join("book.toml")).unwrap();
+    std::fs::write(
+        book.join("book.toml"),
+        format!("{config}[mappings]\nembedded = false\nfiles = [\"catalogs/mapex.json\"]\n"),
+    )
+    .unwrap();
+    write_document(&book, "0001-a.md", 1, "A", "", "Text.\n");
+    let report = text(&crosswalk(&["check", book.to_str().unwrap()]).stderr);
+    assert!(report.contains("warning[CW051]: 1 of 1 rows"), "{report}");
+    assert!(report.contains("no row of the file is used"), "{report}");
+}
